@@ -1,0 +1,644 @@
+//! Lexicons: the Swedish word lists behind every label, parsed and compiled once per run.
+//!
+//! Input: the files in `lexicons/` (embedded in the binary) or a directory given with
+//! `--lexicons`. Output: `Lexicons`, shared read-only by every stage and thread.
+//!
+//! Every file is plain UTF-8, one entry per line, `#` starts a comment. A phrase entry is
+//! `CATEGORY PATTERN` (see `matcher` for the pattern syntax); `anchors.txt` holds
+//! `KIND REGEX`; `abbreviations.txt` holds one abbreviation per line, optionally followed
+//! by `end` when it can close a sentence. Malformed lines are all reported at once,
+//! each with file and line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexSet};
+
+use crate::matcher::{Hit, PhraseSet, Tokens};
+
+/// The lexicon files, in the order they are read.
+pub const FILES: [&str; 6] = [
+    "abbreviations.txt",
+    "actors.txt",
+    "commitment.txt",
+    "vague.txt",
+    "anchors.txt",
+    "sections.txt",
+];
+
+const EMBEDDED: [(&str, &str); 6] = [
+    ("abbreviations.txt", include_str!("../lexicons/abbreviations.txt")),
+    ("actors.txt", include_str!("../lexicons/actors.txt")),
+    ("commitment.txt", include_str!("../lexicons/commitment.txt")),
+    ("vague.txt", include_str!("../lexicons/vague.txt")),
+    ("anchors.txt", include_str!("../lexicons/anchors.txt")),
+    ("sections.txt", include_str!("../lexicons/sections.txt")),
+];
+
+/// Where an entry was written, for error messages and evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One lexicon entry: its category, the pattern as written, and where it was written.
+#[derive(Debug, Clone)]
+pub struct Entry<C> {
+    pub category: C,
+    pub pattern: String,
+    pub source: Source,
+}
+
+/// A compiled phrase lexicon: entries and the matcher built from them.
+#[derive(Debug)]
+pub struct PhraseLexicon<C> {
+    pub entries: Vec<Entry<C>>,
+    set: PhraseSet,
+}
+
+/// A match of a phrase lexicon entry in a token sequence.
+#[derive(Debug, Clone, Copy)]
+pub struct PhraseHit<'a, C> {
+    pub entry: &'a Entry<C>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl<C: Copy> PhraseLexicon<C> {
+    pub fn find_all<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
+        self.set
+            .find_all(tokens)
+            .into_iter()
+            .map(|Hit { entry, start, end }| PhraseHit {
+                entry: &self.entries[entry],
+                start,
+                end,
+            })
+            .collect()
+    }
+}
+
+/// How a commitment cue counts (`commitment.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitmentCategory {
+    /// `ska`, `kommer att`: a modal that makes a statement about the future binding.
+    Modal,
+    /// `lovar`, `åtar sig`: an explicit promise verb.
+    Promise,
+    /// `genomför`, `tar fram`: a present-tense action that is a promise in a promise section.
+    Action,
+    /// `målet är att`: a goal the parties set themselves.
+    Goal,
+    /// `syftet med … är`, `det vore bra`: wording that marks a statement as no commitment.
+    Exclude,
+    /// `redan`, `sedan 2018`: a present-tense action that describes what is already done.
+    Describe,
+}
+
+/// What an actor lexicon entry names or signals (`actors.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorCategory {
+    Police,
+    Municipality,
+    Both,
+    Other,
+    /// `vi`, `parterna`: the parties of the document, resolved per document.
+    We,
+    /// `gemensamt`, `tillsammans`: the parties acting jointly.
+    Joint,
+    /// `i samverkan med`: the party named next is a partner, not the actor.
+    Partner,
+    /// `för`, `på`, `hos`: the party named next is a recipient, place or owner.
+    NotAgent,
+    /// `Ansvarig:`: a responsibility line.
+    Responsible,
+}
+
+/// Why a commitment may be vague (`vague.txt`), ANNOTATION.md §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VagueCategory {
+    Process,
+    Hedge,
+    Amount,
+    Frequency,
+}
+
+/// What kind of section a heading or lead-in opens (`sections.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionCategory {
+    /// `Åtaganden`, `Vi lovar`: its list items and present-tense sentences are commitments.
+    Commitments,
+    /// `Mål`: its items are goals, which count as commitments.
+    Goals,
+    /// `Bakgrund`, `Lägesbild`: description, where only an explicit modal or promise commits.
+    Background,
+}
+
+/// A kind of measurable anchor (`anchors.txt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnchorKind {
+    Quantity,
+    Frequency,
+    Date,
+    Deadline,
+    /// The agreement period or a year: reported as evidence, but it neutralises no cue.
+    Period,
+    Deliverable,
+}
+
+/// The compiled anchor patterns, checked together by one `RegexSet`.
+#[derive(Debug)]
+pub struct AnchorLexicon {
+    pub entries: Vec<Entry<AnchorKind>>,
+    regexes: Vec<Regex>,
+    set: RegexSet,
+}
+
+/// One anchor found in a text: its kind, byte span and entry.
+#[derive(Debug, Clone)]
+pub struct AnchorHit<'a> {
+    pub entry: &'a Entry<AnchorKind>,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl AnchorLexicon {
+    /// All non-overlapping anchors in `text`, earliest first; at one place the longest wins.
+    pub fn find_all<'a>(&'a self, text: &str) -> Vec<AnchorHit<'a>> {
+        let mut hits: Vec<AnchorHit> = Vec::new();
+        for idx in self.set.matches(text).iter() {
+            for found in self.regexes[idx].find_iter(text) {
+                hits.push(AnchorHit {
+                    entry: &self.entries[idx],
+                    start: found.start(),
+                    end: found.end(),
+                });
+            }
+        }
+        // Earliest first, then longest; on an exact tie the more specific kind wins.
+        hits.sort_by(|a, b| {
+            (a.start, std::cmp::Reverse(a.end), a.entry.category.rank()).cmp(&(
+                b.start,
+                std::cmp::Reverse(b.end),
+                b.entry.category.rank(),
+            ))
+        });
+        let mut kept: Vec<AnchorHit> = Vec::new();
+        for hit in hits {
+            if kept.last().is_none_or(|last| hit.start >= last.end) {
+                kept.push(hit);
+            }
+        }
+        kept
+    }
+}
+
+/// The abbreviations that do not end a sentence (`abbreviations.txt`).
+#[derive(Debug, Default)]
+pub struct Abbreviations {
+    /// Lower-cased, inner spaces removed, with the final dot: `t.ex.`, `kl.`.
+    words: std::collections::HashSet<String>,
+    /// Those that may also close a sentence when a capitalised word follows: `m.m.`, `osv.`.
+    can_end: std::collections::HashSet<String>,
+    pub entries: Vec<Entry<bool>>,
+}
+
+impl Abbreviations {
+    /// Is `word` (ending in its dot, any case) a known abbreviation?
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.contains(&normalise_abbreviation(word))
+    }
+
+    /// May `word` close a sentence when a capitalised word follows?
+    pub fn can_end_sentence(&self, word: &str) -> bool {
+        self.can_end.contains(&normalise_abbreviation(word))
+    }
+}
+
+fn normalise_abbreviation(word: &str) -> String {
+    word.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// All lexicons, compiled.
+#[derive(Debug)]
+pub struct Lexicons {
+    pub abbreviations: Abbreviations,
+    pub actors: PhraseLexicon<ActorCategory>,
+    pub commitment: PhraseLexicon<CommitmentCategory>,
+    pub vague: PhraseLexicon<VagueCategory>,
+    pub anchors: AnchorLexicon,
+    pub sections: PhraseLexicon<SectionCategory>,
+}
+
+/// One malformed lexicon line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexiconProblem {
+    pub source: Source,
+    pub message: String,
+}
+
+impl fmt::Display for LexiconProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.source.line == 0 {
+            write!(f, "{}: {}", self.source.file, self.message)
+        } else {
+            write!(f, "{}: {}", self.source, self.message)
+        }
+    }
+}
+
+/// Every problem found in a lexicon set; loading fails if there is any.
+#[derive(Debug, thiserror::Error)]
+pub struct LexiconError {
+    pub problems: Vec<LexiconProblem>,
+}
+
+impl fmt::Display for LexiconError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        write!(f, "{}", lines.join("\n"))
+    }
+}
+
+impl Lexicons {
+    /// The lexicons compiled into the binary.
+    pub fn embedded() -> Lexicons {
+        Self::from_texts(EMBEDDED.iter().map(|(name, text)| (name.to_string(), text.to_string())))
+            .expect("the embedded lexicons parse (checked by the lexicon tests)")
+    }
+
+    /// The text of each embedded lexicon file, for `lofte lexicons --dump`.
+    pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
+        &EMBEDDED
+    }
+
+    /// Reads every lexicon file from `dir`; a missing file is an error.
+    pub fn from_dir(dir: &Path) -> Result<Lexicons, LexiconError> {
+        let mut texts = Vec::new();
+        let mut problems = Vec::new();
+        for name in FILES {
+            let path: PathBuf = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => texts.push((path.display().to_string(), text)),
+                Err(err) => problems.push(LexiconProblem {
+                    source: Source { file: path.display().to_string(), line: 0 },
+                    message: format!("cannot read lexicon file: {err}"),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(LexiconError { problems });
+        }
+        Self::from_texts(texts)
+    }
+
+    /// Parses lexicon texts given as (file name, text), in the order of `FILES`.
+    fn from_texts(files: impl IntoIterator<Item = (String, String)>) -> Result<Lexicons, LexiconError> {
+        let files: Vec<(String, String)> = files.into_iter().collect();
+        let mut problems = Vec::new();
+        let text_of = |idx: usize| (&files[idx].0, files[idx].1.as_str());
+        let (name, text) = text_of(0);
+        let abbreviations = parse_abbreviations(name, text, &mut problems);
+        let (name, text) = text_of(1);
+        let actors = parse_phrases(name, text, parse_actor_category, &mut problems);
+        let (name, text) = text_of(2);
+        let commitment = parse_phrases(name, text, parse_commitment_category, &mut problems);
+        let (name, text) = text_of(3);
+        let vague = parse_phrases(name, text, parse_vague_category, &mut problems);
+        let (name, text) = text_of(4);
+        let anchors = parse_anchors(name, text, &mut problems);
+        let (name, text) = text_of(5);
+        let sections = parse_phrases(name, text, parse_section_category, &mut problems);
+        if problems.is_empty() {
+            Ok(Lexicons { abbreviations, actors, commitment, vague, anchors, sections })
+        } else {
+            Err(LexiconError { problems })
+        }
+    }
+}
+
+/// Yields (line number, content) for every line that holds an entry.
+fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines().enumerate().filter_map(|(idx, line)| {
+        let content = match line.find(" #").or_else(|| line.starts_with('#').then_some(0)) {
+            Some(cut) => &line[..cut],
+            None => line,
+        };
+        let content = content.trim();
+        (!content.is_empty()).then_some((idx + 1, content))
+    })
+}
+
+fn split_category(content: &str) -> (&str, &str) {
+    match content.split_once(char::is_whitespace) {
+        Some((category, rest)) => (category, rest.trim()),
+        None => (content, ""),
+    }
+}
+
+fn parse_phrases<C: Copy>(
+    file: &str,
+    text: &str,
+    parse_category: fn(&str) -> Option<C>,
+    problems: &mut Vec<LexiconProblem>,
+) -> PhraseLexicon<C> {
+    let mut lexicon = PhraseLexicon { entries: Vec::new(), set: PhraseSet::default() };
+    for (line, content) in entry_lines(text) {
+        let source = Source { file: file.to_string(), line };
+        let (category_name, pattern) = split_category(content);
+        let Some(category) = parse_category(category_name) else {
+            let expected = category_names(parse_category);
+            problems.push(LexiconProblem {
+                source,
+                message: format!("unknown category '{category_name}' (expected: {expected})"),
+            });
+            continue;
+        };
+        if pattern.is_empty() {
+            problems.push(LexiconProblem { source, message: "missing pattern after the category".into() });
+            continue;
+        }
+        match lexicon.set.add(pattern) {
+            Ok(_) => lexicon.entries.push(Entry { category, pattern: pattern.to_string(), source }),
+            Err(err) => problems.push(LexiconProblem { source, message: err.0 }),
+        }
+    }
+    lexicon
+}
+
+/// Lists the category names a parser accepts, for error messages.
+fn category_names<C>(parse_category: fn(&str) -> Option<C>) -> String {
+    const ALL: [&str; 23] = [
+        "police", "municipality", "both", "other", "we", "joint", "partner", "not-agent",
+        "responsible", "modal", "promise", "action", "goal", "exclude", "describe", "process", "hedge",
+        "amount", "frequency", "commitments", "goals", "background", "-",
+    ];
+    ALL.iter()
+        .filter(|name| parse_category(name).is_some())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_actor_category(name: &str) -> Option<ActorCategory> {
+    Some(match name {
+        "police" => ActorCategory::Police,
+        "municipality" => ActorCategory::Municipality,
+        "both" => ActorCategory::Both,
+        "other" => ActorCategory::Other,
+        "we" => ActorCategory::We,
+        "joint" => ActorCategory::Joint,
+        "partner" => ActorCategory::Partner,
+        "not-agent" => ActorCategory::NotAgent,
+        "responsible" => ActorCategory::Responsible,
+        _ => return None,
+    })
+}
+
+fn parse_commitment_category(name: &str) -> Option<CommitmentCategory> {
+    Some(match name {
+        "modal" => CommitmentCategory::Modal,
+        "promise" => CommitmentCategory::Promise,
+        "action" => CommitmentCategory::Action,
+        "goal" => CommitmentCategory::Goal,
+        "exclude" => CommitmentCategory::Exclude,
+        "describe" => CommitmentCategory::Describe,
+        _ => return None,
+    })
+}
+
+fn parse_vague_category(name: &str) -> Option<VagueCategory> {
+    Some(match name {
+        "process" => VagueCategory::Process,
+        "hedge" => VagueCategory::Hedge,
+        "amount" => VagueCategory::Amount,
+        "frequency" => VagueCategory::Frequency,
+        _ => return None,
+    })
+}
+
+fn parse_section_category(name: &str) -> Option<SectionCategory> {
+    Some(match name {
+        "commitments" => SectionCategory::Commitments,
+        "goals" => SectionCategory::Goals,
+        "background" => SectionCategory::Background,
+        _ => return None,
+    })
+}
+
+fn parse_anchor_kind(name: &str) -> Option<AnchorKind> {
+    Some(match name {
+        "quantity" => AnchorKind::Quantity,
+        "frequency" => AnchorKind::Frequency,
+        "date" => AnchorKind::Date,
+        "deadline" => AnchorKind::Deadline,
+        "period" => AnchorKind::Period,
+        "deliverable" => AnchorKind::Deliverable,
+        _ => return None,
+    })
+}
+
+impl AnchorKind {
+    /// Tie-break between anchors over the same words: lower is more specific.
+    fn rank(self) -> u8 {
+        match self {
+            AnchorKind::Deadline => 0,
+            AnchorKind::Date => 1,
+            AnchorKind::Frequency => 2,
+            AnchorKind::Quantity => 3,
+            AnchorKind::Deliverable => 4,
+            AnchorKind::Period => 5,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnchorKind::Quantity => "quantity",
+            AnchorKind::Frequency => "frequency",
+            AnchorKind::Date => "date",
+            AnchorKind::Deadline => "deadline",
+            AnchorKind::Period => "period",
+            AnchorKind::Deliverable => "deliverable",
+        }
+    }
+}
+
+impl VagueCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VagueCategory::Process => "process",
+            VagueCategory::Hedge => "hedge",
+            VagueCategory::Amount => "amount",
+            VagueCategory::Frequency => "frequency",
+        }
+    }
+}
+
+fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
+    let mut entries = Vec::new();
+    let mut regexes = Vec::new();
+    for (line, content) in entry_lines(text) {
+        let source = Source { file: file.to_string(), line };
+        let (kind_name, pattern) = split_category(content);
+        let Some(kind) = parse_anchor_kind(kind_name) else {
+            problems.push(LexiconProblem {
+                source,
+                message: format!(
+                    "unknown anchor kind '{kind_name}' (expected: quantity, frequency, date, deadline, period, deliverable)"
+                ),
+            });
+            continue;
+        };
+        // Anchors match whole words, case-insensitively, so an entry reads like the text.
+        let full = format!(r"(?i)\b(?:{pattern})\b");
+        let matches_empty = Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|r| r.is_match(""));
+        match Regex::new(&full) {
+            Ok(_) if matches_empty => problems.push(LexiconProblem {
+                source,
+                message: format!("regex '{pattern}' matches the empty string"),
+            }),
+            Ok(regex) => {
+                regexes.push(regex);
+                entries.push(Entry { category: kind, pattern: pattern.to_string(), source });
+            }
+            Err(err) => problems.push(LexiconProblem {
+                source,
+                message: format!("regex '{pattern}' does not compile: {}", first_line(&err.to_string())),
+            }),
+        }
+    }
+    let set = RegexSet::new(regexes.iter().map(Regex::as_str)).expect("each regex compiled on its own");
+    AnchorLexicon { entries, regexes, set }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(text).trim().to_string()
+}
+
+fn parse_abbreviations(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> Abbreviations {
+    let mut abbreviations = Abbreviations::default();
+    for (line, content) in entry_lines(text) {
+        let source = Source { file: file.to_string(), line };
+        let (word, flag) = split_category(content);
+        let can_end = match flag {
+            "" => false,
+            "end" => true,
+            other => {
+                problems.push(LexiconProblem {
+                    source,
+                    message: format!("unknown flag '{other}' (expected nothing or 'end')"),
+                });
+                continue;
+            }
+        };
+        if !word.ends_with('.') {
+            problems.push(LexiconProblem {
+                source,
+                message: format!("abbreviation '{word}' must end with its dot (write '{word}.')"),
+            });
+            continue;
+        }
+        let key = normalise_abbreviation(word);
+        if !abbreviations.words.insert(key.clone()) {
+            problems.push(LexiconProblem { source, message: format!("duplicate abbreviation '{word}'") });
+            continue;
+        }
+        if can_end {
+            abbreviations.can_end.insert(key);
+        }
+        abbreviations.entries.push(Entry { category: can_end, pattern: word.to_string(), source });
+    }
+    abbreviations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_set(dir: &Path, overrides: &[(&str, &str)]) {
+        for (name, text) in Lexicons::embedded_files() {
+            let text = overrides.iter().find(|(n, _)| n == name).map_or(*text, |(_, t)| *t);
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+
+    #[test]
+    fn embedded_lexicons_parse() {
+        let lexicons = Lexicons::embedded();
+        assert!(lexicons.actors.entries.len() > 50);
+        assert!(lexicons.abbreviations.contains("t.ex."));
+        assert!(lexicons.abbreviations.contains("T. ex."));
+        assert!(lexicons.abbreviations.can_end_sentence("m.m."));
+        assert!(!lexicons.abbreviations.can_end_sentence("kl."));
+    }
+
+    #[test]
+    fn embedded_lexicons_are_nfc_and_end_with_newline() {
+        for (name, text) in Lexicons::embedded_files() {
+            assert!(text.ends_with('\n'), "{name} must end with a newline");
+            assert!(!text.contains('\u{308}') && !text.contains('\u{30a}'), "{name} has decomposed å/ä/ö");
+        }
+    }
+
+    #[test]
+    fn every_malformed_line_is_reported_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(
+            dir.path(),
+            &[
+                ("vague.txt", "# cues\nprocess verka för\nhedg vid behov\namount\n"),
+                ("anchors.txt", "quantity minst \\d+\ndate (\n"),
+                ("abbreviations.txt", "t.ex.\nca\nt.ex.\n"),
+            ],
+        );
+        let err = Lexicons::from_dir(dir.path()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("vague.txt:3: unknown category 'hedg'"), "{text}");
+        assert!(text.contains("vague.txt:4: missing pattern"), "{text}");
+        assert!(text.contains("anchors.txt:2: regex '(' does not compile"), "{text}");
+        assert!(text.contains("abbreviations.txt:2: abbreviation 'ca' must end with its dot"), "{text}");
+        assert!(text.contains("abbreviations.txt:3: duplicate abbreviation"), "{text}");
+        assert_eq!(err.problems.len(), 5);
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(dir.path(), &[]);
+        std::fs::remove_file(dir.path().join("actors.txt")).unwrap();
+        let err = Lexicons::from_dir(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("actors.txt: cannot read lexicon file"), "{err}");
+    }
+
+    #[test]
+    fn anchor_regex_matching_empty_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(dir.path(), &[("anchors.txt", "quantity \\d*\n")]);
+        let err = Lexicons::from_dir(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("matches the empty string"), "{err}");
+    }
+
+    #[test]
+    fn anchors_find_longest_non_overlapping() {
+        let lexicons = Lexicons::embedded();
+        let text = "minst två gånger per månad senast 30 juni 2020";
+        let kinds: Vec<&str> = lexicons
+            .anchors
+            .find_all(text)
+            .iter()
+            .map(|hit| hit.entry.category.as_str())
+            .collect();
+        assert!(kinds.contains(&"frequency"), "{kinds:?}");
+        assert!(kinds.contains(&"deadline"), "{kinds:?}");
+    }
+}

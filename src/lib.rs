@@ -1,0 +1,11 @@
+//! lofte: find, attribute and grade the commitments in Swedish crime-prevention
+//! agreements (medborgarlöften and samverkansöverenskommelser).
+//!
+//! The pipeline runs one way: `read` → `segment` → `commitment` → `actor` → `vague` →
+//! `output`, with `pipeline` knowing the order and `eval` measuring the result against
+//! gold annotations. See ARCHITECTURE.md for the map.
+
+pub mod lexicon;
+pub mod matcher;
+pub mod model;
+pub mod segment;

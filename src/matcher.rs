@@ -1,0 +1,494 @@
+//! Tokens and phrase matching: the one way every lexicon is matched against text.
+//!
+//! Input: a `&str` (a unit's text). Output: `Tokens` (lower-cased words, numbers and
+//! punctuation with byte spans into the input) and, for a compiled `PhraseSet`, the
+//! `Hit`s of its entries.
+//!
+//! A phrase pattern is a sequence of space-separated elements, each matching one token:
+//! `ska` (the exact word), `åtag*` (a prefix), `*skolan` (a suffix), `~åtagande` (the
+//! same Swedish Snowball stem), `<Name>` (a capitalised word), `<num>` (a number),
+//! alternatives joined by `|` (`ska|skall`), and `...` for a gap of up to three words
+//! (`verka ... för`). Patterns are indexed by their first element, so the cost of
+//! matching grows with the length of the text, not with the number of entries.
+
+use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// Longest gap, in tokens, that `...` may stand for.
+const MAX_GAP: usize = 3;
+
+/// What a token is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    Number,
+    Punct,
+}
+
+/// One token: its span in the source text and its lower-cased form in `Tokens::lower`.
+#[derive(Debug, Clone, Copy)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+    lower_start: u32,
+    lower_end: u32,
+    pub kind: TokenKind,
+    /// The source token starts with an upper-case letter.
+    pub capitalised: bool,
+}
+
+/// The tokens of one text, with their lower-cased forms stored in one buffer.
+#[derive(Debug, Default)]
+pub struct Tokens {
+    lower: String,
+    pub list: Vec<Token>,
+}
+
+impl Tokens {
+    /// The lower-cased form of token `idx`.
+    pub fn norm(&self, idx: usize) -> &str {
+        let token = &self.list[idx];
+        &self.lower[token.lower_start as usize..token.lower_end as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// Splits `text` into words (runs of letters and digits), numbers (runs of digits) and
+/// single punctuation characters; whitespace separates tokens and is dropped.
+pub fn tokenize(text: &str) -> Tokens {
+    let mut tokens = Tokens {
+        lower: String::with_capacity(text.len()),
+        list: Vec::with_capacity(text.len() / 5),
+    };
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, ch)) = chars.next() {
+        if ch.is_whitespace() {
+            continue;
+        }
+        let lower_start = tokens.lower.len() as u32;
+        let mut end = start + ch.len_utf8();
+        let kind = if ch.is_alphanumeric() {
+            let mut all_digits = ch.is_ascii_digit();
+            push_lower(&mut tokens.lower, ch);
+            while let Some(&(idx, next)) = chars.peek() {
+                if !next.is_alphanumeric() {
+                    break;
+                }
+                all_digits &= next.is_ascii_digit();
+                push_lower(&mut tokens.lower, next);
+                end = idx + next.len_utf8();
+                chars.next();
+            }
+            if all_digits {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            }
+        } else {
+            tokens.lower.push(ch);
+            TokenKind::Punct
+        };
+        tokens.list.push(Token {
+            start,
+            end,
+            lower_start,
+            lower_end: tokens.lower.len() as u32,
+            kind,
+            capitalised: ch.is_uppercase(),
+        });
+    }
+    tokens
+}
+
+fn push_lower(buffer: &mut String, ch: char) {
+    if ch.is_ascii() {
+        buffer.push(ch.to_ascii_lowercase());
+    } else {
+        buffer.extend(ch.to_lowercase());
+    }
+}
+
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Element {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Stem(String),
+    Name,
+    Number,
+}
+
+/// A position in a pattern: alternatives for one token, or a gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Token(Vec<Element>),
+    Gap,
+}
+
+/// A phrase pattern that failed to compile, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError(pub String);
+
+/// A match of entry `entry` over tokens `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub entry: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A set of phrase patterns compiled for matching; entry numbers are the order of `add`.
+#[derive(Default)]
+pub struct PhraseSet {
+    patterns: Vec<Vec<Step>>,
+    by_exact: HashMap<String, Vec<usize>>,
+    by_prefix: HashMap<String, Vec<usize>>,
+    by_suffix: HashMap<String, Vec<usize>>,
+    by_stem: HashMap<String, Vec<usize>>,
+    /// Patterns whose first element is a class (`<Name>`, `<num>`): tried at every token.
+    by_class: Vec<usize>,
+    prefix_lengths: Vec<usize>,
+    suffix_lengths: Vec<usize>,
+}
+
+impl std::fmt::Debug for PhraseSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhraseSet({} patterns)", self.patterns.len())
+    }
+}
+
+impl PhraseSet {
+    /// Compiles `pattern` and adds it as the next entry.
+    pub fn add(&mut self, pattern: &str) -> Result<usize, PatternError> {
+        let steps = parse_pattern(pattern)?;
+        let entry = self.patterns.len();
+        let Step::Token(first) = &steps[0] else {
+            return Err(PatternError("a pattern cannot start with '...'".into()));
+        };
+        for element in first {
+            match element {
+                Element::Exact(word) => push_index(&mut self.by_exact, word, entry),
+                Element::Prefix(prefix) => {
+                    push_index(&mut self.by_prefix, prefix, entry);
+                    push_length(&mut self.prefix_lengths, prefix.len());
+                }
+                Element::Suffix(suffix) => {
+                    push_index(&mut self.by_suffix, suffix, entry);
+                    push_length(&mut self.suffix_lengths, suffix.len());
+                }
+                Element::Stem(stem) => push_index(&mut self.by_stem, stem, entry),
+                Element::Name | Element::Number => {
+                    if !self.by_class.contains(&entry) {
+                        self.by_class.push(entry)
+                    }
+                }
+            }
+        }
+        self.patterns.push(steps);
+        Ok(entry)
+    }
+
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Every match of every entry, ordered by start token, then entry.
+    pub fn find_all(&self, tokens: &Tokens) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        let mut stems: Vec<Option<String>> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
+        for start in 0..tokens.len() {
+            candidates.clear();
+            self.candidates_at(tokens, start, &mut stems, &mut candidates);
+            candidates.sort_unstable();
+            candidates.dedup();
+            for &entry in &candidates {
+                if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
+                    hits.push(Hit { entry, start, end });
+                }
+            }
+        }
+        hits
+    }
+
+    fn candidates_at(
+        &self,
+        tokens: &Tokens,
+        idx: usize,
+        stems: &mut Vec<Option<String>>,
+        out: &mut Vec<usize>,
+    ) {
+        let norm = tokens.norm(idx);
+        if let Some(entries) = self.by_exact.get(norm) {
+            out.extend_from_slice(entries);
+        }
+        for &len in &self.prefix_lengths {
+            if len <= norm.len() && norm.is_char_boundary(len) {
+                if let Some(entries) = self.by_prefix.get(&norm[..len]) {
+                    out.extend_from_slice(entries);
+                }
+            }
+        }
+        for &len in &self.suffix_lengths {
+            if len <= norm.len() && norm.is_char_boundary(norm.len() - len) {
+                if let Some(entries) = self.by_suffix.get(&norm[norm.len() - len..]) {
+                    out.extend_from_slice(entries);
+                }
+            }
+        }
+        if !self.by_stem.is_empty() {
+            if let Some(entries) = self.by_stem.get(stem_of(tokens, idx, stems)) {
+                out.extend_from_slice(entries);
+            }
+        }
+        for &entry in &self.by_class {
+            if let Step::Token(first) = &self.patterns[entry][0] {
+                if first.iter().any(|e| element_matches(e, tokens, idx)) {
+                    out.push(entry);
+                }
+            }
+        }
+        // Index lookups only narrow the field; the whole first element is checked here
+        // so a prefix entry and an exact entry that share a key never cross over.
+        out.retain(|&entry| match &self.patterns[entry][0] {
+            Step::Token(first) => first.iter().any(|e| element_matches(e, tokens, idx)),
+            Step::Gap => false,
+        });
+    }
+
+    fn match_from(&self, steps: &[Step], step: usize, tokens: &Tokens, idx: usize) -> Option<usize> {
+        if step == steps.len() {
+            return Some(idx);
+        }
+        match &steps[step] {
+            Step::Token(alternatives) => {
+                if idx < tokens.len() && alternatives.iter().any(|e| element_matches(e, tokens, idx)) {
+                    self.match_from(steps, step + 1, tokens, idx + 1)
+                } else {
+                    None
+                }
+            }
+            Step::Gap => {
+                // A gap skips words but never crosses the end of a clause.
+                let mut skip_to = idx;
+                for _ in 0..=MAX_GAP {
+                    if let Some(end) = self.match_from(steps, step + 1, tokens, skip_to) {
+                        return Some(end);
+                    }
+                    if skip_to >= tokens.len() || is_clause_break(tokens, skip_to) {
+                        return None;
+                    }
+                    skip_to += 1;
+                }
+                None
+            }
+        }
+    }
+}
+
+fn is_clause_break(tokens: &Tokens, idx: usize) -> bool {
+    tokens.list[idx].kind == TokenKind::Punct && matches!(tokens.norm(idx), "." | ":" | ";" | "!" | "?")
+}
+
+fn element_matches(element: &Element, tokens: &Tokens, idx: usize) -> bool {
+    let norm = tokens.norm(idx);
+    match element {
+        Element::Exact(word) => norm == word,
+        Element::Prefix(prefix) => norm.starts_with(prefix.as_str()),
+        Element::Suffix(suffix) => norm.ends_with(suffix.as_str()),
+        Element::Stem(stem) => tokens.list[idx].kind == TokenKind::Word && stem_word(norm) == *stem,
+        Element::Name => tokens.list[idx].kind == TokenKind::Word && tokens.list[idx].capitalised,
+        Element::Number => tokens.list[idx].kind == TokenKind::Number,
+    }
+}
+
+fn stem_of<'a>(tokens: &Tokens, idx: usize, cache: &'a mut Vec<Option<String>>) -> &'a str {
+    if cache.len() < tokens.len() {
+        cache.resize(tokens.len(), None);
+    }
+    cache[idx].get_or_insert_with(|| stem_word(tokens.norm(idx))).as_str()
+}
+
+/// The Swedish Snowball stem of a lower-cased word.
+pub fn stem_word(word: &str) -> String {
+    thread_local! {
+        static STEMMER: Stemmer = Stemmer::create(Algorithm::Swedish);
+    }
+    STEMMER.with(|stemmer| stemmer.stem(word).into_owned())
+}
+
+fn push_index(index: &mut HashMap<String, Vec<usize>>, key: &str, entry: usize) {
+    index.entry(key.to_string()).or_default().push(entry);
+}
+
+fn push_length(lengths: &mut Vec<usize>, len: usize) {
+    if !lengths.contains(&len) {
+        lengths.push(len);
+        lengths.sort_unstable();
+    }
+}
+
+fn parse_pattern(pattern: &str) -> Result<Vec<Step>, PatternError> {
+    let mut steps = Vec::new();
+    for raw in pattern.split_whitespace() {
+        if raw == "..." || raw == "…" {
+            if matches!(steps.last(), None | Some(Step::Gap)) {
+                return Err(PatternError("'...' must stand between two words".into()));
+            }
+            steps.push(Step::Gap);
+            continue;
+        }
+        // `t.ex.` is written as one word in a lexicon but is several tokens in text.
+        let parts = split_like_tokens(raw)?;
+        for part in parts {
+            steps.push(Step::Token(part));
+        }
+    }
+    match steps.last() {
+        None => Err(PatternError("empty pattern".into())),
+        Some(Step::Gap) => Err(PatternError("'...' must stand between two words".into())),
+        Some(_) => Ok(steps),
+    }
+}
+
+/// Parses one space-free pattern word into the token elements it stands for.
+fn split_like_tokens(raw: &str) -> Result<Vec<Vec<Element>>, PatternError> {
+    if raw.contains('|') {
+        let mut alternatives = Vec::new();
+        for alternative in raw.split('|') {
+            let mut elements = split_like_tokens(alternative)?;
+            if elements.len() != 1 {
+                return Err(PatternError(format!(
+                    "alternative '{alternative}' in '{raw}' must be a single word"
+                )));
+            }
+            alternatives.append(&mut elements[0]);
+        }
+        return Ok(vec![alternatives]);
+    }
+    match raw {
+        "" => return Err(PatternError("empty alternative".into())),
+        "<Name>" => return Ok(vec![vec![Element::Name]]),
+        "<num>" => return Ok(vec![vec![Element::Number]]),
+        _ => {}
+    }
+    if let Some(rest) = raw.strip_prefix('~') {
+        check_word(rest, raw)?;
+        return Ok(vec![vec![Element::Stem(stem_word(&rest.to_lowercase()))]]);
+    }
+    if let Some(rest) = raw.strip_suffix('*') {
+        check_word(rest, raw)?;
+        return Ok(vec![vec![Element::Prefix(rest.to_lowercase())]]);
+    }
+    if let Some(rest) = raw.strip_prefix('*') {
+        check_word(rest, raw)?;
+        return Ok(vec![vec![Element::Suffix(rest.to_lowercase())]]);
+    }
+    if raw.contains('*') || raw.contains('~') || raw.contains('<') {
+        return Err(PatternError(format!(
+            "'{raw}': '*' goes at the start or end of a word, '~' at the start, classes are <Name> and <num>"
+        )));
+    }
+    let tokens = tokenize(raw);
+    Ok((0..tokens.len())
+        .map(|idx| vec![Element::Exact(tokens.norm(idx).to_string())])
+        .collect())
+}
+
+fn check_word(word: &str, raw: &str) -> Result<(), PatternError> {
+    if word.is_empty() || !word.chars().all(char::is_alphanumeric) {
+        return Err(PatternError(format!(
+            "'{raw}': a '*' or '~' word must be letters and digits only"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
+        let mut set = PhraseSet::default();
+        for pattern in patterns {
+            set.add(pattern).expect("test pattern compiles");
+        }
+        let tokens = tokenize(text);
+        set.find_all(&tokens)
+            .into_iter()
+            .map(|hit| {
+                let span = &text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end];
+                (hit.entry, span.to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tokens_are_lowercased_with_source_spans() {
+        let text = "Polisen ÅTAR sig, t.ex. 2020";
+        let tokens = tokenize(text);
+        let norms: Vec<&str> = (0..tokens.len()).map(|i| tokens.norm(i)).collect();
+        assert_eq!(norms, ["polisen", "åtar", "sig", ",", "t", ".", "ex", ".", "2020"]);
+        assert_eq!(&text[tokens.list[1].start..tokens.list[1].end], "ÅTAR");
+        assert_eq!(tokens.list[8].kind, TokenKind::Number);
+        assert!(tokens.list[0].capitalised);
+    }
+
+    #[test]
+    fn exact_prefix_suffix_and_alternatives() {
+        let found = hits(
+            &["ska|skall", "kommunpolis*", "*skolan", "åtar sig att"],
+            "Kommunpolisen skall besöka Västerskolan och åtar sig att ringa.",
+        );
+        let spans: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(spans, ["Kommunpolisen", "skall", "Västerskolan", "åtar sig att"]);
+    }
+
+    #[test]
+    fn gap_spans_a_few_words_but_not_a_clause_end() {
+        let found = hits(&["verka ... för"], "Vi ska verka aktivt och långsiktigt för trygghet.");
+        assert_eq!(found, vec![(0, "verka aktivt och långsiktigt för".to_string())]);
+        assert!(hits(&["verka ... för"], "Vi ska verka. Det är för trygghet.").is_empty());
+    }
+
+    #[test]
+    fn stem_matches_inflections() {
+        let found = hits(&["~åtagande"], "Åtagandet gäller. Åtaganden är klara.");
+        assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn dotted_abbreviation_in_pattern_matches_token_sequence() {
+        let found = hits(&["t.ex."], "Vi gör t.ex. vandringar.");
+        assert_eq!(found, vec![(0, "t.ex.".to_string())]);
+    }
+
+    #[test]
+    fn name_and_number_classes() {
+        let found = hits(&["<Name> kommun", "minst <num>"], "Ystads kommun gör minst 20 besök.");
+        let spans: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(spans, ["Ystads kommun", "minst 20"]);
+    }
+
+    #[test]
+    fn malformed_patterns_are_rejected_with_a_reason() {
+        let mut set = PhraseSet::default();
+        assert!(set.add("... för").is_err());
+        assert!(set.add("verka ...").is_err());
+        assert!(set.add("ve*rka").is_err());
+        assert!(set.add("").is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! The types that cross stages: a decoded `Document`, its `Unit`s, and the decisions
+//! each labelling stage makes about a unit.
+//!
+//! Spans are byte offsets into `Document::text` (the decoded text); they are created
+//! once, by `segment`, and never move afterwards.
+
+use serde::Serialize;
+
+/// One decoded input document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The path as the user gave it (or as found when walking a folder).
+    pub path: String,
+    /// The decoded text; every span points into it.
+    pub text: String,
+}
+
+/// What kind of unit the segmenter found (ANNOTATION.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnitKind {
+    Sentence,
+    Item,
+    Heading,
+    #[serde(rename = "leadin")]
+    LeadIn,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Sentence => "sentence",
+            UnitKind::Item => "item",
+            UnitKind::Heading => "heading",
+            UnitKind::LeadIn => "leadin",
+        }
+    }
+}
+
+/// One unit: a sentence, list item, heading or lead-in, with its place in the layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Byte offset of the unit's first character in the document text.
+    pub start: usize,
+    /// Byte offset just past the unit's last character.
+    pub end: usize,
+    pub kind: UnitKind,
+    /// The unit text: whitespace collapsed, bullet or enumerator removed, words
+    /// hyphenated across a line break joined.
+    pub text: String,
+    /// Page number (1-based) where the unit starts, when the text has page breaks.
+    pub page: Option<u32>,
+    /// A responsibility line (`Ansvarig: Polisen`): it sets the actor of the item above.
+    pub responsibility: bool,
+    /// Index of the nearest heading above.
+    pub heading: Option<usize>,
+    /// Index of the lead-in that introduces this unit, when it is in a list.
+    pub leadin: Option<usize>,
+}
+
+/// Who takes a commitment on (ANNOTATION.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    Police,
+    Municipality,
+    Both,
+    Other,
+    Unspecified,
+}
+
+impl Actor {
+    pub const ALL: [Actor; 5] = [
+        Actor::Police,
+        Actor::Municipality,
+        Actor::Both,
+        Actor::Other,
+        Actor::Unspecified,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Police => "police",
+            Actor::Municipality => "municipality",
+            Actor::Both => "both",
+            Actor::Other => "other",
+            Actor::Unspecified => "unspecified",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Actor> {
+        Actor::ALL.into_iter().find(|actor| actor.as_str() == text)
+    }
+}
+
+/// How the actor of a commitment was decided, strongest first (ANNOTATION.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorSource {
+    /// A responsibility line after the item.
+    Responsible,
+    /// The unit's own subject.
+    Explicit,
+    /// The lead-in that introduces the item.
+    #[serde(rename = "leadin")]
+    LeadIn,
+    /// The section heading.
+    Heading,
+    /// The document's single party, or nothing at all (then the actor is unspecified).
+    Document,
+}
+
+impl ActorSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorSource::Responsible => "responsible",
+            ActorSource::Explicit => "explicit",
+            ActorSource::LeadIn => "leadin",
+            ActorSource::Heading => "heading",
+            ActorSource::Document => "document",
+        }
+    }
+}
+
+/// Is the unit a commitment, and which words said so.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitmentDecision {
+    pub commitment: bool,
+    /// The cue that decided it: a lexicon phrase, or the section or lead-in it stands under.
+    pub cue: String,
+}
+
+/// The actor of a commitment and its evidence; `None` for units that are no commitment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorDecision {
+    pub actor: Actor,
+    pub source: ActorSource,
+    /// The words that decided it (`Polisen`, `Ansvarig: Kommunen`, `Kommunen åtar sig att:`).
+    pub cue: String,
+}
+
+/// A measurable anchor found in a unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A vague cue found in a unit, and whether an anchor neutralised it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VagueCue {
+    pub category: &'static str,
+    pub text: String,
+    pub neutralised: bool,
+}
+
+/// Vagueness evidence for a unit; `vague` is only meaningful for commitments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VagueDecision {
+    pub vague: bool,
+    pub cues: Vec<VagueCue>,
+    pub anchors: Vec<Anchor>,
+}
+
+/// Everything lofte decided about one document, unit by unit (all vectors align).
+#[derive(Debug, Clone)]
+pub struct LabelledDocument {
+    pub document: Document,
+    pub units: Vec<Unit>,
+    pub commitments: Vec<CommitmentDecision>,
+    pub actors: Vec<Option<ActorDecision>>,
+    pub vague: Vec<VagueDecision>,
+}

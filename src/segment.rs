@@ -1,0 +1,1064 @@
+//! Segmentation: where does a unit start and end? (ANNOTATION.md §1)
+//!
+//! Input: a document's decoded text and the abbreviation lexicon. Output: `Vec<Unit>`
+//! with byte spans into that text, the unit kind, the unit text, and the layout context
+//! (nearest heading, introducing lead-in, page).
+//!
+//! The work is done layout first, sentences second. Lines are classified (blank, page
+//! furniture, bullet or numbered item, responsibility line, heading candidate, text),
+//! grouped into blocks (paragraph, item, heading), hard-wrapped lines are joined and
+//! words hyphenated across a line break are mended, and only then is each block split
+//! into sentences with the Swedish abbreviation list. Punctuation-only splitters lose
+//! their last points on exactly the structure that layout gives away for free.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lexicon::{ActorCategory, Lexicons};
+use crate::matcher::tokenize;
+use crate::model::{Unit, UnitKind};
+
+/// Splits a document's text into units.
+///
+/// ```
+/// use lofte::{lexicon::Lexicons, segment::segment};
+/// let lexicons = Lexicons::embedded();
+/// let text = "Polisens åtaganden\n\nPolisen lovar att:\n• genomföra minst åtta trygghetsvandringar\n• besöka skolorna, t.ex. Västerskolan. Det sker kl. 18.30 varje fredag.\n";
+/// let units = segment(text, &lexicons);
+/// let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
+/// assert_eq!(texts, [
+///     "Polisens åtaganden",
+///     "Polisen lovar att:",
+///     "genomföra minst åtta trygghetsvandringar",
+///     "besöka skolorna, t.ex. Västerskolan. Det sker kl. 18.30 varje fredag.",
+/// ]);
+/// assert_eq!(units[2].leadin, Some(1));
+/// assert_eq!(units[3].heading, Some(0));
+/// ```
+pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
+    let lines = read_lines(text);
+    let furniture = find_furniture(text, &lines);
+    let layout = Layout::measure(text, &lines, &furniture);
+    let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
+    let mut units = Vec::new();
+    for (block_idx, block) in blocks.iter().enumerate() {
+        units_of_block(text, block_idx, block, lexicons, &mut units);
+    }
+    link_context(&mut units, &blocks);
+    units.into_iter().map(|draft| draft.unit).collect()
+}
+
+/// Characters that mark a list item when they start a line and a space follows.
+const BULLETS: &[char] = &[
+    '•', '-', '–', '—', '*', '▪', 'o', '\u{F0B7}', '·', '●', '◦', '■', '□', '➢', '►', '▶', '✓', '✔', '○', '❖',
+];
+
+/// Bullets that also split items written inline on one line (`Vi lovar att: • … • …`);
+/// dashes are left out because running text uses them as punctuation.
+const INLINE_BULLETS: &[char] = &['•', '▪', '\u{F0B7}', '●', '◦', '■', '➢', '►', '▶', '❖'];
+
+/// Words a heading never ends with: a line ending in one continues on the next line.
+const CONTINUING_WORDS: &[&str] = &[
+    "och", "eller", "samt", "i", "att", "med", "för", "av", "på", "till", "som", "en", "ett", "den",
+    "det", "de", "om", "från", "vid", "under", "mot", "inom", "genom", "efter", "hos", "utan", "mellan",
+    "så", "men", "när", "där", "då", "vilket", "vilka", "dess", "deras", "sin", "sitt", "sina", "ska",
+    "skall", "kommer", "har", "är", "blir", "kan", "bör", "både", "än", "per", "ca", "cirka", "minst",
+    "respektive", "resp.", "bl.a.", "t.ex.", "dvs.", "s.k.", "kl.",
+];
+
+/// Words after a line-end hyphen that mean the hyphen is real (`brotts- och drog…`).
+const SUSPENDED_COMPOUND_NEXT: &[&str] = &["och", "eller", "samt", "respektive", "resp", "som", "till", "med", "utan"];
+
+/// One physical line of the text, without its line break and surrounding whitespace.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    page: u32,
+}
+
+impl Line {
+    fn is_blank(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+fn read_lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut page = 1;
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    for (idx, &byte) in bytes.iter().enumerate().chain(std::iter::once((bytes.len(), &b'\n'))) {
+        if byte == b'\n' || byte == b'\x0c' {
+            lines.push(trimmed_line(text, line_start, idx, page));
+            if byte == b'\x0c' {
+                page += 1;
+            }
+            line_start = idx + 1;
+        }
+    }
+    lines
+}
+
+fn trimmed_line(text: &str, start: usize, end: usize, page: u32) -> Line {
+    let slice = &text[start..end];
+    let trimmed_start = slice.len() - slice.trim_start().len();
+    let trimmed = slice.trim();
+    let start = if trimmed.is_empty() { end } else { start + trimmed_start };
+    Line { start, end: start + trimmed.len(), page }
+}
+
+// ---------------------------------------------------------------------------------------
+// Page furniture: headers, footers, page numbers, table-of-contents lines.
+
+static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:sida|sid\.?|s\.|page)\s*)?[-–(]?\s*\d{1,3}\s*[-–)]?(?:\s*(?:av|/|\(\s*)\s*\d{1,3}\s*\)?)?$")
+        .expect("valid page number regex")
+});
+static SPELLED_PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:sida|sid\.?|page)\s*\d{1,3}(?:\s*(?:av|/)\s*\d{1,3})?$").expect("valid page regex")
+});
+static TOC_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\.\s?){4,}\s*\d{1,3}\s*$|…{2,}\s*\d{1,3}\s*$").expect("valid toc regex"));
+
+/// Marks lines that are not text: page numbers, running headers and footers, and
+/// table-of-contents lines with dot leaders (ANNOTATION.md §1: not units).
+fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
+    let mut furniture = vec![false; lines.len()];
+    let content = |idx: usize| &text[lines[idx].start..lines[idx].end];
+    let n_pages = lines.last().map_or(1, |line| line.page);
+
+    for idx in 0..lines.len() {
+        let line = content(idx);
+        if line.is_empty() {
+            continue;
+        }
+        if TOC_LINE.is_match(line) || SPELLED_PAGE_NUMBER.is_match(line) {
+            furniture[idx] = true;
+        } else if PAGE_NUMBER.is_match(line) {
+            // A bare number is a page number when it stands alone between blank lines
+            // or at the top or bottom of a page.
+            let alone = neighbour_is_blank(lines, idx, -1) && neighbour_is_blank(lines, idx, 1);
+            if alone || (n_pages > 1 && near_page_edge(lines, idx)) {
+                furniture[idx] = true;
+            }
+        }
+    }
+
+    // Running headers and footers: the same line (numbers aside) at the edge of two
+    // or more pages. Without form feeds, page-number lines stand in for page breaks.
+    let mut edge_lines: HashMap<String, Vec<usize>> = HashMap::new();
+    for (page_start, page_end) in page_ranges(lines, &furniture, n_pages > 1) {
+        let content_lines: Vec<usize> =
+            (page_start..page_end).filter(|&idx| !lines[idx].is_blank() && !furniture[idx]).collect();
+        let n = content_lines.len();
+        let edges = content_lines.iter().take(2).chain(content_lines.iter().skip(n.saturating_sub(2)));
+        for &idx in edges {
+            let key: String = content(idx).chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
+            let seen = edge_lines.entry(key).or_default();
+            if !seen.contains(&idx) {
+                seen.push(idx);
+            }
+        }
+    }
+    for (key, indices) in edge_lines {
+        let pages: std::collections::HashSet<usize> = indices.iter().map(|&i| page_of(lines, &furniture, i)).collect();
+        if pages.len() >= 2 && key.split_whitespace().count() <= 15 {
+            for idx in indices {
+                furniture[idx] = true;
+            }
+        }
+    }
+    furniture
+}
+
+fn neighbour_is_blank(lines: &[Line], idx: usize, step: isize) -> bool {
+    let next = idx as isize + step;
+    next < 0 || next as usize >= lines.len() || lines[next as usize].is_blank() || lines[next as usize].page != lines[idx].page
+}
+
+fn near_page_edge(lines: &[Line], idx: usize) -> bool {
+    let page = lines[idx].page;
+    let same_page = |i: &usize| lines[*i].page == page && !lines[*i].is_blank();
+    let before = (0..idx).rev().filter(same_page).take(2).count();
+    let after = (idx + 1..lines.len()).filter(same_page).take(2).count();
+    before < 2 || after < 2
+}
+
+/// Line ranges of pages: form-feed pages, or stretches between page-number lines.
+fn page_ranges(lines: &[Line], furniture: &[bool], has_form_feeds: bool) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for idx in 0..lines.len() {
+        let breaks = if has_form_feeds {
+            idx + 1 < lines.len() && lines[idx + 1].page != lines[idx].page
+        } else {
+            furniture[idx] && !lines[idx].is_blank()
+        };
+        if breaks {
+            ranges.push((start, idx + 1));
+            start = idx + 1;
+        }
+    }
+    ranges.push((start, lines.len()));
+    ranges
+}
+
+fn page_of(lines: &[Line], furniture: &[bool], idx: usize) -> usize {
+    if lines.last().is_some_and(|line| line.page > 1) {
+        lines[idx].page as usize
+    } else {
+        (0..idx).filter(|&i| furniture[i] && !lines[i].is_blank()).count()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Layout measurements.
+
+/// Facts about the whole document that line decisions depend on.
+struct Layout {
+    /// Typical length of a hard-wrapped line, when the text is hard-wrapped (PDF style).
+    wrap_width: Option<usize>,
+}
+
+impl Layout {
+    fn measure(text: &str, lines: &[Line], furniture: &[bool]) -> Layout {
+        // A line that ends mid-sentence and is followed by a line starting in lower
+        // case was wrapped; their lengths tell the page width.
+        let mut wrapped: Vec<usize> = Vec::new();
+        for idx in 0..lines.len().saturating_sub(1) {
+            if lines[idx].is_blank() || furniture[idx] || lines[idx + 1].is_blank() {
+                continue;
+            }
+            let line = &text[lines[idx].start..lines[idx].end];
+            let next = &text[lines[idx + 1].start..lines[idx + 1].end];
+            let ends_open = !line.ends_with(['.', '!', '?', ':', ';', '…']);
+            if ends_open && next.chars().next().is_some_and(char::is_lowercase) {
+                wrapped.push(line.chars().count());
+            }
+        }
+        if wrapped.len() < 4 {
+            return Layout { wrap_width: None };
+        }
+        wrapped.sort_unstable();
+        Layout { wrap_width: Some(wrapped[wrapped.len() / 2]) }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines to blocks.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockKind {
+    Paragraph,
+    Item,
+    Heading,
+    Responsibility,
+}
+
+/// A list marker: its style decides which items belong to one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Bullet(char),
+    /// `1.` / `1)` / `a)`: the style character and the item's ordinal.
+    Number { close: char, letter: bool, ordinal: u32 },
+}
+
+/// A run of lines that forms one paragraph, list item, heading or responsibility line.
+#[derive(Debug, Clone)]
+struct Block {
+    kind: BlockKind,
+    /// The text spans of the block's lines, marker already removed.
+    pieces: Vec<(usize, usize)>,
+    marker: Option<Marker>,
+    after_blank: bool,
+    page: u32,
+}
+
+fn build_blocks(text: &str, lines: &[Line], furniture: &[bool], layout: &Layout, lexicons: &Lexicons) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut current: Option<Block> = None;
+    let mut blank_before = true;
+    // A stretch of blank lines and page furniture is a page break: a paragraph that
+    // runs on past it is joined, anything else is separated as by a blank line.
+    let in_page_break = page_break_zones(lines, furniture);
+    let mut at_page_break = false;
+    let content = |idx: usize| &text[lines[idx].start..lines[idx].end];
+
+    for idx in 0..lines.len() {
+        if in_page_break[idx] {
+            at_page_break = true;
+            continue;
+        }
+        if lines[idx].is_blank() {
+            if let Some(block) = current.take() {
+                blocks.push(block);
+            }
+            blank_before = true;
+            continue;
+        }
+        let line = content(idx);
+        if std::mem::take(&mut at_page_break) {
+            let runs_on = current.as_ref().is_some_and(|block| {
+                let last = block.pieces.last().expect("a block has a piece");
+                !ends_sentence(&text[last.0..last.1]) && line.chars().next().is_some_and(char::is_lowercase)
+            });
+            if !runs_on {
+                if let Some(block) = current.take() {
+                    blocks.push(block);
+                }
+                blank_before = true;
+            }
+        }
+        let after_blank = std::mem::replace(&mut blank_before, false);
+        let new_block = |kind, pieces, marker| Block { kind, pieces, marker, after_blank, page: lines[idx].page };
+
+        if is_responsibility_line(line, lexicons) {
+            if let Some(block) = current.take() {
+                blocks.push(block);
+            }
+            blocks.push(new_block(BlockKind::Responsibility, vec![(lines[idx].start, lines[idx].end)], None));
+            continue;
+        }
+        if let Some((marker, text_start)) = list_marker(text, lines, idx) {
+            if let Some(block) = current.take() {
+                blocks.push(block);
+            }
+            let pieces = if text_start < lines[idx].end { vec![(text_start, lines[idx].end)] } else { vec![] };
+            current = Some(new_block(BlockKind::Item, pieces, Some(marker)));
+            continue;
+        }
+        if let Some(block) = current.as_mut() {
+            if block.pieces.is_empty() || continues_block(text, block, lines, idx, layout, furniture) {
+                block.pieces.push((lines[idx].start, lines[idx].end));
+                continue;
+            }
+        }
+        let previous_open = current.as_ref().is_some_and(|block| {
+            let last = block.pieces.last().expect("a block has a piece");
+            block.kind == BlockKind::Paragraph && !ends_sentence(&text[last.0..last.1])
+        });
+        if let Some(block) = current.take() {
+            blocks.push(block);
+        }
+        if !previous_open && is_heading_line(text, lines, idx, layout, furniture) {
+            blocks.push(new_block(BlockKind::Heading, vec![(lines[idx].start, lines[idx].end)], None));
+        } else {
+            current = Some(new_block(BlockKind::Paragraph, vec![(lines[idx].start, lines[idx].end)], None));
+        }
+    }
+    if let Some(block) = current.take() {
+        blocks.push(block);
+    }
+    drop_empty_items(&mut blocks);
+    promote_numbered_headings(text, &mut blocks);
+    blocks
+}
+
+/// Marks the runs of blank lines and furniture that hold at least one furniture line.
+fn page_break_zones(lines: &[Line], furniture: &[bool]) -> Vec<bool> {
+    let mut zones = vec![false; lines.len()];
+    let mut run_start = 0;
+    for idx in 0..=lines.len() {
+        let in_run = idx < lines.len() && (furniture[idx] || lines[idx].is_blank());
+        if in_run {
+            continue;
+        }
+        if (run_start..idx).any(|i| furniture[i]) {
+            zones[run_start..idx].iter_mut().for_each(|zone| *zone = true);
+        }
+        run_start = idx + 1;
+    }
+    zones
+}
+
+/// Does line `idx` continue the open block (a hard-wrapped line), rather than start a new one?
+fn continues_block(text: &str, block: &Block, lines: &[Line], idx: usize, layout: &Layout, furniture: &[bool]) -> bool {
+    let last = block.pieces.last().expect("caller checked pieces");
+    let previous = &text[last.0..last.1];
+    let line = &text[lines[idx].start..lines[idx].end];
+    match block.kind {
+        BlockKind::Heading | BlockKind::Responsibility => false,
+        // ANNOTATION.md §1: an item runs to the next item, blank line or heading.
+        BlockKind::Item => {
+            if previous.ends_with(':') {
+                return false;
+            }
+            let wrapped = ends_with_continuing_word(previous)
+                || previous.ends_with([',', '-'])
+                || line.chars().next().is_some_and(char::is_lowercase)
+                || layout.wrap_width.is_some_and(|width| previous.chars().count() * 10 >= width * 8);
+            wrapped || !is_heading_line(text, lines, idx, layout, furniture)
+        }
+        BlockKind::Paragraph => {
+            if previous.ends_with(':') {
+                return false;
+            }
+            !ends_sentence(previous) || line.chars().next().is_some_and(char::is_lowercase)
+        }
+    }
+}
+
+/// A heading: a short line without final punctuation that stands alone.
+fn is_heading_line(text: &str, lines: &[Line], idx: usize, layout: &Layout, furniture: &[bool]) -> bool {
+    let line = &text[lines[idx].start..lines[idx].end];
+    let first = line.chars().next().expect("non-blank line");
+    if !(first.is_uppercase() || first.is_ascii_digit() || first == '"' || first == '”' || first == '§') {
+        return false;
+    }
+    if line.ends_with(['.', '!', '?', ':', ';', ',', '…', '-']) || ends_with_continuing_word(line) {
+        return false;
+    }
+    let n_chars = line.chars().count();
+    if line.split_whitespace().count() > 12 || n_chars > 100 {
+        return false;
+    }
+    if layout.wrap_width.is_some_and(|width| n_chars * 4 > width * 3 && line.split_whitespace().count() > 6) {
+        return false;
+    }
+    // A heading is never followed by a line that continues its sentence, on this
+    // line or across a page break.
+    let mut saw_blank = false;
+    let mut saw_furniture = false;
+    for next_idx in idx + 1..lines.len() {
+        if furniture[next_idx] {
+            saw_furniture = true;
+        } else if lines[next_idx].is_blank() {
+            saw_blank = true;
+        } else {
+            if saw_blank && !saw_furniture {
+                return true;
+            }
+            let next_line = &text[lines[next_idx].start..lines[next_idx].end];
+            return !next_line.chars().next().is_some_and(char::is_lowercase);
+        }
+    }
+    true
+}
+
+fn ends_with_continuing_word(line: &str) -> bool {
+    line.split_whitespace()
+        .last()
+        .is_some_and(|word| CONTINUING_WORDS.contains(&word.to_lowercase().as_str()))
+}
+
+/// Does the text end a sentence (final punctuation, possibly before closing quotes)?
+fn ends_sentence(text: &str) -> bool {
+    let trimmed = text.trim_end_matches(['"', '”', '’', '\'', ')', ']', '»']);
+    trimmed.ends_with(['.', '!', '?', '…', ':'])
+}
+
+/// `Ansvarig: Polisen`, `Ansvar: kommunen och polisen`.
+pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
+    if !line.contains(':') {
+        return false;
+    }
+    let tokens = tokenize(line);
+    lexicons
+        .actors
+        .find_all(&tokens)
+        .iter()
+        .any(|hit| hit.start == 0 && hit.entry.category == ActorCategory::Responsible)
+}
+
+static ENUMERATOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\(?(\d{1,2})([.)])|([a-zåäö])([.)])|([A-ZÅÄÖ])([.)]))(?:\s+|$)").expect("valid enumerator regex"));
+
+/// The list marker at the start of line `idx`, and where the item text starts.
+fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)> {
+    let line = &text[lines[idx].start..lines[idx].end];
+    let mut chars = line.char_indices();
+    let (_, first) = chars.next()?;
+    if BULLETS.contains(&first) {
+        let rest = &line[first.len_utf8()..];
+        if rest.is_empty() || rest.starts_with([' ', '\t', '\u{a0}']) {
+            // `o` and `-` are bullets only when a word follows, not `-20 %` or `oktober`.
+            if first == 'o' && rest.trim().is_empty() {
+                return None;
+            }
+            let text_start = lines[idx].start + first.len_utf8() + (rest.len() - rest.trim_start().len());
+            return Some((Marker::Bullet(first), text_start));
+        }
+        return None;
+    }
+    let caps = ENUMERATOR.captures(line)?;
+    let whole = caps.get(0).expect("group 0");
+    let text_start = lines[idx].start + whole.end();
+    let (close, letter, ordinal) = if let (Some(number), Some(close)) = (caps.get(1), caps.get(2)) {
+        let ordinal: u32 = number.as_str().parse().ok()?;
+        // `2020. …` is a year, and `0.` never numbers a list.
+        if ordinal == 0 {
+            return None;
+        }
+        (close.as_str().chars().next()?, false, ordinal)
+    } else if let (Some(letter), Some(close)) = (caps.get(3), caps.get(4)) {
+        (close.as_str().chars().next()?, true, letter_ordinal(letter.as_str()))
+    } else {
+        let letter = caps.get(5)?.as_str();
+        let close = caps.get(6)?.as_str().chars().next()?;
+        // `A. Andersson` is an initial unless the next or previous marked line
+        // continues the lettering (`B.` after `A.`).
+        if close == '.' && !lettering_continues(text, lines, idx, letter_ordinal(letter)) {
+            return None;
+        }
+        (close, true, letter_ordinal(letter))
+    };
+    if letter && close == '.' && caps.get(3).is_some() && !lettering_continues(text, lines, idx, ordinal) {
+        return None;
+    }
+    Some((Marker::Number { close, letter, ordinal }, text_start))
+}
+
+fn letter_ordinal(letter: &str) -> u32 {
+    let ch = letter.chars().next().unwrap_or('a').to_ascii_lowercase();
+    (ch as u32).saturating_sub('a' as u32) + 1
+}
+
+fn lettering_continues(text: &str, lines: &[Line], idx: usize, ordinal: u32) -> bool {
+    let starts_with_letter = |line_idx: usize, wanted: u32| {
+        let line = &text[lines[line_idx].start..lines[line_idx].end];
+        let mut chars = line.chars();
+        match (chars.next(), chars.next()) {
+            (Some(ch), Some('.')) if ch.is_alphabetic() => letter_ordinal(&ch.to_string()) == wanted,
+            _ => false,
+        }
+    };
+    let after = (idx + 1..lines.len().min(idx + 12)).any(|i| starts_with_letter(i, ordinal + 1));
+    let before = ordinal > 1 && (idx.saturating_sub(12)..idx).any(|i| starts_with_letter(i, ordinal - 1));
+    after || before
+}
+
+fn drop_empty_items(blocks: &mut Vec<Block>) {
+    blocks.retain(|block| !block.pieces.is_empty());
+}
+
+/// `3. Uppföljning` standing alone before a paragraph is a numbered heading, not a list
+/// item: a list has several items in a row, a heading is followed by its text.
+fn promote_numbered_headings(text: &str, blocks: &mut [Block]) {
+    for idx in 0..blocks.len() {
+        let Some(Marker::Number { letter: false, .. }) = blocks[idx].marker else {
+            continue;
+        };
+        if blocks[idx].pieces.len() != 1 {
+            continue;
+        }
+        let (start, end) = blocks[idx].pieces[0];
+        let line = &text[start..end];
+        let short = line.split_whitespace().count() <= 8;
+        let starts_upper = line.chars().next().is_some_and(char::is_uppercase);
+        if !short || !starts_upper || ends_sentence(line) || line.ends_with([',', ';']) {
+            continue;
+        }
+        let is_item = |block: &Block| matches!(block.marker, Some(Marker::Number { letter: false, .. }));
+        let next_is_item = blocks.get(idx + 1).is_some_and(|b| is_item(b) || b.kind == BlockKind::Responsibility);
+        let previous = idx.checked_sub(1).map(|i| &blocks[i]);
+        let previous_is_list = previous.is_some_and(|b| {
+            is_item(b) || {
+                let last = b.pieces.last().expect("non-empty block");
+                text[last.0..last.1].ends_with(':')
+            }
+        });
+        if blocks.get(idx + 1).is_some() && !next_is_item && !previous_is_list {
+            let marker_start = line_start_before(text, start);
+            blocks[idx].kind = BlockKind::Heading;
+            blocks[idx].pieces[0] = (marker_start, end);
+            blocks[idx].marker = None;
+        }
+    }
+}
+
+/// The start of the line holding `pos` (after leading whitespace): where a marker began.
+fn line_start_before(text: &str, pos: usize) -> usize {
+    let line_start = text[..pos].rfind(['\n', '\x0c']).map_or(0, |i| i + 1);
+    line_start + (text[line_start..pos].len() - text[line_start..pos].trim_start().len())
+}
+
+// ---------------------------------------------------------------------------------------
+// Blocks to units.
+
+/// A unit under construction, with the block it came from.
+struct DraftUnit {
+    unit: Unit,
+    block: usize,
+    marker: Option<Marker>,
+}
+
+/// The text of a block with its lines joined, mapped back to source offsets.
+struct Joined {
+    text: String,
+    /// (offset in `text`, offset in the source) at the start of each copied piece.
+    map: Vec<(usize, usize)>,
+}
+
+impl Joined {
+    fn source_offset(&self, pos: usize) -> usize {
+        let idx = self.map.partition_point(|&(joined, _)| joined <= pos) - 1;
+        let (joined, source) = self.map[idx];
+        source + (pos - joined)
+    }
+}
+
+/// Joins the lines of a block: a line break becomes a space, except that a word
+/// hyphenated across the break is mended (`trygg-\nhetsvandring` → `trygghetsvandring`)
+/// while a real hyphen stays (`polis- och`, `2019-\n2020`).
+fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
+    let mut joined = Joined { text: String::new(), map: Vec::new() };
+    for &(start, end) in pieces {
+        let piece = &text[start..end];
+        if !joined.text.is_empty() {
+            match hyphen_join(&joined.text, piece) {
+                HyphenJoin::Mend => {
+                    joined.text.pop();
+                }
+                HyphenJoin::Keep => {}
+                HyphenJoin::Space => joined.text.push(' '),
+            }
+        }
+        joined.map.push((joined.text.len(), start));
+        joined.text.push_str(piece);
+    }
+    joined
+}
+
+enum HyphenJoin {
+    Mend,
+    Keep,
+    Space,
+}
+
+fn hyphen_join(before: &str, after: &str) -> HyphenJoin {
+    let Some(stem) = before.strip_suffix('-') else {
+        return HyphenJoin::Space;
+    };
+    let Some(last) = stem.chars().last() else {
+        return HyphenJoin::Space;
+    };
+    if !last.is_alphanumeric() {
+        return HyphenJoin::Space;
+    }
+    let next_word: String = after.chars().take_while(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let first = after.chars().next().unwrap_or(' ');
+    if SUSPENDED_COMPOUND_NEXT.contains(&next_word.as_str()) || after.starts_with(',') {
+        HyphenJoin::Space
+    } else if first.is_lowercase() && last.is_alphabetic() {
+        HyphenJoin::Mend
+    } else if first.is_alphanumeric() {
+        HyphenJoin::Keep
+    } else {
+        HyphenJoin::Space
+    }
+}
+
+fn units_of_block(text: &str, block_idx: usize, block: &Block, lexicons: &Lexicons, units: &mut Vec<DraftUnit>) {
+    let joined = join_pieces(text, &block.pieces);
+    let mut push = |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
+        if let Some(unit) = make_unit(&joined, start, end, kind, responsibility, block.page) {
+            units.push(DraftUnit { unit, block: block_idx, marker });
+        }
+    };
+    match block.kind {
+        BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
+        BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
+        BlockKind::Item | BlockKind::Paragraph => {
+            let segments = inline_bullet_segments(&joined.text);
+            for (seg_idx, &(seg_start, seg_end)) in segments.iter().enumerate() {
+                let is_list_item = block.kind == BlockKind::Item || seg_idx > 0;
+                if is_list_item {
+                    // ANNOTATION.md §1: an item holding several sentences is one unit,
+                    // but a responsibility line inside it is split off.
+                    let (item_end, responsibility) = split_responsibility(&joined.text, seg_start, seg_end, lexicons);
+                    let kind = if joined.text[seg_start..item_end].trim_end().ends_with(':') {
+                        UnitKind::LeadIn
+                    } else {
+                        UnitKind::Item
+                    };
+                    let marker = if seg_idx == 0 { block.marker } else { Some(Marker::Bullet('•')) };
+                    push(seg_start, item_end, kind, false, marker);
+                    if let Some(resp_start) = responsibility {
+                        push(resp_start, seg_end, UnitKind::Sentence, true, None);
+                    }
+                } else {
+                    let mut sentence_start = seg_start;
+                    for sentence_end in sentence_ends(&joined.text[..seg_end], seg_start, lexicons) {
+                        let sentence = joined.text[sentence_start..sentence_end].trim_end();
+                        let kind = if sentence.ends_with(':') { UnitKind::LeadIn } else { UnitKind::Sentence };
+                        let responsibility = is_responsibility_line(sentence.trim_start(), lexicons);
+                        push(sentence_start, sentence_end, kind, responsibility, None);
+                        sentence_start = sentence_end;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Splits a block at bullets written inline (`Vi lovar att: • ha … • öka …`).
+fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
+    let mut segments = Vec::new();
+    let mut start = 0;
+    let mut previous_space = false;
+    for (idx, ch) in text.char_indices() {
+        if INLINE_BULLETS.contains(&ch) && previous_space && text[idx + ch.len_utf8()..].starts_with([' ', '\u{a0}']) {
+            segments.push((start, idx));
+            start = idx + ch.len_utf8();
+        }
+        previous_space = ch.is_whitespace();
+    }
+    segments.push((start, text.len()));
+    segments
+}
+
+/// Finds a responsibility clause after a sentence end inside an item
+/// (`Genomföra X. Ansvarig: Polisen`); returns where the item ends and where it starts.
+fn split_responsibility(text: &str, start: usize, end: usize, lexicons: &Lexicons) -> (usize, Option<usize>) {
+    let segment = &text[start..end];
+    for (idx, _) in segment.match_indices(". ") {
+        let rest = segment[idx + 2..].trim_start();
+        if is_responsibility_line(rest, lexicons) {
+            let rest_start = start + segment.len() - rest.len();
+            return (start + idx + 1, Some(rest_start));
+        }
+    }
+    (end, None)
+}
+
+/// Builds a unit from `joined[start..end]`: trims it, collapses whitespace and maps its
+/// span back to the source. Returns `None` for an empty stretch.
+fn make_unit(joined: &Joined, start: usize, end: usize, kind: UnitKind, responsibility: bool, page: u32) -> Option<Unit> {
+    let slice = &joined.text[start..end];
+    let trimmed = slice.trim();
+    if trimmed.is_empty() || !trimmed.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let first = start + (slice.len() - slice.trim_start().len());
+    let last_char = trimmed.chars().last().expect("non-empty");
+    let last = first + trimmed.len() - last_char.len_utf8();
+    let text: String = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(Unit {
+        start: joined.source_offset(first),
+        end: joined.source_offset(last) + last_char.len_utf8(),
+        kind,
+        text,
+        page: Some(page),
+        responsibility,
+        heading: None,
+        leadin: None,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Sentences inside a block.
+
+/// Closing characters that stay with the sentence before them.
+const CLOSERS: &[char] = &['"', '”', '’', '\'', ')', ']', '»'];
+
+/// End offsets of the sentences in `text[from..]`; the last one is `text.len()`.
+fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut sentence_start = from;
+    let mut idx = from;
+    while idx < text.len() {
+        let ch = text[idx..].chars().next().expect("in bounds");
+        let ch_len = ch.len_utf8();
+        if !matches!(ch, '.' | '!' | '?' | '…') {
+            idx += ch_len;
+            continue;
+        }
+        // The terminator run: `?!`, `...`, then closing quotes and brackets.
+        let mut after = idx + ch_len;
+        while let Some(next) = text[after..].chars().next() {
+            if matches!(next, '.' | '!' | '?' | '…') || CLOSERS.contains(&next) {
+                after += next.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let rest = &text[after..];
+        let boundary = if rest.is_empty() {
+            false
+        } else if rest.starts_with(char::is_whitespace) {
+            is_sentence_break(text, sentence_start, idx, ch, rest.trim_start(), lexicons)
+        } else {
+            ch == '.' && is_glued_break(text, idx, rest, lexicons)
+        };
+        if boundary {
+            ends.push(after);
+            sentence_start = after;
+        }
+        idx = after;
+    }
+    ends.push(text.len());
+    ends
+}
+
+/// Decides whether the terminator `ch` at `idx`, followed by whitespace and then `next`,
+/// ends the sentence that started at `sentence_start`.
+fn is_sentence_break(text: &str, sentence_start: usize, idx: usize, ch: char, next: &str, lexicons: &Lexicons) -> bool {
+    let Some(next_char) = next.chars().next() else {
+        return false;
+    };
+    // Lower case after a terminator continues the sentence (`t.ex. polisens`, `ca 20 st. vandringar`).
+    if next_char.is_lowercase() {
+        return false;
+    }
+    if ch != '.' {
+        return true;
+    }
+    let word = word_before(text, idx);
+    let sentence_so_far = text[sentence_start..idx].trim();
+    // `1. Polisen ska …`: a small number that opens a sentence enumerates it.
+    if sentence_so_far.len() <= 3 && !sentence_so_far.is_empty() && sentence_so_far.chars().all(|c| c.is_ascii_digit() || c.is_alphabetic()) && sentence_so_far.chars().count() <= 2 {
+        return false;
+    }
+    if !word.is_empty() {
+        let with_dot = format!("{word}.");
+        if lexicons.abbreviations.contains(&with_dot) {
+            // `m.m.`, `osv.` close a sentence when a capitalised word follows.
+            return lexicons.abbreviations.can_end_sentence(&with_dot) && next_char.is_uppercase();
+        }
+        // An initial (`P. Strandell`) before a capitalised name.
+        let mut chars = word.chars();
+        if let (Some(only), None) = (chars.next(), chars.next()) {
+            if only.is_uppercase() && next_char.is_uppercase() {
+                return false;
+            }
+        }
+    }
+    // After a number, a digit continues a numbered reference (`2 kap. 3 §`, `s. 12`);
+    // a capital opens the next sentence.
+    if next_char.is_ascii_digit() {
+        return !word.chars().all(|c| c.is_ascii_digit());
+    }
+    true
+}
+
+/// `… i centrum.Polisen ska …`: PDF extraction glued two sentences. Split only between
+/// a lower-case word and a capitalised word, never in addresses (`polisen.se`).
+fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bool {
+    let mut chars = rest.chars();
+    let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    if !(first.is_uppercase() && second.is_lowercase()) {
+        return false;
+    }
+    let word = word_before(text, idx);
+    if word.chars().count() < 2 || !word.chars().all(char::is_lowercase) {
+        return false;
+    }
+    if lexicons.abbreviations.contains(&format!("{word}.")) {
+        return false;
+    }
+    let chunk_start = text[..idx].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let chunk_end = rest.find(char::is_whitespace).map_or(text.len(), |i| idx + 1 + i);
+    let chunk = &text[chunk_start..chunk_end];
+    !(chunk.contains('@') || chunk.contains('/') || chunk.to_lowercase().starts_with("www"))
+}
+
+/// The word before a dot at `idx`, with inner dots (`t.ex`, `bl.a`, `fr.o.m`) and a
+/// spaced form (`t. ex`) kept together.
+fn word_before(text: &str, idx: usize) -> String {
+    let before = &text[..idx];
+    let start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '.' || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut word = before[start..].to_string();
+    // `t. ex.`: a one-letter abbreviation part before a space belongs to the word.
+    let head = &before[..start];
+    if let Some(prefix) = head.strip_suffix(' ') {
+        let prefix_start = prefix
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_alphabetic() || c == '.'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let candidate = &prefix[prefix_start..];
+        if candidate.ends_with('.') && candidate.len() <= 4 && !candidate.is_empty() {
+            word = format!("{candidate}{word}");
+        }
+    }
+    word.trim_start_matches(['.', '-']).to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// Context: headings and lead-ins.
+
+/// Sets each unit's nearest heading and, for list items, the lead-in that introduces
+/// them. A lead-in governs the items after it, blank lines between items included,
+/// until a heading, a new paragraph, or an item of its own list level.
+fn link_context(units: &mut [DraftUnit], blocks: &[Block]) {
+    let mut heading: Option<usize> = None;
+    let mut leadin: Option<(usize, Option<Marker>)> = None;
+    for idx in 0..units.len() {
+        let kind = units[idx].unit.kind;
+        let block = &blocks[units[idx].block];
+        units[idx].unit.heading = heading;
+        if kind == UnitKind::Heading {
+            heading = Some(idx);
+            leadin = None;
+            continue;
+        }
+        let in_list = units[idx].marker.is_some() || units[idx].unit.responsibility;
+        if let Some((leadin_idx, leadin_marker)) = leadin {
+            let same_level = leadin_marker.is_some() && same_list(leadin_marker, units[idx].marker);
+            let same_paragraph = units[leadin_idx].block == units[idx].block || !block.after_blank;
+            if (in_list && !same_level) || (!in_list && same_paragraph && units[idx].marker.is_none() && idx == leadin_idx + 1) {
+                units[idx].unit.leadin = Some(leadin_idx);
+            } else if !(in_list && same_level) || kind != UnitKind::LeadIn {
+                leadin = None;
+            }
+        }
+        if kind == UnitKind::LeadIn {
+            leadin = Some((idx, units[idx].marker));
+        }
+    }
+}
+
+fn same_list(a: Option<Marker>, b: Option<Marker>) -> bool {
+    match (a, b) {
+        (Some(Marker::Bullet(x)), Some(Marker::Bullet(y))) => x == y,
+        (Some(Marker::Number { close: c1, letter: l1, .. }), Some(Marker::Number { close: c2, letter: l2, .. })) => {
+            c1 == c2 && l1 == l2
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_units(text: &str, expected: &[(&str, &str)]) {
+        let lexicons = Lexicons::embedded();
+        let units = segment(text, &lexicons);
+        let got: Vec<(&str, &str)> = units.iter().map(|u| (u.kind.as_str(), u.text.as_str())).collect();
+        assert_eq!(got, expected, "\ninput:\n{text}");
+        for unit in &units {
+            assert!(unit.start < unit.end && unit.end <= text.len());
+        }
+    }
+
+    #[test]
+    fn abbreviations_dates_times_and_initials_do_not_split() {
+        check_units(
+            "Mötet börjar kl. 18.30 i stadshuset, dvs. Kommunen bjuder in bl.a. Malmö och t.ex. Lund. Avtalet gäller fr.o.m. 1 jan. 2020 och ca 20 st. vandringar. Kontakt P. Strandell. Polisen deltar.",
+            &[
+                ("sentence", "Mötet börjar kl. 18.30 i stadshuset, dvs. Kommunen bjuder in bl.a. Malmö och t.ex. Lund."),
+                ("sentence", "Avtalet gäller fr.o.m. 1 jan. 2020 och ca 20 st. vandringar."),
+                ("sentence", "Kontakt P. Strandell."),
+                ("sentence", "Polisen deltar."),
+            ],
+        );
+    }
+
+    #[test]
+    fn end_abbreviation_closes_before_capital() {
+        check_units(
+            "Vi ordnar möten, vandringar m.m. Polisen deltar i arbetet osv. och mer.",
+            &[("sentence", "Vi ordnar möten, vandringar m.m."), ("sentence", "Polisen deltar i arbetet osv. och mer.")],
+        );
+    }
+
+    #[test]
+    fn question_and_ellipsis_end_sentences() {
+        check_units(
+            "Vad gör vi? Vi väntar… Sedan följer mer! Klart.",
+            &[("sentence", "Vad gör vi?"), ("sentence", "Vi väntar…"), ("sentence", "Sedan följer mer!"), ("sentence", "Klart.")],
+        );
+    }
+
+    #[test]
+    fn headings_leadins_and_items_without_punctuation() {
+        check_units(
+            "Medborgarlöfte 2021\n\nPolisens åtaganden\nPolisen lovar att:\n• genomföra minst åtta trygghetsvandringar\n• verka för ökad närvaro\n\nAnsvarig: Polisen\n",
+            &[
+                ("heading", "Medborgarlöfte 2021"),
+                ("heading", "Polisens åtaganden"),
+                ("leadin", "Polisen lovar att:"),
+                ("item", "genomföra minst åtta trygghetsvandringar"),
+                ("item", "verka för ökad närvaro"),
+                ("sentence", "Ansvarig: Polisen"),
+            ],
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_paragraph_with_hyphenation_is_joined() {
+        check_units(
+            "Polisen ska under hösten genomföra trygg-\nhetsvandringar i centrala Malmö tillsammans med polis- och\nkommunledningen under 2019-\n2020. Kommunen deltar.\n",
+            &[
+                ("sentence", "Polisen ska under hösten genomföra trygghetsvandringar i centrala Malmö tillsammans med polis- och kommunledningen under 2019-2020."),
+                ("sentence", "Kommunen deltar."),
+            ],
+        );
+    }
+
+    #[test]
+    fn glued_sentences_split_but_addresses_do_not() {
+        check_units(
+            "Vi ses i centrum.Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.",
+            &[("sentence", "Vi ses i centrum."), ("sentence", "Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.")],
+        );
+    }
+
+    #[test]
+    fn numbered_heading_versus_numbered_list() {
+        check_units(
+            "3. Uppföljning\n\nParterna följer upp arbetet.\n\n1. Genomföra vandringar\n2. Besöka skolor\n",
+            &[
+                ("heading", "3. Uppföljning"),
+                ("sentence", "Parterna följer upp arbetet."),
+                ("item", "Genomföra vandringar"),
+                ("item", "Besöka skolor"),
+            ],
+        );
+    }
+
+    #[test]
+    fn inline_bullets_give_one_unit_per_item() {
+        check_units(
+            "Vi lovar att: • ha minst två poliser i tjänst • öka närvaron i centrum\n",
+            &[("leadin", "Vi lovar att:"), ("item", "ha minst två poliser i tjänst"), ("item", "öka närvaron i centrum")],
+        );
+    }
+
+    #[test]
+    fn page_furniture_is_dropped_and_paragraph_runs_across_the_break() {
+        check_units(
+            "Avtal Ystad 2021\n\nPolisen ska genomföra fler\n\nSida 1 av 2\n\x0cAvtal Ystad 2021\n\ntrygghetsvandringar i parken.\n\nSida 2 av 2\n",
+            &[("sentence", "Polisen ska genomföra fler trygghetsvandringar i parken.")],
+        );
+    }
+
+    #[test]
+    fn table_of_contents_lines_are_dropped() {
+        check_units(
+            "Innehåll\n1. Bakgrund ........ 2\n2. Åtaganden ........ 3\n\nBakgrund\n\nText här.\n",
+            &[("heading", "Innehåll"), ("heading", "Bakgrund"), ("sentence", "Text här.")],
+        );
+    }
+
+    #[test]
+    fn bullet_alone_on_its_line_introduces_the_next_line() {
+        check_units(
+            "Vi lovar:\n\u{F0B7}\ngenomföra vandringar\n\u{F0B7}\nbesöka skolor\n",
+            &[("leadin", "Vi lovar:"), ("item", "genomföra vandringar"), ("item", "besöka skolor")],
+        );
+    }
+
+    #[test]
+    fn responsibility_inside_an_item_is_split_off() {
+        check_units(
+            "• Genomföra vandringar i Öster. Ansvarig: kommunen och polisen.\n",
+            &[("item", "Genomföra vandringar i Öster."), ("sentence", "Ansvarig: kommunen och polisen.")],
+        );
+    }
+
+    #[test]
+    fn no_unit_spans_a_blank_line() {
+        check_units("Polisen ska\n\nbesöka skolor.\n", &[("sentence", "Polisen ska"), ("sentence", "besöka skolor.")]);
+    }
+}
