@@ -5,7 +5,16 @@
 //! `output`, with `pipeline` knowing the order and `eval` measuring the result against
 //! gold annotations. See ARCHITECTURE.md for the map.
 
+pub mod actor;
+pub mod cli;
+pub mod commitment;
+pub mod eval;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;
+pub mod output;
+pub mod parties;
+pub mod pipeline;
+pub mod read;
 pub mod segment;
+pub mod vague;

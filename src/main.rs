@@ -1,1 +1,35 @@
-fn main(){}
+//! The `lofte` binary: parses the command line, runs it, and decides the exit code.
+//!
+//! Exit codes: 0 everything worked; 1 the command finished but some documents could
+//! not be read (or `eval` fell below a `--min` figure, or output could not be written);
+//! 2 bad usage or a lexicon error, so nothing was done.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use lofte::cli::{self, Cli, Outcome, UsageError};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are not errors.
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli::run(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::PartialFailure) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("lofte: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}

@@ -47,7 +47,17 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
         units_of_block(text, block_idx, block, lexicons, &mut units);
     }
     link_context(&mut units, &blocks);
-    units.into_iter().map(|draft| draft.unit).collect()
+    // Only text with page breaks (form feeds) has pages to report.
+    let has_pages = lines.last().is_some_and(|line| line.page > 1);
+    units
+        .into_iter()
+        .map(|mut draft| {
+            if !has_pages {
+                draft.unit.page = None;
+            }
+            draft.unit
+        })
+        .collect()
 }
 
 /// Characters that mark a list item when they start a line and a space follows.

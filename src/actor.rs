@@ -1,0 +1,309 @@
+//! Actor: who takes each commitment on? (ANNOTATION.md §3)
+//!
+//! Input: the units with their tokens, party mentions and commitment decisions. Output:
+//! one `Option<ActorDecision>` per unit (`None` for units that are no commitment).
+//!
+//! Precedence, strongest first: a responsibility line right after the unit
+//! (`Ansvarig: Kommunen`), the unit's own subject, its lead-in (and the lead-in's own
+//! lead-in), its section heading (and, for numbered headings, the parent heading), and
+//! finally the document: in a single-party document every commitment is that party's.
+//! `vi`, `parterna` and `gemensamt` are resolved from the document's parties.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lexicon::Lexicons;
+use crate::matcher::Tokens;
+use crate::model::{Actor, ActorDecision, ActorSource, CommitmentDecision, Unit, UnitKind};
+use crate::parties::{self, Mention, Party, Role};
+
+/// Decides the actor of every commitment.
+///
+/// ```
+/// use lofte::{lexicon::Lexicons, model::Actor, pipeline};
+/// let lexicons = Lexicons::embedded();
+/// let text = "Kommunen åtar sig att:\n• ordna nattvandringar i samverkan med föreningarna\n\nPolisen ska besöka skolorna.\n";
+/// let labelled = pipeline::label_text("ex.txt", text, &lexicons);
+/// let actors: Vec<Option<Actor>> = labelled.actors.iter().map(|a| a.as_ref().map(|d| d.actor)).collect();
+/// assert_eq!(actors, [None, Some(Actor::Municipality), Some(Actor::Police)]);
+/// ```
+pub fn attribute(
+    units: &[Unit],
+    tokens: &[Tokens],
+    mentions: &[Vec<Mention>],
+    commitments: &[CommitmentDecision],
+    lexicons: &Lexicons,
+) -> Vec<Option<ActorDecision>> {
+    // The parties each unit names as acting: the subject of a commitment or lead-in,
+    // every agent named in a heading.
+    let named: Vec<Vec<Mention>> = units
+        .iter()
+        .enumerate()
+        .map(|(idx, unit)| match unit.kind {
+            UnitKind::Heading => mentions[idx].iter().filter(|m| m.role == Role::Agent).copied().collect(),
+            UnitKind::LeadIn => leadin_parties(&tokens[idx], &mentions[idx], lexicons),
+            _ if commitments[idx].commitment => parties::subject(&tokens[idx], &mentions[idx], lexicons),
+            _ => Vec::new(),
+        })
+        .collect();
+    let document = DocumentParties::find(units, &named, commitments);
+
+    units
+        .iter()
+        .enumerate()
+        .map(|(idx, unit)| {
+            if !commitments[idx].commitment {
+                return None;
+            }
+            Some(decide_actor(idx, unit, units, tokens, &named, mentions, &document))
+        })
+        .collect()
+}
+
+fn decide_actor(
+    idx: usize,
+    unit: &Unit,
+    units: &[Unit],
+    tokens: &[Tokens],
+    named: &[Vec<Mention>],
+    mentions: &[Vec<Mention>],
+    document: &DocumentParties,
+) -> ActorDecision {
+    let decision = |actor, source, cue: String| ActorDecision { actor, source, cue };
+    // A responsibility line on the next line names the actor outright.
+    if let Some(next) = units.get(idx + 1).filter(|next| next.responsibility) {
+        let agents: Vec<Mention> = mentions[idx + 1].iter().filter(|m| m.role == Role::Agent).copied().collect();
+        if let Some(actor) = document.combine(&agents) {
+            return decision(actor, ActorSource::Responsible, next.text.clone());
+        }
+    }
+    if let Some(actor) = document.combine(&named[idx]) {
+        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &named[idx]));
+    }
+    // `En gemensam ansökan kommer att göras`: no subject, but the parties act together.
+    let joint: Vec<Mention> = mentions[idx].iter().filter(|m| m.party == Party::Joint && m.role == Role::Agent).copied().collect();
+    if let Some(actor) = document.combine(&joint) {
+        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &joint));
+    }
+    let mut leadin = unit.leadin;
+    while let Some(leadin_idx) = leadin {
+        if let Some(actor) = document.combine(&named[leadin_idx]) {
+            return decision(actor, ActorSource::LeadIn, units[leadin_idx].text.clone());
+        }
+        leadin = units[leadin_idx].leadin;
+    }
+    for heading_idx in governing_headings(units, unit.heading) {
+        if let Some(actor) = document.combine(&named[heading_idx]) {
+            return decision(actor, ActorSource::Heading, units[heading_idx].text.clone());
+        }
+    }
+    match document.single_party() {
+        Some(actor) => decision(actor, ActorSource::Document, format!("document with one party ({})", actor.as_str())),
+        None => decision(Actor::Unspecified, ActorSource::Document, String::new()),
+    }
+}
+
+/// The parties a lead-in names: its subject when it has a cue (`Polisen lovar att:`),
+/// else any agent it names (`Kommunen:`).
+fn leadin_parties(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Vec<Mention> {
+    let subject = parties::subject(tokens, mentions, lexicons);
+    if !subject.is_empty() {
+        return subject;
+    }
+    mentions.iter().filter(|m| m.role == Role::Agent).copied().collect()
+}
+
+static SECTION_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s").expect("valid section number regex"));
+
+/// The nearest heading, then, for a numbered one (`3.1 Trygg skolväg`), its parents
+/// (`3. Polisens åtaganden`).
+fn governing_headings(units: &[Unit], nearest: Option<usize>) -> Vec<usize> {
+    let Some(nearest) = nearest else {
+        return Vec::new();
+    };
+    let mut chain = vec![nearest];
+    let Some(number) = SECTION_NUMBER.captures(&units[nearest].text).map(|c| c[1].to_string()) else {
+        return chain;
+    };
+    let mut wanted = number;
+    while let Some(cut) = wanted.rfind('.') {
+        wanted.truncate(cut);
+        let parent = (0..nearest).rev().find(|&i| {
+            units[i].kind == UnitKind::Heading
+                && SECTION_NUMBER.captures(&units[i].text).is_some_and(|c| c[1] == *wanted)
+        });
+        if let Some(parent) = parent {
+            chain.push(parent);
+        }
+    }
+    chain
+}
+
+/// The unit's words for the mentions that decided its actor.
+fn mention_words(unit: &Unit, tokens: &Tokens, found: &[Mention]) -> String {
+    found
+        .iter()
+        .map(|m| unit.text[tokens.list[m.start].start..tokens.list[m.end - 1].end].to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which of the two parties take commitments on in this document.
+struct DocumentParties {
+    police: bool,
+    municipality: bool,
+}
+
+impl DocumentParties {
+    /// Looks at who the document makes commit: subjects of commitments, lead-ins, and
+    /// headings with commitments under them. Titles and background do not count, so a
+    /// police-only promise that mentions the municipality stays police-only.
+    fn find(units: &[Unit], named: &[Vec<Mention>], commitments: &[CommitmentDecision]) -> DocumentParties {
+        let mut parties = DocumentParties { police: false, municipality: false };
+        let headings_over_commitments: Vec<usize> = units
+            .iter()
+            .zip(commitments)
+            .filter(|(_, decision)| decision.commitment)
+            .filter_map(|(unit, _)| unit.heading)
+            .collect();
+        for (idx, unit) in units.iter().enumerate() {
+            let counts = commitments[idx].commitment
+                || unit.kind == UnitKind::LeadIn
+                || headings_over_commitments.contains(&idx);
+            if !counts {
+                continue;
+            }
+            for mention in &named[idx] {
+                match mention.party {
+                    Party::Police => parties.police = true,
+                    Party::Municipality => parties.municipality = true,
+                    Party::Both => {
+                        parties.police = true;
+                        parties.municipality = true;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        parties
+    }
+
+    /// The one party of a single-party document.
+    fn single_party(&self) -> Option<Actor> {
+        match (self.police, self.municipality) {
+            (true, false) => Some(Actor::Police),
+            (false, true) => Some(Actor::Municipality),
+            _ => None,
+        }
+    }
+
+    /// The actor that a set of named parties stands for (ANNOTATION.md §3): police and
+    /// municipality together are `both`; a third party beside one of them does not count.
+    fn combine(&self, named: &[Mention]) -> Option<Actor> {
+        let (mut police, mut municipality, mut other) = (false, false, false);
+        for mention in named {
+            match mention.party {
+                Party::Police => police = true,
+                Party::Municipality => municipality = true,
+                Party::Other => other = true,
+                Party::Both => {
+                    police = true;
+                    municipality = true;
+                }
+                Party::We | Party::Joint => match self.single_party() {
+                    Some(Actor::Police) => police = true,
+                    Some(Actor::Municipality) => municipality = true,
+                    _ => {
+                        police = true;
+                        municipality = true;
+                    }
+                },
+            }
+        }
+        match (police, municipality, other) {
+            (true, true, _) => Some(Actor::Both),
+            (true, false, _) => Some(Actor::Police),
+            (false, true, _) => Some(Actor::Municipality),
+            (false, false, true) => Some(Actor::Other),
+            (false, false, false) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lexicon::Lexicons;
+    use crate::pipeline::label_text;
+
+    /// Labels `text` and returns (unit text, actor, source) for the commitments.
+    fn check_actors(text: &str, expected: &[(&str, &str, &str)]) {
+        let lexicons = Lexicons::embedded();
+        let labelled = label_text("test.txt", text, &lexicons);
+        let got: Vec<(&str, &str, &str)> = labelled
+            .units
+            .iter()
+            .zip(&labelled.actors)
+            .filter_map(|(unit, actor)| {
+                actor.as_ref().map(|decision| (unit.text.as_str(), decision.actor.as_str(), decision.source.as_str()))
+            })
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn guide_examples() {
+        check_actors(
+            "Polisens åtaganden\n\nPolisen lovar att:\n• genomföra minst åtta trygghetsvandringar under 2020\n\nKommunen och polisen ska gemensamt ta fram en lägesbild varje kvartal.\nFastighetsägarna ska rensa klotter inom 24 timmar.\n",
+            &[
+                ("genomföra minst åtta trygghetsvandringar under 2020", "police", "leadin"),
+                ("Kommunen och polisen ska gemensamt ta fram en lägesbild varje kvartal.", "both", "explicit"),
+                ("Fastighetsägarna ska rensa klotter inom 24 timmar.", "other", "explicit"),
+            ],
+        );
+    }
+
+    #[test]
+    fn responsibility_line_beats_the_leadin() {
+        check_actors(
+            "Parterna åtar sig att:\n• genomföra trygghetsvandringar\nAnsvarig: Kommunen\n• ordna möten\n",
+            &[("genomföra trygghetsvandringar", "municipality", "responsible"), ("ordna möten", "both", "leadin")],
+        );
+    }
+
+    #[test]
+    fn heading_names_the_party_and_passive_stays_unspecified() {
+        check_actors(
+            "Kommunens åtaganden\n\n• Ta fram en handlingsplan mot klotter.\n\nUppföljning\n\nPolisen ska besöka skolor. Insatser ska genomföras vid behov.\n",
+            &[
+                ("Ta fram en handlingsplan mot klotter.", "municipality", "heading"),
+                ("Polisen ska besöka skolor.", "police", "explicit"),
+                ("Insatser ska genomföras vid behov.", "unspecified", "document"),
+            ],
+        );
+    }
+
+    #[test]
+    fn single_party_document_owns_we_and_passives() {
+        check_actors(
+            "Polisen lovar att genomföra kontroller. Vi ska synas mer. Insatser ska genomföras i samverkan med kommunen.\n",
+            &[
+                ("Polisen lovar att genomföra kontroller.", "police", "explicit"),
+                ("Vi ska synas mer.", "police", "explicit"),
+                ("Insatser ska genomföras i samverkan med kommunen.", "police", "document"),
+            ],
+        );
+    }
+
+    #[test]
+    fn partner_is_not_the_actor() {
+        check_actors(
+            "Polisen ska i samverkan med föreningarna ordna nattvandringar. Kommunen ska bjuda in polisen.\n",
+            &[
+                ("Polisen ska i samverkan med föreningarna ordna nattvandringar.", "police", "explicit"),
+                ("Kommunen ska bjuda in polisen.", "municipality", "explicit"),
+            ],
+        );
+    }
+}

@@ -1,0 +1,447 @@
+//! The command line: flags, files, stderr and the outcome of each command.
+//!
+//! Input: parsed arguments. Output: files or stdout, messages on stderr, and an
+//! `Outcome` that `main` turns into an exit code. Only this module and `main` know about
+//! flags and exit codes; the library stages never print.
+
+use std::io::{self, BufWriter, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rayon::prelude::*;
+
+use crate::eval;
+use crate::lexicon::Lexicons;
+use crate::model::{LabelledDocument, UnitKind};
+use crate::output::{self, Format, RecordWriter};
+use crate::pipeline;
+use crate::read::{self, ReadError};
+use crate::segment;
+
+const ABOUT: &str = "Find the commitments in Swedish crime-prevention agreements \
+(medborgarlöften, samverkansöverenskommelser), say who took each one on, and flag the vague ones.";
+
+const AFTER_HELP: &str = "Examples:
+  lofte extract corpus/ -o commitments.csv          commitments of every agreement in a folder
+  lofte extract --all-sentences --format jsonl a.txt every unit, as JSON Lines on stdout
+  lofte segment corpus/ystad-2021-medborgarlofte.txt one unit per line
+  lofte eval --gold corpus/gold.jsonl corpus/        accuracy against hand-made labels
+  lofte lexicons --dump my-lexicons/                 copy the word lists to edit them
+
+Exit codes: 0 all went well, 1 some files could not be read (or eval fell below a
+--min figure), 2 bad usage or a lexicon error.";
+
+#[derive(Debug, Parser)]
+#[command(name = "lofte", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Label every unit of the given agreements and write the commitments (or all units).
+    Extract(ExtractArgs),
+    /// Split agreements into units (sentences, list items, headings, lead-ins) and print them.
+    Segment(SegmentArgs),
+    /// Compare lofte's labels with a gold annotation and print precision, recall and F1.
+    Eval(EvalArgs),
+    /// Write the built-in lexicons to a folder, to edit and use with --lexicons.
+    Lexicons(LexiconsArgs),
+}
+
+/// Options shared by the commands that read documents.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or folders; folders are searched recursively for .txt and .md files
+    /// (README files are skipped). Documents are processed in path order.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Use the lexicon files in DIR instead of the built-in ones
+    /// (start from `lofte lexicons --dump DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+
+    /// Number of worker threads (default: one per core). Output is the same for any number.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output file; `-` or nothing writes to stdout. The file is written whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Output format (default: from the -o extension, .jsonl → jsonl, otherwise csv).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write every unit, not only the commitments.
+    #[arg(long)]
+    pub all_sentences: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SegmentFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// `text`: one unit per line; `jsonl`: doc, unit, start, end, kind, text per unit.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SegmentFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold annotation: JSON Lines with doc, text, kind, commitment, actor, vague per unit.
+    #[arg(long, value_name = "FILE")]
+    pub gold: PathBuf,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Print the report as one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Fail (exit 1) when segmentation F1 is below this.
+    #[arg(long, value_name = "F1")]
+    pub min_segmentation_f1: Option<f64>,
+
+    /// Fail (exit 1) when commitment F1 is below this.
+    #[arg(long, value_name = "F1")]
+    pub min_commitment_f1: Option<f64>,
+
+    /// Fail (exit 1) when actor accuracy is below this.
+    #[arg(long, value_name = "ACCURACY")]
+    pub min_actor_accuracy: Option<f64>,
+
+    /// Fail (exit 1) when vague F1 is below this.
+    #[arg(long, value_name = "F1")]
+    pub min_vague_f1: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct LexiconsArgs {
+    /// Write the built-in lexicon files into DIR (created if missing; existing files are kept).
+    #[arg(long, value_name = "DIR")]
+    pub dump: PathBuf,
+}
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything worked.
+    Success,
+    /// The command finished, but some inputs failed or a threshold was missed.
+    PartialFailure,
+}
+
+/// A usage or lexicon error: the command could not start (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Extract(args) => extract(args),
+        Command::Segment(args) => segment_command(args),
+        Command::Eval(args) => eval_command(args),
+        Command::Lexicons(args) => dump_lexicons(args),
+    }
+}
+
+fn load_lexicons(dir: Option<&Path>) -> Result<Lexicons> {
+    match dir {
+        None => Ok(Lexicons::embedded()),
+        Some(dir) => Lexicons::from_dir(dir).map_err(|err| {
+            anyhow::Error::new(UsageError(format!("{err}\n(lexicon set in {} has errors)", dir.display())))
+        }),
+    }
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 {
+            bail!(UsageError("--threads must be at least 1".into()));
+        }
+        builder = builder.num_threads(n);
+    }
+    builder.build().context("cannot start worker threads")
+}
+
+/// Documents are labelled in parallel a batch at a time and handed to `sink` in path
+/// order, so output is deterministic and memory stays bounded by the batch.
+const BATCH: usize = 64;
+
+/// Reads and labels every document, calling `sink` in path order; returns the errors.
+fn process_documents(
+    input: &InputArgs,
+    lexicons: &Lexicons,
+    mut sink: impl FnMut(&LabelledDocument) -> io::Result<()>,
+) -> Result<Vec<ReadError>> {
+    let pool = thread_pool(input.threads)?;
+    let (paths, mut errors) = read::document_paths(&input.paths);
+    for error in &errors {
+        eprintln!("lofte: {error}");
+    }
+    for batch in paths.chunks(BATCH) {
+        let results: Vec<Result<LabelledDocument, ReadError>> =
+            pool.install(|| batch.par_iter().map(|path| read_and_label(path, lexicons)).collect());
+        for result in results {
+            match result {
+                Ok(labelled) => sink(&labelled)?,
+                Err(error) => {
+                    eprintln!("lofte: {error}");
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    Ok(errors)
+}
+
+/// Reads and labels one document; a panic inside becomes an error for that file only.
+fn read_and_label(path: &Path, lexicons: &Lexicons) -> Result<LabelledDocument, ReadError> {
+    let document = read::read_document(path)?;
+    panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons))).map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        ReadError { path: path.display().to_string(), reason: format!("internal error while labelling: {detail}") }
+    })
+}
+
+fn extract(args: ExtractArgs) -> Result<Outcome> {
+    let started = Instant::now();
+    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
+    let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
+    let format = args.format.unwrap_or_else(|| match args.output.as_deref().and_then(|p| p.extension()) {
+        Some(ext) if ext == "jsonl" || ext == "json" || ext == "ndjson" => Format::Jsonl,
+        _ => Format::Csv,
+    });
+    let mut stats = Stats::default();
+    let mut record = |writer: &mut RecordWriter<Box<dyn Write>>, labelled: &LabelledDocument| -> io::Result<()> {
+        stats.add(labelled);
+        for record in output::records(labelled, args.all_sentences) {
+            writer.write(&record)?;
+        }
+        Ok(())
+    };
+
+    let errors = if to_stdout {
+        let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
+        let mut writer = RecordWriter::new(stdout, format)?;
+        let result = process_documents(&args.input, &lexicons, |labelled| record(&mut writer, labelled));
+        let errors = match result {
+            Err(err) if is_broken_pipe(&err) => return Ok(Outcome::Success),
+            other => other?,
+        };
+        match writer.finish() {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
+            other => other?,
+        };
+        errors
+    } else {
+        let path = args.output.clone().expect("not stdout");
+        refuse_overwriting_input(&path, &args.input.paths)?;
+        let (temp, errors) = write_atomically(&path, format, |writer| {
+            process_documents(&args.input, &lexicons, |labelled| record(writer, labelled))
+        })?;
+        temp.persist(&path).with_context(|| format!("{}: cannot write output", path.display()))?;
+        errors
+    };
+    eprintln!("{}", stats.summary(errors.len(), started.elapsed().as_secs_f64()));
+    Ok(if errors.is_empty() { Outcome::Success } else { Outcome::PartialFailure })
+}
+
+/// Writes to a temporary file beside `path`; the caller renames it into place, so an
+/// interrupted run never leaves a half-written output behind.
+fn write_atomically<T>(
+    path: &Path,
+    format: Format,
+    fill: impl FnOnce(&mut RecordWriter<Box<dyn Write>>) -> Result<T>,
+) -> Result<(tempfile::NamedTempFile, T)> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".lofte-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create output file in {}", path.display(), dir.display()))?;
+    let file = temp.reopen().with_context(|| format!("{}: cannot open output file", path.display()))?;
+    let boxed: Box<dyn Write> = Box::new(BufWriter::new(file));
+    let mut writer = RecordWriter::new(boxed, format)?;
+    let value = fill(&mut writer)?;
+    writer.finish().with_context(|| format!("{}: cannot write output", path.display()))?;
+    Ok((temp, value))
+}
+
+fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let Ok(output) = output.canonicalize() else {
+        return Ok(());
+    };
+    let (paths, _) = read::document_paths(inputs);
+    if paths.iter().filter_map(|p| p.canonicalize().ok()).any(|p| p == output) {
+        bail!(UsageError(format!("{}: the output file is one of the inputs; choose another -o", output.display())));
+    }
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Counts for the summary line.
+#[derive(Default)]
+struct Stats {
+    documents: usize,
+    units: usize,
+    commitments: usize,
+    vague: usize,
+}
+
+impl Stats {
+    fn add(&mut self, labelled: &LabelledDocument) {
+        self.documents += 1;
+        self.units += labelled.units.len();
+        self.commitments += labelled.commitments.iter().filter(|c| c.commitment).count();
+        self.vague += labelled.vague.iter().filter(|v| v.vague).count();
+    }
+
+    fn summary(&self, failed: usize, seconds: f64) -> String {
+        let share = if self.commitments == 0 { 0.0 } else { 100.0 * self.vague as f64 / self.commitments as f64 };
+        let failed = if failed > 0 { format!(" ({failed} failed)") } else { String::new() };
+        format!(
+            "lofte: {} documents{failed}, {} units, {} commitments, {share:.1} % vague, {seconds:.2} s",
+            self.documents, self.units, self.commitments
+        )
+    }
+}
+
+fn segment_command(args: SegmentArgs) -> Result<Outcome> {
+    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let pool = thread_pool(args.input.threads)?;
+    let (paths, mut errors) = read::document_paths(&args.input.paths);
+    for error in &errors {
+        eprintln!("lofte: {error}");
+    }
+    for batch in paths.chunks(BATCH) {
+        let results: Vec<_> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|path| read::read_document(path).map(|doc| (segment::segment(&doc.text, &lexicons), doc)))
+                .collect()
+        });
+        for result in results {
+            let (units, doc) = match result {
+                Ok(found) => found,
+                Err(error) => {
+                    eprintln!("lofte: {error}");
+                    errors.push(error);
+                    continue;
+                }
+            };
+            let written: io::Result<()> = units.iter().enumerate().try_for_each(|(idx, unit)| match args.format {
+                SegmentFormat::Text => writeln!(out, "{}", unit.text),
+                SegmentFormat::Jsonl => {
+                    let record = SegmentRecord {
+                        doc: &doc.path,
+                        unit: idx + 1,
+                        start: unit.start,
+                        end: unit.end,
+                        kind: unit.kind,
+                        text: &unit.text,
+                    };
+                    serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
+                    writeln!(out)
+                }
+            });
+            match written {
+                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
+                other => other?,
+            }
+        }
+    }
+    match out.flush() {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
+        other => other?,
+    }
+    Ok(if errors.is_empty() { Outcome::Success } else { Outcome::PartialFailure })
+}
+
+#[derive(serde::Serialize)]
+struct SegmentRecord<'a> {
+    doc: &'a str,
+    unit: usize,
+    start: usize,
+    end: usize,
+    kind: UnitKind,
+    text: &'a str,
+}
+
+fn eval_command(args: EvalArgs) -> Result<Outcome> {
+    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
+    let gold = eval::read_gold(&args.gold).map_err(|err| UsageError(err.to_string()))?;
+    let mut labelled = Vec::new();
+    let errors = process_documents(&args.input, &lexicons, |doc| {
+        labelled.push(doc.clone());
+        Ok(())
+    })?;
+    let report = eval::evaluate(&gold, &labelled);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_table());
+    }
+    let total = &report.total;
+    let checks = [
+        ("segmentation F1", args.min_segmentation_f1, total.segmentation.f1),
+        ("commitment F1", args.min_commitment_f1, total.commitment.f1),
+        ("actor accuracy", args.min_actor_accuracy, total.actor_accuracy),
+        ("vague F1", args.min_vague_f1, total.vague.f1),
+    ];
+    let mut below = false;
+    for (name, minimum, value) in checks {
+        if let Some(minimum) = minimum.filter(|&m| value < m) {
+            eprintln!("lofte: {name} {value:.3} is below the minimum {minimum:.3}");
+            below = true;
+        }
+    }
+    if !report.missing_documents.is_empty() || report.documents.is_empty() {
+        eprintln!("lofte: {} gold documents were not found among the inputs", report.missing_documents.len());
+        below = true;
+    }
+    Ok(if below || !errors.is_empty() { Outcome::PartialFailure } else { Outcome::Success })
+}
+
+fn dump_lexicons(args: LexiconsArgs) -> Result<Outcome> {
+    std::fs::create_dir_all(&args.dump).with_context(|| format!("{}: cannot create folder", args.dump.display()))?;
+    for (name, text) in Lexicons::embedded_files() {
+        let path = args.dump.join(name);
+        if path.exists() {
+            eprintln!("lofte: {} exists, kept as it is", path.display());
+            continue;
+        }
+        std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+        eprintln!("lofte: wrote {}", path.display());
+    }
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,415 @@
+//! Evaluation: how close are lofte's units and labels to a gold annotation?
+//!
+//! Input: gold records (JSON Lines with `doc`, `text`, `kind`, `commitment`, `actor`,
+//! `vague`, every unit of every document in order) and the `LabelledDocument`s of the
+//! same documents. Output: a `Report` with segmentation, commitment, actor and vague
+//! figures, overall and per document.
+//!
+//! Gold units carry no offsets, so both unit sequences are laid on their text with
+//! whitespace removed and aligned with a character diff; each gold unit then takes the
+//! labels of the system unit it overlaps most (ANNOTATION.md's matching rule), and a
+//! segmentation match is a gold unit whose characters are exactly one system unit.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Actor, LabelledDocument};
+
+/// One gold unit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GoldUnit {
+    pub doc: String,
+    pub text: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub commitment: bool,
+    #[serde(default)]
+    pub actor: Option<String>,
+    #[serde(default)]
+    pub vague: Option<bool>,
+}
+
+/// A gold file that could not be read, naming the file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct GoldError(pub String);
+
+/// Reads a gold JSON Lines file; every malformed line is reported.
+pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
+    let text = std::fs::read_to_string(path).map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
+    let mut units = Vec::new();
+    let mut problems = Vec::new();
+    for (idx, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<GoldUnit>(line) {
+            Ok(unit) => {
+                if let Some(actor) = unit.actor.as_deref().filter(|a| !a.is_empty()) {
+                    if Actor::parse(actor).is_none() {
+                        problems.push(format!("{}:{}: unknown actor '{actor}'", path.display(), idx + 1));
+                        continue;
+                    }
+                }
+                units.push(unit)
+            }
+            Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(units)
+    } else {
+        Err(GoldError(problems.join("\n")))
+    }
+}
+
+/// Precision, recall and F1 from counts.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Prf {
+    pub tp: usize,
+    pub fp: usize,
+    #[serde(rename = "fn")]
+    pub fn_: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+impl Prf {
+    fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
+        let ratio = |num: usize, den: usize| if den == 0 { 1.0 } else { num as f64 / den as f64 };
+        let precision = ratio(tp, tp + fp);
+        let recall = ratio(tp, tp + fn_);
+        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        Prf { tp, fp, fn_, precision, recall, f1 }
+    }
+}
+
+/// Raw counts for one document or the whole set; figures are derived from them.
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    gold_units: usize,
+    system_units: usize,
+    exact_units: usize,
+    commitment: (usize, usize, usize),
+    vague: (usize, usize, usize),
+    actor_total: usize,
+    actor_correct: usize,
+    /// (gold, predicted) pairs over gold commitments; `None` = not predicted a commitment.
+    actor_pairs: Vec<(Actor, Option<Actor>)>,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.gold_units += other.gold_units;
+        self.system_units += other.system_units;
+        self.exact_units += other.exact_units;
+        for (mine, theirs) in [(&mut self.commitment, other.commitment), (&mut self.vague, other.vague)] {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+            mine.2 += theirs.2;
+        }
+        self.actor_total += other.actor_total;
+        self.actor_correct += other.actor_correct;
+        self.actor_pairs.extend_from_slice(&other.actor_pairs);
+    }
+
+    fn figures(&self, doc: &str) -> Figures {
+        let segmentation = Prf::from_counts(
+            self.exact_units,
+            self.system_units - self.exact_units,
+            self.gold_units - self.exact_units,
+        );
+        let (tp, fp, fn_) = self.commitment;
+        let (vtp, vfp, vfn) = self.vague;
+        Figures {
+            doc: doc.to_string(),
+            gold_units: self.gold_units,
+            system_units: self.system_units,
+            segmentation,
+            commitment: Prf::from_counts(tp, fp, fn_),
+            actor_accuracy: if self.actor_total == 0 { 1.0 } else { self.actor_correct as f64 / self.actor_total as f64 },
+            actor_macro_f1: macro_f1(&self.actor_pairs),
+            gold_commitments: self.actor_total,
+            vague: Prf::from_counts(vtp, vfp, vfn),
+        }
+    }
+}
+
+/// Macro-averaged F1 over the actor classes that occur in the gold or the predictions.
+fn macro_f1(pairs: &[(Actor, Option<Actor>)]) -> f64 {
+    let classes: Vec<Actor> =
+        Actor::ALL.into_iter().filter(|c| pairs.iter().any(|(g, p)| g == c || *p == Some(*c))).collect();
+    if classes.is_empty() {
+        return 1.0;
+    }
+    let total: f64 = classes
+        .iter()
+        .map(|class| {
+            let tp = pairs.iter().filter(|(g, p)| g == class && *p == Some(*class)).count();
+            let fp = pairs.iter().filter(|(g, p)| g != class && *p == Some(*class)).count();
+            let fn_ = pairs.iter().filter(|(g, p)| g == class && *p != Some(*class)).count();
+            Prf::from_counts(tp, fp, fn_).f1
+        })
+        .sum();
+    total / classes.len() as f64
+}
+
+/// The figures for one document or for all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub doc: String,
+    pub gold_units: usize,
+    pub system_units: usize,
+    pub segmentation: Prf,
+    pub commitment: Prf,
+    pub gold_commitments: usize,
+    pub actor_accuracy: f64,
+    pub actor_macro_f1: f64,
+    pub vague: Prf,
+}
+
+/// The whole evaluation: totals, per-document rows, and gold documents with no input.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub total: Figures,
+    pub documents: Vec<Figures>,
+    pub missing_documents: Vec<String>,
+}
+
+/// Scores labelled documents against gold units. Gold documents are matched to inputs
+/// by path, then by path suffix, then by file name.
+pub fn evaluate(gold: &[GoldUnit], labelled: &[LabelledDocument]) -> Report {
+    let mut by_doc: BTreeMap<&str, Vec<&GoldUnit>> = BTreeMap::new();
+    for unit in gold {
+        by_doc.entry(unit.doc.as_str()).or_default().push(unit);
+    }
+    let mut total = Counts::default();
+    let mut documents = Vec::new();
+    let mut missing_documents = Vec::new();
+    for (doc, gold_units) in by_doc {
+        let Some(system) = find_document(doc, labelled) else {
+            missing_documents.push(doc.to_string());
+            continue;
+        };
+        let counts = score_document(&gold_units, system);
+        total.add(&counts);
+        documents.push(counts.figures(doc));
+    }
+    Report { total: total.figures("all"), documents, missing_documents }
+}
+
+fn find_document<'a>(doc: &str, labelled: &'a [LabelledDocument]) -> Option<&'a LabelledDocument> {
+    let path_of = |l: &LabelledDocument| l.document.path.replace('\\', "/");
+    let file_name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+    labelled
+        .iter()
+        .find(|l| path_of(l) == doc)
+        .or_else(|| labelled.iter().find(|l| path_of(l).ends_with(&format!("/{doc}"))))
+        .or_else(|| labelled.iter().find(|l| file_name(&path_of(l)) == file_name(doc)))
+}
+
+/// Characters of a unit sequence with whitespace removed, each tagged with its unit.
+fn char_stream<'a>(texts: impl Iterator<Item = &'a str>) -> (Vec<char>, Vec<usize>) {
+    let mut chars = Vec::new();
+    let mut owner = Vec::new();
+    for (idx, text) in texts.enumerate() {
+        for ch in text.chars().filter(|c| !c.is_whitespace()) {
+            chars.push(ch);
+            owner.push(idx);
+        }
+    }
+    (chars, owner)
+}
+
+fn score_document(gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
+    let (gold_chars, gold_owner) = char_stream(gold.iter().map(|g| g.text.as_str()));
+    let (sys_chars, sys_owner) = char_stream(system.units.iter().map(|u| u.text.as_str()));
+    // Map each gold character to the system character it aligns with.
+    let mut mapped: Vec<Option<usize>> = vec![None; gold_chars.len()];
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &gold_chars, &sys_chars);
+    for op in ops {
+        if let similar::DiffOp::Equal { old_index, new_index, len } = op {
+            for offset in 0..len {
+                mapped[old_index + offset] = Some(new_index + offset);
+            }
+        }
+    }
+    // System unit character ranges, for exact matches.
+    let mut sys_range: Vec<(usize, usize)> = vec![(usize::MAX, 0); system.units.len()];
+    for (pos, &unit) in sys_owner.iter().enumerate() {
+        sys_range[unit].0 = sys_range[unit].0.min(pos);
+        sys_range[unit].1 = pos + 1;
+    }
+
+    let mut counts = Counts { gold_units: gold.len(), system_units: system.units.len(), ..Counts::default() };
+    let mut gold_pos = 0;
+    for (gold_idx, gold_unit) in gold.iter().enumerate() {
+        let start = gold_pos;
+        while gold_pos < gold_owner.len() && gold_owner[gold_pos] == gold_idx {
+            gold_pos += 1;
+        }
+        let span = start..gold_pos;
+        // The system unit overlapping this gold unit most.
+        let mut overlap: BTreeMap<usize, usize> = BTreeMap::new();
+        for pos in span.clone() {
+            if let Some(sys_pos) = mapped[pos] {
+                *overlap.entry(sys_owner[sys_pos]).or_default() += 1;
+            }
+        }
+        let best = overlap.iter().max_by_key(|(idx, count)| (**count, std::cmp::Reverse(**idx))).map(|(idx, _)| *idx);
+        if let Some(sys_idx) = best {
+            let all_mapped = span.clone().all(|pos| mapped[pos].is_some_and(|p| sys_owner[p] == sys_idx));
+            let same_length = sys_range[sys_idx].1 - sys_range[sys_idx].0 == span.len();
+            if all_mapped && same_length && !span.is_empty() {
+                counts.exact_units += 1;
+            }
+        }
+        let predicted_commitment = best.is_some_and(|idx| system.commitments[idx].commitment);
+        let predicted_actor = best.and_then(|idx| system.actors[idx].as_ref().map(|a| a.actor));
+        let predicted_vague = best.is_some_and(|idx| predicted_commitment && system.vague[idx].vague);
+        tally(&mut counts.commitment, gold_unit.commitment, predicted_commitment);
+        if gold_unit.commitment {
+            let gold_actor = gold_unit.actor.as_deref().and_then(Actor::parse).unwrap_or(Actor::Unspecified);
+            counts.actor_total += 1;
+            counts.actor_correct += usize::from(predicted_actor == Some(gold_actor));
+            counts.actor_pairs.push((gold_actor, predicted_actor));
+            tally(&mut counts.vague, gold_unit.vague.unwrap_or(false), predicted_vague);
+        }
+    }
+    counts
+}
+
+fn tally(counts: &mut (usize, usize, usize), gold: bool, predicted: bool) {
+    match (gold, predicted) {
+        (true, true) => counts.0 += 1,
+        (false, true) => counts.1 += 1,
+        (true, false) => counts.2 += 1,
+        (false, false) => {}
+    }
+}
+
+impl Report {
+    /// The report as a plain-text table.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let header = format!(
+            "{:<48} {:>5} {:>5}  {:>6}  {:>6} {:>6} {:>6}  {:>6} {:>6}  {:>6} {:>6} {:>6}\n",
+            "document", "gold", "sys", "seg F1", "com P", "com R", "com F1", "act ac", "act mF", "vag P", "vag R", "vag F1"
+        );
+        out.push_str(&header);
+        for figures in self.documents.iter().chain(std::iter::once(&self.total)) {
+            if figures.doc == "all" {
+                out.push_str(&"-".repeat(header.trim_end().len()));
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "{:<48} {:>5} {:>5}  {:>6.3}  {:>6.3} {:>6.3} {:>6.3}  {:>6.3} {:>6.3}  {:>6.3} {:>6.3} {:>6.3}\n",
+                truncate(&figures.doc, 48),
+                figures.gold_units,
+                figures.system_units,
+                figures.segmentation.f1,
+                figures.commitment.precision,
+                figures.commitment.recall,
+                figures.commitment.f1,
+                figures.actor_accuracy,
+                figures.actor_macro_f1,
+                figures.vague.precision,
+                figures.vague.recall,
+                figures.vague.f1,
+            ));
+        }
+        let t = &self.total;
+        out.push_str(&format!(
+            "\nsegmentation  P {:.3}  R {:.3}  F1 {:.3}  ({} gold units, {} system units, {} exact)\n",
+            t.segmentation.precision, t.segmentation.recall, t.segmentation.f1, t.gold_units, t.system_units, t.segmentation.tp
+        ));
+        out.push_str(&format!(
+            "commitment    P {:.3}  R {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
+            t.commitment.precision, t.commitment.recall, t.commitment.f1, t.commitment.tp, t.commitment.fp, t.commitment.fn_
+        ));
+        out.push_str(&format!(
+            "actor         accuracy {:.3}  macro-F1 {:.3}  (over {} gold commitments)\n",
+            t.actor_accuracy, t.actor_macro_f1, t.gold_commitments
+        ));
+        out.push_str(&format!(
+            "vague         P {:.3}  R {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
+            t.vague.precision, t.vague.recall, t.vague.f1, t.vague.tp, t.vague.fp, t.vague.fn_
+        ));
+        for doc in &self.missing_documents {
+            out.push_str(&format!("warning: gold document '{doc}' was not among the inputs\n"));
+        }
+        out
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let tail: String = text.chars().rev().take(width - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        format!("…{tail}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::Lexicons;
+    use crate::pipeline::label_text;
+
+    fn gold(text: &str, commitment: bool, actor: Option<&str>, vague: Option<bool>) -> GoldUnit {
+        GoldUnit {
+            doc: "a.txt".into(),
+            text: text.into(),
+            kind: None,
+            commitment,
+            actor: actor.map(str::to_string),
+            vague,
+        }
+    }
+
+    #[test]
+    fn perfect_match_scores_one_and_errors_are_counted() {
+        let lexicons = Lexicons::embedded();
+        let labelled = vec![label_text(
+            "corpus/a.txt",
+            "Polisen ska öka närvaron. Kommunen ska ordna möten. Bakgrunden är enkel.",
+            &lexicons,
+        )];
+        let perfect = [
+            gold("Polisen ska öka närvaron.", true, Some("police"), Some(true)),
+            gold("Kommunen ska ordna möten.", true, Some("municipality"), Some(false)),
+            gold("Bakgrunden är enkel.", false, None, None),
+        ];
+        let report = evaluate(&perfect, &labelled);
+        assert_eq!(report.total.segmentation.f1, 1.0);
+        assert_eq!(report.total.commitment.f1, 1.0);
+        assert_eq!(report.total.actor_accuracy, 1.0);
+        assert_eq!(report.total.vague.f1, 1.0);
+
+        // Gold joins the first two sentences and disagrees on actor and vagueness.
+        let flawed = [
+            gold("Polisen ska öka närvaron. Kommunen ska ordna möten.", true, Some("both"), Some(false)),
+            gold("Bakgrunden är enkel.", true, Some("police"), Some(false)),
+        ];
+        let report = evaluate(&flawed, &labelled);
+        let total = &report.total;
+        assert_eq!((total.segmentation.tp, total.segmentation.fp, total.segmentation.fn_), (1, 2, 1));
+        assert_eq!((total.commitment.tp, total.commitment.fn_), (1, 1));
+        assert_eq!(total.actor_accuracy, 0.0);
+        assert_eq!((total.vague.fp, total.vague.tp), (1, 0));
+    }
+
+    #[test]
+    fn gold_errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gold.jsonl");
+        std::fs::write(&path, "{\"doc\":\"a\",\"text\":\"x\",\"commitment\":true,\"actor\":\"polis\"}\nnot json\n").unwrap();
+        let err = read_gold(&path).unwrap_err().to_string();
+        assert!(err.contains("gold.jsonl:1: unknown actor 'polis'"), "{err}");
+        assert!(err.contains("gold.jsonl:2:"), "{err}");
+    }
+}

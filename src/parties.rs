@@ -1,0 +1,221 @@
+//! Party mentions: which parties a unit names, and in what role.
+//!
+//! Input: a unit's `Tokens` and the actor and commitment lexicons. Output: `Mention`s
+//! (police, municipality, both, other, `vi`, `gemensamt`) with their role (agent,
+//! partner, recipient/place/owner) and the clause subject. Both the commitment and the
+//! actor stage read this, so the rules for "who is named as doing it" live in one place.
+
+use crate::lexicon::{ActorCategory, CommitmentCategory, Lexicons, PhraseHit};
+use crate::matcher::{TokenKind, Tokens};
+
+/// A party named in a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Police,
+    Municipality,
+    Both,
+    Other,
+    /// `vi`, `parterna`: the document's own parties.
+    We,
+    /// `gemensamt`, `tillsammans`: the parties acting together.
+    Joint,
+}
+
+/// What a mention does in its clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// It may be the one who acts.
+    Agent,
+    /// Named after `i samverkan med`: it helps, the subject acts (ANNOTATION.md §3).
+    Partner,
+    /// Named after `för`, `på`, `hos`: a recipient, place or owner.
+    NotAgent,
+}
+
+/// One party mention: tokens `start..end` of the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mention {
+    pub party: Party,
+    pub role: Role,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Words that may stand between a preposition and the party it governs (`för den lokala polisen`).
+const DETERMINERS: &[&str] = &[
+    "den", "det", "de", "en", "ett", "hela", "lokala", "lokal", "berörda", "respektive", "samma", "egen",
+    "egna", "alla", "båda", "bägge", "övriga", "andra", "aktuella", "ansvariga", "ansvarig",
+];
+
+/// All party mentions in a unit, earliest first, overlaps resolved to the longest.
+pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
+    let hits = longest_hits(lexicons.actors.find_all(tokens));
+    let mut found: Vec<Mention> = Vec::new();
+    for (pos, hit) in hits.iter().enumerate() {
+        let party = match hit.entry.category {
+            ActorCategory::Police => Party::Police,
+            ActorCategory::Municipality => Party::Municipality,
+            ActorCategory::Both => Party::Both,
+            ActorCategory::Other => Party::Other,
+            ActorCategory::We => Party::We,
+            ActorCategory::Joint => Party::Joint,
+            _ => continue,
+        };
+        // `kommunens fältgrupp`: the owner in the genitive names the party of the phrase.
+        if let Some(previous) = found.last() {
+            if previous.end == hit.start && ends_genitive(tokens, previous.end - 1) {
+                found.last_mut().expect("checked").end = hit.end;
+                continue;
+            }
+        }
+        let role = role_before(&hits[..pos], tokens, hit.start, &found);
+        found.push(Mention { party, role, start: hit.start, end: hit.end });
+    }
+    found
+}
+
+/// The subject of the unit's main clause: agent mentions before (or inside) the first
+/// commitment cue, else right after it (`Under 2021 ska polisen …`), else the agent of
+/// a passive (`… genomförs av polisen`). Empty when the unit has no commitment cue.
+pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Vec<Mention> {
+    let cue = lexicons
+        .commitment
+        .find_all(tokens)
+        .into_iter()
+        .filter(|hit| {
+            matches!(
+                hit.entry.category,
+                CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Action | CommitmentCategory::Goal
+            )
+        })
+        .min_by_key(|hit| hit.start);
+    let Some(cue) = cue else {
+        return Vec::new();
+    };
+    let clause_start = clause_start_before(tokens, cue.start);
+    let agents = |range: std::ops::Range<usize>| -> Vec<Mention> {
+        mentions
+            .iter()
+            .filter(|m| m.role == Role::Agent && m.party != Party::Joint && range.contains(&m.start))
+            .copied()
+            .collect()
+    };
+    let before = agents(clause_start..cue.end);
+    if !before.is_empty() {
+        return before;
+    }
+    let inverted = agents(cue.end..cue.end + 2);
+    if !inverted.is_empty() {
+        return inverted;
+    }
+    // A passive with its agent: `genomförs av polisen`.
+    mentions
+        .iter()
+        .filter(|m| m.role == Role::Agent && m.party != Party::Joint && m.start > cue.end)
+        .filter(|m| m.start >= 1 && tokens.norm(m.start - 1) == "av")
+        .copied()
+        .collect()
+}
+
+/// Keeps the longest of overlapping hits, earliest first.
+fn longest_hits<C: Copy>(mut hits: Vec<PhraseHit<'_, C>>) -> Vec<PhraseHit<'_, C>> {
+    hits.sort_by_key(|hit| (hit.start, std::cmp::Reverse(hit.end)));
+    let mut kept: Vec<PhraseHit<C>> = Vec::new();
+    for hit in hits {
+        if kept.last().is_none_or(|last| hit.start >= last.end) {
+            kept.push(hit);
+        } else if let Some(last) = kept.last_mut() {
+            // A longer hit that starts inside the last one replaces it: `i samverkan med`
+            // (partner) over `i` (not-agent).
+            if hit.end > last.end && hit.end - hit.start > last.end - last.start {
+                *last = hit;
+            }
+        }
+    }
+    kept
+}
+
+fn ends_genitive(tokens: &Tokens, idx: usize) -> bool {
+    let word = tokens.norm(idx);
+    tokens.list[idx].kind == TokenKind::Word && word.len() > 3 && word.ends_with('s') && !word.ends_with("ss")
+}
+
+/// The role given to a mention by the words just before it.
+fn role_before(
+    earlier: &[PhraseHit<'_, ActorCategory>],
+    tokens: &Tokens,
+    start: usize,
+    found: &[Mention],
+) -> Role {
+    // Skip determiners and adjectives between a preposition and the party.
+    let mut look = start;
+    while look > 0 && DETERMINERS.contains(&tokens.norm(look - 1)) && start - look < 2 {
+        look -= 1;
+    }
+    for hit in earlier.iter().rev() {
+        if hit.end == look {
+            match hit.entry.category {
+                ActorCategory::Partner => return Role::Partner,
+                ActorCategory::NotAgent => return Role::NotAgent,
+                _ => {}
+            }
+        }
+    }
+    // `i samverkan med skolan och socialtjänsten`: a coordinated party shares the role.
+    if let Some(previous) = found.last() {
+        if previous.end + 1 == look && matches!(tokens.norm(previous.end), "och" | "samt" | "," | "eller") {
+            return previous.role;
+        }
+    }
+    Role::Agent
+}
+
+/// The first token of the clause that holds token `idx` (after `.`, `;` or `:`).
+fn clause_start_before(tokens: &Tokens, idx: usize) -> usize {
+    (0..idx)
+        .rev()
+        .find(|&i| tokens.list[i].kind == TokenKind::Punct && matches!(tokens.norm(i), "." | ";" | ":" | "!" | "?"))
+        .map_or(0, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::tokenize;
+
+    fn check_subject(text: &str, expected: &[Party]) {
+        let lexicons = Lexicons::embedded();
+        let tokens = tokenize(text);
+        let found = mentions(&tokens, &lexicons);
+        let parties: Vec<Party> = subject(&tokens, &found, &lexicons).iter().map(|m| m.party).collect();
+        assert_eq!(parties, expected, "{text}");
+    }
+
+    #[test]
+    fn subject_before_the_modal() {
+        check_subject("Polisen och kommunen ska gemensamt ta fram en lägesbild.", &[Party::Police, Party::Municipality]);
+        check_subject("Kommunens fältgrupp ska finnas på torget.", &[Party::Municipality]);
+    }
+
+    #[test]
+    fn inverted_subject_after_the_modal() {
+        check_subject("Under 2021 ska polisen genomföra fler kontroller.", &[Party::Police]);
+    }
+
+    #[test]
+    fn partner_recipient_and_place_are_not_subjects() {
+        check_subject("Polisen ska i samverkan med föreningarna och skolan ordna nattvandringar.", &[Party::Police]);
+        check_subject("Resultatet ska redovisas för kommunstyrelsen på kommunens webbplats.", &[]);
+    }
+
+    #[test]
+    fn passive_agent() {
+        check_subject("Trygghetsvandringar genomförs av polisen varje månad.", &[Party::Police]);
+    }
+
+    #[test]
+    fn we_and_third_parties() {
+        check_subject("Vi ska arbeta för att fler ska känna sig trygga.", &[Party::We]);
+        check_subject("Fastighetsägarna ska rensa klotter inom 24 timmar.", &[Party::Other]);
+    }
+}

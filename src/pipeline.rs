@@ -1,0 +1,28 @@
+//! The pipeline: the one place that knows the stage order.
+//!
+//! Input: a decoded `Document` and the compiled `Lexicons`. Output: a
+//! `LabelledDocument`. The CLI, `eval`, the tests and the benches all go through here,
+//! so a change to the order or the data passed between stages happens once.
+
+use crate::lexicon::Lexicons;
+use crate::matcher::{tokenize, Tokens};
+use crate::model::{Document, LabelledDocument};
+use crate::parties::{self, Mention};
+use crate::{actor, commitment, segment, vague};
+
+/// Runs segment → commitment → actor → vague on one document.
+pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
+    let units = segment::segment(&document.text, lexicons);
+    // Tokens and party mentions are computed once and shared by the labelling stages.
+    let tokens: Vec<Tokens> = units.iter().map(|unit| tokenize(&unit.text)).collect();
+    let mentions: Vec<Vec<Mention>> = tokens.iter().map(|t| parties::mentions(t, lexicons)).collect();
+    let commitments = commitment::decide(&units, &tokens, &mentions, lexicons);
+    let actors = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
+    let vague = vague::assess(&units, &tokens, &commitments, lexicons);
+    LabelledDocument { document, units, commitments, actors, vague }
+}
+
+/// Labels a text held in memory, as if read from `path`.
+pub fn label_text(path: &str, text: &str, lexicons: &Lexicons) -> LabelledDocument {
+    label(Document { path: path.to_string(), text: text.to_string() }, lexicons)
+}

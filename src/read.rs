@@ -1,0 +1,125 @@
+//! Reading: which files are documents, and their decoded text.
+//!
+//! Input: the paths a user gave (files and folders). Output: a sorted list of document
+//! paths, then one `Document` (or a `ReadError` naming the file) per path.
+//! Folders are walked recursively for `.txt` and `.md` files; hidden files and
+//! `README` files (a folder's own documentation) are skipped. A file named explicitly
+//! is read whatever its extension.
+
+use std::path::{Path, PathBuf};
+
+use crate::model::Document;
+
+/// A document that could not be read, with its path and the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ReadError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The extensions of documents found when walking a folder.
+const DOCUMENT_EXTENSIONS: [&str; 2] = ["txt", "md"];
+
+/// Expands the given paths into document paths, sorted and without duplicates.
+/// Paths that do not exist are returned as errors.
+pub fn document_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<ReadError>) {
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+                match entry {
+                    Ok(entry) if entry.file_type().is_file() && is_document(entry.path()) => {
+                        paths.push(entry.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(err) => errors.push(ReadError {
+                        path: err.path().unwrap_or(input).display().to_string(),
+                        reason: format!("cannot walk folder: {err}"),
+                    }),
+                }
+            }
+        } else if input.exists() {
+            paths.push(input.clone());
+        } else {
+            errors.push(ReadError { path: input.display().to_string(), reason: "no such file or folder".into() });
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    (paths, errors)
+}
+
+fn is_document(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if name.starts_with('.') || name.to_lowercase().starts_with("readme") {
+        return false;
+    }
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| DOCUMENT_EXTENSIONS.contains(&ext.to_lowercase().as_str()))
+}
+
+/// Reads one document as UTF-8 text (a byte-order mark is dropped).
+pub fn read_document(path: &Path) -> Result<Document, ReadError> {
+    let error = |reason: String| ReadError { path: path.display().to_string(), reason };
+    let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    if bytes.contains(&0) {
+        return Err(error("not a text file (it holds NUL bytes)".into()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|err| {
+        error(format!(
+            "not UTF-8 text (invalid byte at offset {}); save it as UTF-8 and run again",
+            err.valid_up_to()
+        ))
+    })?;
+    if text.trim().is_empty() {
+        return Err(error("the file is empty".into()));
+    }
+    Ok(Document { path: path.display().to_string(), text: text.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_folders_sorted_and_skips_readme_and_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.txt", "a.md", "README.md", ".hidden.txt", "gold.jsonl", "sub/c.TXT"] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "Text.").unwrap();
+        }
+        let (paths, errors) = document_paths(&[dir.path().to_path_buf(), dir.path().join("missing.txt")]);
+        let names: Vec<String> =
+            paths.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+        assert_eq!(names, ["a.md", "b.txt", "sub/c.TXT"]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].to_string().ends_with("missing.txt: no such file or folder"));
+    }
+
+    #[test]
+    fn rejects_binary_non_utf8_and_empty_files_with_reasons() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("bin.txt", &b"ab\0cd"[..], "NUL bytes"),
+            ("latin1.txt", &b"Polisen \xe5tar sig"[..], "not UTF-8 text (invalid byte at offset 8)"),
+            ("empty.txt", &b"  \n"[..], "the file is empty"),
+        ];
+        for (name, bytes, reason) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let err = read_document(&path).unwrap_err();
+            assert!(err.to_string().contains(reason), "{err}");
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        let bom = dir.path().join("bom.txt");
+        std::fs::write(&bom, b"\xef\xbb\xbfPolisen ska.").unwrap();
+        assert_eq!(read_document(&bom).unwrap().text, "Polisen ska.");
+    }
+}

@@ -1,0 +1,150 @@
+//! Vagueness: could anyone say afterwards whether the commitment was kept? (ANNOTATION.md §4)
+//!
+//! Input: the units, their tokens and commitment decisions, and the lexicons. Output:
+//! one `VagueDecision` per unit: the vague cues (each marked neutralised or not), the
+//! measurable anchors, and for commitments the verdict.
+//!
+//! A cue is neutralised by an anchor in the same unit, within three limits from the
+//! guide: a hedge is never neutralised; a change or amount cue needs a quantity (the
+//! agreement period alone does not do); an example (`t.ex. …`) is no anchor.
+
+use crate::lexicon::{AnchorKind, Lexicons, VagueCategory};
+use crate::matcher::{TokenKind, Tokens};
+use crate::model::{Anchor, CommitmentDecision, Unit, VagueCue, VagueDecision};
+
+/// Words that open an example: anchors after them, up to the end of the clause, are
+/// examples and make nothing checkable.
+const EXAMPLE_OPENERS: &[&[&str]] = &[
+    &["t", ".", "ex", "."],
+    &["till", "exempel"],
+    &["exempelvis"],
+    &["bl", ".", "a", "."],
+    &["bland", "annat"],
+    &["såsom"],
+    &["som", "till", "exempel"],
+];
+
+/// Assesses every unit; `vague` is set only for commitments.
+///
+/// ```
+/// use lofte::{lexicon::Lexicons, pipeline};
+/// let lexicons = Lexicons::embedded();
+/// let labelled = pipeline::label_text("ex.txt", "Polisen ska öka närvaron i centrum. Polisen ska öka närvaron i centrum till minst fyra kvällar i veckan.", &lexicons);
+/// assert!(labelled.vague[0].vague);
+/// assert!(!labelled.vague[1].vague);
+/// ```
+pub fn assess(units: &[Unit], tokens: &[Tokens], commitments: &[CommitmentDecision], lexicons: &Lexicons) -> Vec<VagueDecision> {
+    units
+        .iter()
+        .zip(tokens)
+        .zip(commitments)
+        .map(|((unit, tokens), commitment)| assess_unit(unit, tokens, commitment.commitment, lexicons))
+        .collect()
+}
+
+fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexicons) -> VagueDecision {
+    let example_from = example_start(tokens);
+    let anchor_hits: Vec<(AnchorKind, usize, usize)> = lexicons
+        .anchors
+        .find_all(&unit.text)
+        .into_iter()
+        .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
+        .map(|hit| (hit.entry.category, hit.start, hit.end))
+        .collect();
+    let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
+
+    let mut cues: Vec<VagueCue> = Vec::new();
+    let mut last_end = 0;
+    let mut hits = lexicons.vague.find_all(tokens);
+    hits.sort_by_key(|hit| (hit.start, std::cmp::Reverse(hit.end)));
+    for hit in hits {
+        // Overlapping cues (`ett långsiktigt arbete`, `långsiktigt`) count once.
+        if hit.start < last_end {
+            continue;
+        }
+        last_end = hit.end;
+        let text = unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
+        let neutralised = match hit.entry.category {
+            VagueCategory::Hedge => false,
+            VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
+            VagueCategory::Frequency => {
+                has(&[AnchorKind::Quantity, AnchorKind::Frequency, AnchorKind::Date, AnchorKind::Deadline])
+            }
+            VagueCategory::Process => has(&[
+                AnchorKind::Quantity,
+                AnchorKind::Frequency,
+                AnchorKind::Date,
+                AnchorKind::Deadline,
+                AnchorKind::Deliverable,
+            ]),
+        };
+        cues.push(VagueCue { category: hit.entry.category.as_str(), text, neutralised });
+    }
+    let anchors = anchor_hits
+        .iter()
+        .map(|&(kind, start, end)| Anchor { kind: kind.as_str(), text: unit.text[start..end].to_string() })
+        .collect();
+    let vague = commitment && cues.iter().any(|cue| !cue.neutralised);
+    VagueDecision { vague, cues, anchors }
+}
+
+/// The byte range of an example clause (`t.ex. under Äldreveckan i oktober`), if any.
+fn example_start(tokens: &Tokens) -> Option<(usize, usize)> {
+    for start in 0..tokens.len() {
+        for opener in EXAMPLE_OPENERS {
+            let end = start + opener.len();
+            if end <= tokens.len() && (0..opener.len()).all(|i| tokens.norm(start + i) == opener[i]) {
+                let clause_end = (end..tokens.len())
+                    .find(|&i| tokens.list[i].kind == TokenKind::Punct && matches!(tokens.norm(i), "." | ";" | ")" | ":"))
+                    .map_or(usize::MAX, |i| tokens.list[i].start);
+                return Some((tokens.list[start].start, clause_end));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lexicon::Lexicons;
+    use crate::pipeline::label_text;
+
+    /// Labels one commitment and returns (vague, unneutralised cues, anchors).
+    fn check_vague(text: &str, vague: bool, cues: &[&str]) {
+        let lexicons = Lexicons::embedded();
+        let labelled = label_text("test.txt", text, &lexicons);
+        assert!(labelled.commitments[0].commitment, "{text} should be a commitment");
+        let decision = &labelled.vague[0];
+        let active: Vec<&str> = decision.cues.iter().filter(|c| !c.neutralised).map(|c| c.text.as_str()).collect();
+        assert_eq!((decision.vague, active.as_slice()), (vague, cues), "{text}: {decision:?}");
+    }
+
+    #[test]
+    fn guide_examples() {
+        check_vague("Polisen ska öka närvaron i centrum.", true, &["öka"]);
+        check_vague("Polisen ska öka närvaron i centrum till minst fyra kvällar i veckan.", false, &[]);
+        check_vague("Kommunen genomför trygghetsvandringar i Centrum och Öster.", false, &[]);
+        check_vague("Vi ska arbeta för att fler ska känna sig trygga.", true, &["arbeta för", "fler"]);
+        check_vague("Åtgärder ska vid behov vidtas mot nedskräpning.", true, &["vid behov"]);
+    }
+
+    #[test]
+    fn hedge_is_never_neutralised() {
+        check_vague("Polisen ska i möjligaste mån ta bort klotter inom 48 timmar.", true, &["i möjligaste mån"]);
+    }
+
+    #[test]
+    fn period_alone_does_not_neutralise_a_change() {
+        check_vague("Polisen ska öka närvaron i centrum under 2020.", true, &["öka"]);
+    }
+
+    #[test]
+    fn deliverable_neutralises_a_process_verb() {
+        check_vague("Kommunen ska utveckla en handlingsplan mot klotter.", false, &[]);
+    }
+
+    #[test]
+    fn example_is_no_anchor() {
+        check_vague("Kommunen ska stärka föräldrastödet, t.ex. två föräldraträffar per termin.", true, &["stärka"]);
+    }
+}
