@@ -118,6 +118,10 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also list every unit where lofte disagrees with the gold, with lofte's evidence.
+    #[arg(long)]
+    pub errors: bool,
+
     /// Fail (exit 1) when segmentation F1 is below this.
     #[arg(long, value_name = "F1")]
     pub min_segmentation_f1: Option<f64>,
@@ -409,6 +413,9 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
+        if args.errors {
+            print!("{}\n", report.errors_text());
+        }
         print!("{}", report.to_table());
     }
     let total = &report.total;

@@ -94,17 +94,33 @@ fn decide_unit(unit: &Unit, tokens: &Tokens, mentions: &[Mention], context: &Con
         }
     }
     let describes = hits.iter().any(|hit| hit.entry.category == CommitmentCategory::Describe);
-    let action = hits.iter().find(|hit| hit.entry.category == CommitmentCategory::Action);
+    // A verb in a relative clause (`till dem som besöker Båstad`) is no action of the unit.
+    let action = hits.iter().find(|hit| {
+        hit.entry.category == CommitmentCategory::Action
+            && !(hit.start.saturating_sub(2)..hit.start).any(|i| tokens.norm(i) == "som")
+    });
+    let background = context.section == Some(SectionCategory::Background);
     if let (Some(hit), false) = (action, describes) {
         if in_commitment_section {
             return yes(words(hit.start, hit.end));
         }
-        let background = context.section == Some(SectionCategory::Background);
+        // `Genomföra två trygghetsvandringar per år`: a list item that opens with an
+        // action verb is a measure, unless its lead-in says otherwise.
+        let opens_item = in_list && hit.start <= first_word(tokens) + 1;
+        let leadin_disagrees = matches!(context.leadin, Some((_, false)));
+        if opens_item && !background && !leadin_disagrees {
+            return yes(words(hit.start, hit.end));
+        }
         if !background && !parties::subject(tokens, mentions, lexicons).is_empty() {
             return yes(words(hit.start, hit.end));
         }
     }
     no(String::new())
+}
+
+/// The first token of an item after an opening `att` and adverbs like `regelbundet`.
+fn first_word(tokens: &Tokens) -> usize {
+    usize::from(tokens.len() > 1 && tokens.norm(0) == "att")
 }
 
 /// The kind of section a heading or lead-in opens; commitments beat goals beat background.

@@ -99,6 +99,20 @@ struct Counts {
     actor_correct: usize,
     /// (gold, predicted) pairs over gold commitments; `None` = not predicted a commitment.
     actor_pairs: Vec<(Actor, Option<Actor>)>,
+    mismatches: Vec<Mismatch>,
+}
+
+/// One gold unit where lofte disagrees, with lofte's evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mismatch {
+    pub doc: String,
+    /// `segmentation`, `commitment`, `actor` or `vague`.
+    pub label: &'static str,
+    pub text: String,
+    pub gold: String,
+    pub system: String,
+    /// The system's evidence: the unit it matched and the cues behind its label.
+    pub evidence: String,
 }
 
 impl Counts {
@@ -114,6 +128,7 @@ impl Counts {
         self.actor_total += other.actor_total;
         self.actor_correct += other.actor_correct;
         self.actor_pairs.extend_from_slice(&other.actor_pairs);
+        self.mismatches.extend_from_slice(&other.mismatches);
     }
 
     fn figures(&self, doc: &str) -> Figures {
@@ -177,6 +192,8 @@ pub struct Report {
     pub total: Figures,
     pub documents: Vec<Figures>,
     pub missing_documents: Vec<String>,
+    /// Every gold unit lofte got wrong, in document order.
+    pub mismatches: Vec<Mismatch>,
 }
 
 /// Scores labelled documents against gold units. Gold documents are matched to inputs
@@ -194,11 +211,12 @@ pub fn evaluate(gold: &[GoldUnit], labelled: &[LabelledDocument]) -> Report {
             missing_documents.push(doc.to_string());
             continue;
         };
-        let counts = score_document(&gold_units, system);
+        let counts = score_document(doc, &gold_units, system);
         total.add(&counts);
         documents.push(counts.figures(doc));
     }
-    Report { total: total.figures("all"), documents, missing_documents }
+    let mismatches = std::mem::take(&mut total.mismatches);
+    Report { total: total.figures("all"), documents, missing_documents, mismatches }
 }
 
 fn find_document<'a>(doc: &str, labelled: &'a [LabelledDocument]) -> Option<&'a LabelledDocument> {
@@ -224,7 +242,7 @@ fn char_stream<'a>(texts: impl Iterator<Item = &'a str>) -> (Vec<char>, Vec<usiz
     (chars, owner)
 }
 
-fn score_document(gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
+fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
     let (gold_chars, gold_owner) = char_stream(gold.iter().map(|g| g.text.as_str()));
     let (sys_chars, sys_owner) = char_stream(system.units.iter().map(|u| u.text.as_str()));
     // Map each gold character to the system character it aligns with.
@@ -260,26 +278,77 @@ fn score_document(gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
             }
         }
         let best = overlap.iter().max_by_key(|(idx, count)| (**count, std::cmp::Reverse(**idx))).map(|(idx, _)| *idx);
+        let mut exact = false;
         if let Some(sys_idx) = best {
             let all_mapped = span.clone().all(|pos| mapped[pos].is_some_and(|p| sys_owner[p] == sys_idx));
             let same_length = sys_range[sys_idx].1 - sys_range[sys_idx].0 == span.len();
-            if all_mapped && same_length && !span.is_empty() {
-                counts.exact_units += 1;
-            }
+            exact = all_mapped && same_length && !span.is_empty();
         }
+        counts.exact_units += usize::from(exact);
         let predicted_commitment = best.is_some_and(|idx| system.commitments[idx].commitment);
         let predicted_actor = best.and_then(|idx| system.actors[idx].as_ref().map(|a| a.actor));
         let predicted_vague = best.is_some_and(|idx| predicted_commitment && system.vague[idx].vague);
+        let mut mismatch = |label: &'static str, gold: String, system_value: String| {
+            counts.mismatches.push(Mismatch {
+                doc: doc.to_string(),
+                label,
+                text: gold_unit.text.clone(),
+                gold,
+                system: system_value,
+                evidence: best.map(|idx| evidence(system, idx)).unwrap_or_default(),
+            })
+        };
+        if !exact {
+            let system_text = best.map(|idx| system.units[idx].text.clone()).unwrap_or_default();
+            mismatch("segmentation", gold_unit.text.clone(), system_text);
+        }
+        if gold_unit.commitment != predicted_commitment {
+            mismatch("commitment", gold_unit.commitment.to_string(), predicted_commitment.to_string());
+        }
         tally(&mut counts.commitment, gold_unit.commitment, predicted_commitment);
         if gold_unit.commitment {
             let gold_actor = gold_unit.actor.as_deref().and_then(Actor::parse).unwrap_or(Actor::Unspecified);
+            if predicted_commitment && predicted_actor != Some(gold_actor) {
+                let shown = predicted_actor.map_or("", Actor::as_str).to_string();
+                mismatch("actor", gold_actor.as_str().to_string(), shown);
+            }
+            let gold_vague = gold_unit.vague.unwrap_or(false);
+            if predicted_commitment && gold_vague != predicted_vague {
+                mismatch("vague", gold_vague.to_string(), predicted_vague.to_string());
+            }
             counts.actor_total += 1;
             counts.actor_correct += usize::from(predicted_actor == Some(gold_actor));
             counts.actor_pairs.push((gold_actor, predicted_actor));
-            tally(&mut counts.vague, gold_unit.vague.unwrap_or(false), predicted_vague);
+            tally(&mut counts.vague, gold_vague, predicted_vague);
         }
     }
     counts
+}
+
+/// A one-line summary of why lofte labelled a unit as it did.
+fn evidence(system: &LabelledDocument, idx: usize) -> String {
+    let mut parts = Vec::new();
+    let commitment = &system.commitments[idx];
+    if !commitment.cue.is_empty() {
+        parts.push(format!("commitment cue: {}", commitment.cue));
+    }
+    if let Some(actor) = &system.actors[idx] {
+        parts.push(format!("actor {} from {}: {}", actor.actor.as_str(), actor.source.as_str(), actor.cue));
+    }
+    let vague = &system.vague[idx];
+    let cues: Vec<String> = vague
+        .cues
+        .iter()
+        .map(|c| format!("{}{}", c.text, if c.neutralised { " (neutralised)" } else { "" }))
+        .collect();
+    if !cues.is_empty() {
+        parts.push(format!("vague cues: {}", cues.join(", ")));
+    }
+    let anchors: Vec<&str> = vague.anchors.iter().map(|a| a.text.as_str()).collect();
+    if !anchors.is_empty() {
+        parts.push(format!("anchors: {}", anchors.join(", ")));
+    }
+    parts.join("; ")
 }
 
 fn tally(counts: &mut (usize, usize, usize), gold: bool, predicted: bool) {
@@ -292,6 +361,18 @@ fn tally(counts: &mut (usize, usize, usize), gold: bool, predicted: bool) {
 }
 
 impl Report {
+    /// Every mismatch, one block each, for `lofte eval --errors`.
+    pub fn errors_text(&self) -> String {
+        let mut out = String::new();
+        for m in &self.mismatches {
+            out.push_str(&format!("{} [{}] gold {} / lofte {}\n  {}\n", m.doc, m.label, m.gold, m.system, m.text));
+            if !m.evidence.is_empty() {
+                out.push_str(&format!("  lofte: {}\n", m.evidence));
+            }
+        }
+        out
+    }
+
     /// The report as a plain-text table.
     pub fn to_table(&self) -> String {
         let mut out = String::new();

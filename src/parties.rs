@@ -104,17 +104,34 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
     if !before.is_empty() {
         return before;
     }
-    let inverted = agents(cue.end..cue.end + 2);
-    if !inverted.is_empty() {
-        return inverted;
+    // Swedish puts the verb second: after a fronted phrase the subject follows the
+    // verb (`Under 2021 ska polisen …`). An item that opens with its verb has no
+    // fronted phrase, and `verka för att fastighetsägarna …` names no subject.
+    let fronted = cue.start > clause_start;
+    let next_is_clause_word = cue.end < tokens.len() && matches!(tokens.norm(cue.end), "att" | "av" | "för" | "till" | "med");
+    if fronted && !next_is_clause_word {
+        let inverted = agents(cue.end..cue.end + 2);
+        if !inverted.is_empty() {
+            return inverted;
+        }
     }
-    // A passive with its agent: `genomförs av polisen`.
-    mentions
+    // A passive with its agent: `följs upp av polisen och kommunen`.
+    let agent_start = mentions
         .iter()
-        .filter(|m| m.role == Role::Agent && m.party != Party::Joint && m.start > cue.end)
-        .filter(|m| m.start >= 1 && tokens.norm(m.start - 1) == "av")
-        .copied()
-        .collect()
+        .position(|m| m.role == Role::Agent && m.start > cue.start && m.start >= 1 && tokens.norm(m.start - 1) == "av");
+    let Some(first) = agent_start else {
+        return Vec::new();
+    };
+    let mut passive = vec![mentions[first]];
+    for next in &mentions[first + 1..] {
+        let previous = passive.last().expect("non-empty");
+        let joined = next.start == previous.end + 1 && matches!(tokens.norm(previous.end), "och" | "samt" | ",");
+        if !joined || next.party == Party::Joint {
+            break;
+        }
+        passive.push(*next);
+    }
+    passive
 }
 
 /// Keeps the longest of overlapping hits, earliest first.
@@ -161,9 +178,11 @@ fn role_before(
             }
         }
     }
-    // `i samverkan med skolan och socialtjänsten`: a coordinated party shares the role.
+    // `i samverkan med skolan och socialtjänsten`: a coordinated party shares the role,
+    // and so does one in apposition (`föreningen Nattvandrarna`).
     if let Some(previous) = found.last() {
-        if previous.end + 1 == look && matches!(tokens.norm(previous.end), "och" | "samt" | "," | "eller") {
+        let coordinated = previous.end + 1 == look && matches!(tokens.norm(previous.end), "och" | "samt" | "," | "eller");
+        if coordinated || previous.end == start {
             return previous.role;
         }
     }

@@ -130,6 +130,11 @@ static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static SPELLED_PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:sida|sid\.?|page)\s*\d{1,3}(?:\s*(?:av|/)\s*\d{1,3})?$").expect("valid page regex")
 });
+/// A running header or footer that carries the page number: `Avtal Hörby 2020  Sida 1 (5)`.
+static PAGE_MARKER_AT_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|\s)(?:sida|sid\.?|page|s\.)\s*\d{1,3}\s*(?:\(\s*\d{1,3}\s*\)|(?:av|/)\s*\d{1,3})$")
+        .expect("valid page marker regex")
+});
 static TOC_LINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:\.\s?){4,}\s*\d{1,3}\s*$|…{2,}\s*\d{1,3}\s*$").expect("valid toc regex"));
 
@@ -145,7 +150,8 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         if line.is_empty() {
             continue;
         }
-        if TOC_LINE.is_match(line) || SPELLED_PAGE_NUMBER.is_match(line) {
+        let short = line.split_whitespace().count() <= 15;
+        if TOC_LINE.is_match(line) || SPELLED_PAGE_NUMBER.is_match(line) || (short && PAGE_MARKER_AT_END.is_match(line)) {
             furniture[idx] = true;
         } else if PAGE_NUMBER.is_match(line) {
             // A bare number is a page number when it stands alone between blank lines
@@ -1040,6 +1046,14 @@ mod tests {
         check_units(
             "Avtal Ystad 2021\n\nPolisen ska genomföra fler\n\nSida 1 av 2\n\x0cAvtal Ystad 2021\n\ntrygghetsvandringar i parken.\n\nSida 2 av 2\n",
             &[("sentence", "Polisen ska genomföra fler trygghetsvandringar i parken.")],
+        );
+    }
+
+    #[test]
+    fn footer_with_page_number_is_dropped() {
+        check_units(
+            "Polisen ska genomföra\nSamverkansavtal Hörby 2020   Sida 1 (5)\nvandringar.\n",
+            &[("sentence", "Polisen ska genomföra vandringar.")],
         );
     }
 

@@ -49,6 +49,7 @@ fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexico
         .find_all(&unit.text)
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
+        .filter(|hit| hit.entry.category != AnchorKind::Quantity || !is_label_number(&unit.text[..hit.start]))
         .map(|hit| (hit.entry.category, hit.start, hit.end))
         .collect();
     let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
@@ -86,6 +87,17 @@ fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexico
         .collect();
     let vague = commitment && cues.iter().any(|cue| !cue.neutralised);
     VagueDecision { vague, cues, anchors }
+}
+
+/// Words before a number that make it a label or an age, not an amount:
+/// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.
+const LABEL_WORDS: &[&str] = &["årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder", "paragraf", "§"];
+
+/// Is the number that starts right after `before` a label (`årskurs 8`)?
+fn is_label_number(before: &str) -> bool {
+    let trimmed = before.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '–' | '-' | '.'));
+    let word = trimmed.rsplit(|c: char| !c.is_alphanumeric() && c != '§').next().unwrap_or("");
+    LABEL_WORDS.contains(&word.to_lowercase().as_str())
 }
 
 /// The byte range of an example clause (`t.ex. under Äldreveckan i oktober`), if any.
