@@ -78,6 +78,17 @@ fn decide_actor(
             return decision(actor, ActorSource::Responsible, next.text.clone());
         }
     }
+    // ANNOTATION.md §3: a joint body (`styrgruppen`) takes its actor from the members the
+    // unit names, `both` when it is called gemensam, and is otherwise unspecified.
+    if !named[idx].is_empty() && named[idx].iter().all(|m| m.party == Party::Body) {
+        let members: Vec<Mention> = mentions[idx]
+            .iter()
+            .filter(|m| matches!(m.party, Party::Police | Party::Municipality | Party::Joint))
+            .copied()
+            .collect();
+        let actor = document.combine(&members).or(document.single_party()).unwrap_or(Actor::Unspecified);
+        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &named[idx]));
+    }
     if let Some(actor) = document.combine(&named[idx]) {
         return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &named[idx]));
     }
@@ -212,6 +223,7 @@ impl DocumentParties {
                     police = true;
                     municipality = true;
                 }
+                Party::Body => {}
                 Party::We | Party::Joint => match self.single_party() {
                     Some(Actor::Police) => police = true,
                     Some(Actor::Municipality) => municipality = true,

@@ -72,7 +72,9 @@ fn decide_unit(unit: &Unit, tokens: &Tokens, mentions: &[Mention], context: &Con
     }
     let hits = lexicons.commitment.find_all(tokens);
     let words = |start: usize, end: usize| unit.text[tokens.list[start].start..tokens.list[end - 1].end].to_string();
-    if let Some(hit) = hits.iter().find(|hit| hit.entry.category == CommitmentCategory::Exclude) {
+    if let Some(hit) = hits.iter().find(|hit| {
+        matches!(hit.entry.category, CommitmentCategory::Exclude | CommitmentCategory::Pledge)
+    }) {
         return no(format!("not a commitment: {}", words(hit.start, hit.end)));
     }
     let strong = hits.iter().find(|hit| {
@@ -111,7 +113,9 @@ fn decide_unit(unit: &Unit, tokens: &Tokens, mentions: &[Mention], context: &Con
         if opens_item && !background && !leadin_disagrees {
             return yes(words(hit.start, hit.end));
         }
-        if !background && !parties::subject(tokens, mentions, lexicons).is_empty() {
+        // In running text an infinitive (`lovade vi att genomföra`) is no action of its own.
+        let infinitive = hit.start > 0 && tokens.norm(hit.start - 1) == "att";
+        if !background && !infinitive && !parties::subject(tokens, mentions, lexicons).is_empty() {
             return yes(words(hit.start, hit.end));
         }
     }
@@ -141,7 +145,7 @@ fn leadin_introduces_commitments(tokens: &Tokens, section: Option<SectionCategor
     let promises = hits.iter().any(|hit| {
         matches!(
             hit.entry.category,
-            CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Goal
+            CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Goal | CommitmentCategory::Pledge
         )
     });
     promises || matches!(section, Some(SectionCategory::Commitments | SectionCategory::Goals))

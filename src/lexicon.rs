@@ -100,6 +100,8 @@ pub enum CommitmentCategory {
     Exclude,
     /// `redan`, `sedan 2018`: a present-tense action that describes what is already done.
     Describe,
+    /// `lämnar här sitt medborgarlöfte`: giving the promise, not a promise in itself.
+    Pledge,
 }
 
 /// What an actor lexicon entry names or signals (`actors.txt`).
@@ -119,6 +121,8 @@ pub enum ActorCategory {
     NotAgent,
     /// `Ansvarig:`: a responsibility line.
     Responsible,
+    /// `styrgruppen`: a group that acts; its actor comes from the members named.
+    Body,
 }
 
 /// Why a commitment may be vague (`vague.txt`), ANNOTATION.md §4.
@@ -378,9 +382,10 @@ fn parse_phrases<C: Copy>(
 
 /// Lists the category names a parser accepts, for error messages.
 fn category_names<C>(parse_category: fn(&str) -> Option<C>) -> String {
-    const ALL: [&str; 23] = [
+    const ALL: [&str; 25] = [
         "police", "municipality", "both", "other", "we", "joint", "partner", "not-agent",
-        "responsible", "modal", "promise", "action", "goal", "exclude", "describe", "process", "hedge",
+        "responsible", "body", "modal", "promise", "action", "goal", "exclude", "describe", "pledge",
+        "process", "hedge",
         "amount", "frequency", "commitments", "goals", "background", "-",
     ];
     ALL.iter()
@@ -401,6 +406,7 @@ fn parse_actor_category(name: &str) -> Option<ActorCategory> {
         "partner" => ActorCategory::Partner,
         "not-agent" => ActorCategory::NotAgent,
         "responsible" => ActorCategory::Responsible,
+        "body" => ActorCategory::Body,
         _ => return None,
     })
 }
@@ -413,6 +419,7 @@ fn parse_commitment_category(name: &str) -> Option<CommitmentCategory> {
         "goal" => CommitmentCategory::Goal,
         "exclude" => CommitmentCategory::Exclude,
         "describe" => CommitmentCategory::Describe,
+        "pledge" => CommitmentCategory::Pledge,
         _ => return None,
     })
 }

@@ -19,6 +19,8 @@ pub enum Party {
     We,
     /// `gemensamt`, `tillsammans`: the parties acting together.
     Joint,
+    /// `styrgruppen`: a group that acts; it names no party by itself.
+    Body,
 }
 
 /// What a mention does in its clause.
@@ -59,6 +61,7 @@ pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
             ActorCategory::Other => Party::Other,
             ActorCategory::We => Party::We,
             ActorCategory::Joint => Party::Joint,
+            ActorCategory::Body => Party::Body,
             _ => continue,
         };
         // `kommunens fältgrupp`: the owner in the genitive names the party of the phrase.
@@ -93,6 +96,9 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         return Vec::new();
     };
     let clause_start = clause_start_before(tokens, cue.start);
+    // In a passive clause the grammatical subject is what is done, not who does it
+    // (`Fastighetsägare ska informeras`); only an agent after `av` acts.
+    if !is_passive(tokens, cue.start, cue.end, cue.entry.category) {
     let agents = |range: std::ops::Range<usize>| -> Vec<Mention> {
         mentions
             .iter()
@@ -115,6 +121,7 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
             return inverted;
         }
     }
+    }
     // A passive with its agent: `följs upp av polisen och kommunen`.
     let agent_start = mentions
         .iter()
@@ -125,7 +132,7 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
     let mut passive = vec![mentions[first]];
     for next in &mentions[first + 1..] {
         let previous = passive.last().expect("non-empty");
-        let joined = next.start == previous.end + 1 && matches!(tokens.norm(previous.end), "och" | "samt" | ",");
+        let joined = coordinated(tokens, previous.end, next.start);
         if !joined || next.party == Party::Joint {
             break;
         }
@@ -164,9 +171,15 @@ fn role_before(
     start: usize,
     found: &[Mention],
 ) -> Role {
-    // Skip determiners and adjectives between a preposition and the party.
+    // Skip determiners, adjectives and names between a preposition and the party
+    // (`för den lokala polisen`, `med Lomma kommun`).
     let mut look = start;
-    while look > 0 && DETERMINERS.contains(&tokens.norm(look - 1)) && start - look < 2 {
+    while look > 0 && start - look < 2 {
+        let previous = look - 1;
+        let name = tokens.list[previous].capitalised && tokens.list[previous].kind == TokenKind::Word;
+        if !(DETERMINERS.contains(&tokens.norm(previous)) || name) {
+            break;
+        }
         look -= 1;
     }
     for hit in earlier.iter().rev() {
@@ -181,12 +194,45 @@ fn role_before(
     // `i samverkan med skolan och socialtjänsten`: a coordinated party shares the role,
     // and so does one in apposition (`föreningen Nattvandrarna`).
     if let Some(previous) = found.last() {
-        let coordinated = previous.end + 1 == look && matches!(tokens.norm(previous.end), "och" | "samt" | "," | "eller");
-        if coordinated || previous.end == start {
+        if coordinated(tokens, previous.end, look) || previous.end == start {
             return previous.role;
         }
     }
     Role::Agent
+}
+
+/// Are the tokens from `end` to `next` a coordinating link (`och`, `,`, `- och` after a
+/// suspended compound as in `polis- och kommunledningen`)?
+fn coordinated(tokens: &Tokens, end: usize, next: usize) -> bool {
+    let link: Vec<&str> = (end..next).map(|i| tokens.norm(i)).collect();
+    matches!(link.as_slice(), ["och"] | ["samt"] | [","] | ["eller"] | ["-", "och"] | ["-", ","] | ["-", "samt"])
+}
+
+/// Verbs ending in -s that are active in meaning (`träffas`, `finnas`, `synas`).
+const DEPONENTS: &[&str] = &[
+    "träffas", "möts", "mötas", "ses", "finnas", "finns", "synas", "syns", "hoppas", "lyckas", "trivas", "samsas", "enas",
+];
+
+/// Is the clause of the cue passive: a passive verb form (`genomförs`, `ska redovisas`)?
+/// After a modal, the first infinitive decides: `-as` is passive, `-a` is active.
+fn is_passive(tokens: &Tokens, cue_start: usize, cue_end: usize, category: CommitmentCategory) -> bool {
+    let passive_form = |word: &str| word.ends_with('s') && !word.ends_with("ss") && !DEPONENTS.contains(&word);
+    if category == CommitmentCategory::Action {
+        return passive_form(tokens.norm(cue_start));
+    }
+    for idx in cue_end..(cue_end + 5).min(tokens.len()) {
+        if tokens.list[idx].kind != TokenKind::Word {
+            continue;
+        }
+        let word = tokens.norm(idx);
+        if word.ends_with("as") || word == "ses" {
+            return passive_form(word);
+        }
+        if word.ends_with('a') {
+            return false;
+        }
+    }
+    false
 }
 
 /// The first token of the clause that holds token `idx` (after `.`, `;` or `:`).

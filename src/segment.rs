@@ -567,11 +567,20 @@ fn promote_numbered_headings(text: &str, blocks: &mut [Block]) {
         if !short || !starts_upper || ends_sentence(line) || line.ends_with([',', ';']) {
             continue;
         }
-        let is_item = |block: &Block| matches!(block.marker, Some(Marker::Number { letter: false, .. }));
-        let next_is_item = blocks.get(idx + 1).is_some_and(|b| is_item(b) || b.kind == BlockKind::Responsibility);
+        let Some(Marker::Number { ordinal, .. }) = blocks[idx].marker else {
+            continue;
+        };
+        // A list continues when the numbers run on (`4.` after `3.`), so `5. Ungdomar`
+        // after a list that ended with its own `5.` starts a new section.
+        let numbered = |block: &Block, wanted: u32| {
+            matches!(block.marker, Some(Marker::Number { letter: false, ordinal, .. }) if ordinal == wanted)
+        };
+        let next_is_item = blocks
+            .get(idx + 1)
+            .is_some_and(|b| numbered(b, ordinal + 1) || b.kind == BlockKind::Responsibility);
         let previous = idx.checked_sub(1).map(|i| &blocks[i]);
         let previous_is_list = previous.is_some_and(|b| {
-            is_item(b) || {
+            (ordinal > 1 && numbered(b, ordinal - 1)) || {
                 let last = b.pieces.last().expect("non-empty block");
                 text[last.0..last.1].ends_with(':')
             }

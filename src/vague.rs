@@ -68,9 +68,8 @@ fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexico
         let neutralised = match hit.entry.category {
             VagueCategory::Hedge => false,
             VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
-            VagueCategory::Frequency => {
-                has(&[AnchorKind::Quantity, AnchorKind::Frequency, AnchorKind::Date, AnchorKind::Deadline])
-            }
+            // `regelbundet` needs a number or a calendar frequency, not just a date.
+            VagueCategory::Frequency => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
             VagueCategory::Process => has(&[
                 AnchorKind::Quantity,
                 AnchorKind::Frequency,
