@@ -41,9 +41,15 @@ pub fn attribute(
         .iter()
         .enumerate()
         .map(|(idx, unit)| match unit.kind {
-            UnitKind::Heading => mentions[idx].iter().filter(|m| m.role == Role::Agent).copied().collect(),
+            UnitKind::Heading => mentions[idx]
+                .iter()
+                .filter(|m| m.role == Role::Agent)
+                .copied()
+                .collect(),
             UnitKind::LeadIn => leadin_parties(&tokens[idx], &mentions[idx], lexicons),
-            _ if commitments[idx].commitment => parties::subject(&tokens[idx], &mentions[idx], lexicons),
+            _ if commitments[idx].commitment => {
+                parties::subject(&tokens[idx], &mentions[idx], lexicons)
+            }
             _ => Vec::new(),
         })
         .collect();
@@ -56,7 +62,9 @@ pub fn attribute(
             if !commitments[idx].commitment {
                 return None;
             }
-            Some(decide_actor(idx, unit, units, tokens, &named, mentions, &document))
+            Some(decide_actor(
+                idx, unit, units, tokens, &named, mentions, &document,
+            ))
         })
         .collect()
 }
@@ -73,7 +81,11 @@ fn decide_actor(
     let decision = |actor, source, cue: String| ActorDecision { actor, source, cue };
     // A responsibility line on the next line names the actor outright.
     if let Some(next) = units.get(idx + 1).filter(|next| next.responsibility) {
-        let agents: Vec<Mention> = mentions[idx + 1].iter().filter(|m| m.role == Role::Agent).copied().collect();
+        let agents: Vec<Mention> = mentions[idx + 1]
+            .iter()
+            .filter(|m| m.role == Role::Agent)
+            .copied()
+            .collect();
         if let Some(actor) = document.combine(&agents) {
             return decision(actor, ActorSource::Responsible, next.text.clone());
         }
@@ -86,16 +98,35 @@ fn decide_actor(
             .filter(|m| matches!(m.party, Party::Police | Party::Municipality | Party::Joint))
             .copied()
             .collect();
-        let actor = document.combine(&members).or(document.single_party()).unwrap_or(Actor::Unspecified);
-        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &named[idx]));
+        let actor = document
+            .combine(&members)
+            .or(document.single_party())
+            .unwrap_or(Actor::Unspecified);
+        return decision(
+            actor,
+            ActorSource::Explicit,
+            mention_words(unit, &tokens[idx], &named[idx]),
+        );
     }
     if let Some(actor) = document.combine(&named[idx]) {
-        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &named[idx]));
+        return decision(
+            actor,
+            ActorSource::Explicit,
+            mention_words(unit, &tokens[idx], &named[idx]),
+        );
     }
     // `En gemensam ansökan kommer att göras`: no subject, but the parties act together.
-    let joint: Vec<Mention> = mentions[idx].iter().filter(|m| m.party == Party::Joint && m.role == Role::Agent).copied().collect();
+    let joint: Vec<Mention> = mentions[idx]
+        .iter()
+        .filter(|m| m.party == Party::Joint && m.role == Role::Agent)
+        .copied()
+        .collect();
     if let Some(actor) = document.combine(&joint) {
-        return decision(actor, ActorSource::Explicit, mention_words(unit, &tokens[idx], &joint));
+        return decision(
+            actor,
+            ActorSource::Explicit,
+            mention_words(unit, &tokens[idx], &joint),
+        );
     }
     let mut leadin = unit.leadin;
     while let Some(leadin_idx) = leadin {
@@ -110,7 +141,11 @@ fn decide_actor(
         }
     }
     match document.single_party() {
-        Some(actor) => decision(actor, ActorSource::Document, format!("document with one party ({})", actor.as_str())),
+        Some(actor) => decision(
+            actor,
+            ActorSource::Document,
+            format!("document with one party ({})", actor.as_str()),
+        ),
         None => decision(Actor::Unspecified, ActorSource::Document, String::new()),
     }
 }
@@ -122,11 +157,16 @@ fn leadin_parties(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) ->
     if !subject.is_empty() {
         return subject;
     }
-    mentions.iter().filter(|m| m.role == Role::Agent).copied().collect()
+    mentions
+        .iter()
+        .filter(|m| m.role == Role::Agent)
+        .copied()
+        .collect()
 }
 
-static SECTION_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s").expect("valid section number regex"));
+static SECTION_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s").expect("valid section number regex")
+});
 
 /// The nearest heading, then, for a numbered one (`3.1 Trygg skolväg`), its parents
 /// (`3. Polisens åtaganden`).
@@ -135,7 +175,10 @@ fn governing_headings(units: &[Unit], nearest: Option<usize>) -> Vec<usize> {
         return Vec::new();
     };
     let mut chain = vec![nearest];
-    let Some(number) = SECTION_NUMBER.captures(&units[nearest].text).map(|c| c[1].to_string()) else {
+    let Some(number) = SECTION_NUMBER
+        .captures(&units[nearest].text)
+        .map(|c| c[1].to_string())
+    else {
         return chain;
     };
     let mut wanted = number;
@@ -143,7 +186,9 @@ fn governing_headings(units: &[Unit], nearest: Option<usize>) -> Vec<usize> {
         wanted.truncate(cut);
         let parent = (0..nearest).rev().find(|&i| {
             units[i].kind == UnitKind::Heading
-                && SECTION_NUMBER.captures(&units[i].text).is_some_and(|c| c[1] == *wanted)
+                && SECTION_NUMBER
+                    .captures(&units[i].text)
+                    .is_some_and(|c| c[1] == *wanted)
         });
         if let Some(parent) = parent {
             chain.push(parent);
@@ -171,8 +216,15 @@ impl DocumentParties {
     /// Looks at who the document makes commit: subjects of commitments, lead-ins, and
     /// headings with commitments under them. Titles and background do not count, so a
     /// police-only promise that mentions the municipality stays police-only.
-    fn find(units: &[Unit], named: &[Vec<Mention>], commitments: &[CommitmentDecision]) -> DocumentParties {
-        let mut parties = DocumentParties { police: false, municipality: false };
+    fn find(
+        units: &[Unit],
+        named: &[Vec<Mention>],
+        commitments: &[CommitmentDecision],
+    ) -> DocumentParties {
+        let mut parties = DocumentParties {
+            police: false,
+            municipality: false,
+        };
         let headings_over_commitments: Vec<usize> = units
             .iter()
             .zip(commitments)
@@ -258,7 +310,13 @@ mod tests {
             .iter()
             .zip(&labelled.actors)
             .filter_map(|(unit, actor)| {
-                actor.as_ref().map(|decision| (unit.text.as_str(), decision.actor.as_str(), decision.source.as_str()))
+                actor.as_ref().map(|decision| {
+                    (
+                        unit.text.as_str(),
+                        decision.actor.as_str(),
+                        decision.source.as_str(),
+                    )
+                })
             })
             .collect();
         assert_eq!(got, expected);

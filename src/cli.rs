@@ -173,7 +173,10 @@ fn load_lexicons(dir: Option<&Path>) -> Result<Lexicons> {
     match dir {
         None => Ok(Lexicons::embedded()),
         Some(dir) => Lexicons::from_dir(dir).map_err(|err| {
-            anyhow::Error::new(UsageError(format!("{err}\n(lexicon set in {} has errors)", dir.display())))
+            anyhow::Error::new(UsageError(format!(
+                "{err}\n(lexicon set in {} has errors)",
+                dir.display()
+            )))
         }),
     }
 }
@@ -205,8 +208,12 @@ fn process_documents(
         eprintln!("lofte: {error}");
     }
     for batch in paths.chunks(BATCH) {
-        let results: Vec<Result<LabelledDocument, ReadError>> =
-            pool.install(|| batch.par_iter().map(|path| read_and_label(path, lexicons)).collect());
+        let results: Vec<Result<LabelledDocument, ReadError>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|path| read_and_label(path, lexicons))
+                .collect()
+        });
         for result in results {
             match result {
                 Ok(labelled) => sink(&labelled)?,
@@ -223,26 +230,36 @@ fn process_documents(
 /// Reads and labels one document; a panic inside becomes an error for that file only.
 fn read_and_label(path: &Path, lexicons: &Lexicons) -> Result<LabelledDocument, ReadError> {
     let document = read::read_document(path)?;
-    panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons))).map_err(|payload| {
-        let detail = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        ReadError { path: path.display().to_string(), reason: format!("internal error while labelling: {detail}") }
-    })
+    panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons))).map_err(
+        |payload| {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            ReadError {
+                path: path.display().to_string(),
+                reason: format!("internal error while labelling: {detail}"),
+            }
+        },
+    )
 }
 
 fn extract(args: ExtractArgs) -> Result<Outcome> {
     let started = Instant::now();
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
-    let format = args.format.unwrap_or_else(|| match args.output.as_deref().and_then(|p| p.extension()) {
-        Some(ext) if ext == "jsonl" || ext == "json" || ext == "ndjson" => Format::Jsonl,
-        _ => Format::Csv,
-    });
+    let format =
+        args.format.unwrap_or_else(
+            || match args.output.as_deref().and_then(|p| p.extension()) {
+                Some(ext) if ext == "jsonl" || ext == "json" || ext == "ndjson" => Format::Jsonl,
+                _ => Format::Csv,
+            },
+        );
     let mut stats = Stats::default();
-    let mut record = |writer: &mut RecordWriter<Box<dyn Write>>, labelled: &LabelledDocument| -> io::Result<()> {
+    let mut record = |writer: &mut RecordWriter<Box<dyn Write>>,
+                      labelled: &LabelledDocument|
+     -> io::Result<()> {
         stats.add(labelled);
         for record in output::records(labelled, args.all_sentences) {
             writer.write(&record)?;
@@ -253,7 +270,9 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     let errors = if to_stdout {
         let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
         let mut writer = RecordWriter::new(stdout, format)?;
-        let result = process_documents(&args.input, &lexicons, |labelled| record(&mut writer, labelled));
+        let result = process_documents(&args.input, &lexicons, |labelled| {
+            record(&mut writer, labelled)
+        });
         let errors = match result {
             Err(err) if is_broken_pipe(&err) => return Ok(Outcome::Success),
             other => other?,
@@ -269,11 +288,19 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
         let (temp, errors) = write_atomically(&path, format, |writer| {
             process_documents(&args.input, &lexicons, |labelled| record(writer, labelled))
         })?;
-        temp.persist(&path).with_context(|| format!("{}: cannot write output", path.display()))?;
+        temp.persist(&path)
+            .with_context(|| format!("{}: cannot write output", path.display()))?;
         errors
     };
-    eprintln!("{}", stats.summary(errors.len(), started.elapsed().as_secs_f64()));
-    Ok(if errors.is_empty() { Outcome::Success } else { Outcome::PartialFailure })
+    eprintln!(
+        "{}",
+        stats.summary(errors.len(), started.elapsed().as_secs_f64())
+    );
+    Ok(if errors.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::PartialFailure
+    })
 }
 
 /// Writes to a temporary file beside `path`; the caller renames it into place, so an
@@ -283,17 +310,30 @@ fn write_atomically<T>(
     format: Format,
     fill: impl FnOnce(&mut RecordWriter<Box<dyn Write>>) -> Result<T>,
 ) -> Result<(tempfile::NamedTempFile, T)> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".lofte-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create output file in {}", path.display(), dir.display()))?;
-    let file = temp.reopen().with_context(|| format!("{}: cannot open output file", path.display()))?;
+        .with_context(|| {
+            format!(
+                "{}: cannot create output file in {}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    let file = temp
+        .reopen()
+        .with_context(|| format!("{}: cannot open output file", path.display()))?;
     let boxed: Box<dyn Write> = Box::new(BufWriter::new(file));
     let mut writer = RecordWriter::new(boxed, format)?;
     let value = fill(&mut writer)?;
-    writer.finish().with_context(|| format!("{}: cannot write output", path.display()))?;
+    writer
+        .finish()
+        .with_context(|| format!("{}: cannot write output", path.display()))?;
     Ok((temp, value))
 }
 
@@ -302,14 +342,22 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
         return Ok(());
     };
     let (paths, _) = read::document_paths(inputs);
-    if paths.iter().filter_map(|p| p.canonicalize().ok()).any(|p| p == output) {
-        bail!(UsageError(format!("{}: the output file is one of the inputs; choose another -o", output.display())));
+    if paths
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .any(|p| p == output)
+    {
+        bail!(UsageError(format!(
+            "{}: the output file is one of the inputs; choose another -o",
+            output.display()
+        )));
     }
     Ok(())
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    err.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Counts for the summary line.
@@ -330,8 +378,16 @@ impl Stats {
     }
 
     fn summary(&self, failed: usize, seconds: f64) -> String {
-        let share = if self.commitments == 0 { 0.0 } else { 100.0 * self.vague as f64 / self.commitments as f64 };
-        let failed = if failed > 0 { format!(" ({failed} failed)") } else { String::new() };
+        let share = if self.commitments == 0 {
+            0.0
+        } else {
+            100.0 * self.vague as f64 / self.commitments as f64
+        };
+        let failed = if failed > 0 {
+            format!(" ({failed} failed)")
+        } else {
+            String::new()
+        };
         format!(
             "lofte: {} documents{failed}, {} units, {} commitments, {share:.1} % vague, {seconds:.2} s",
             self.documents, self.units, self.commitments
@@ -351,7 +407,10 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
         let results: Vec<_> = pool.install(|| {
             batch
                 .par_iter()
-                .map(|path| read::read_document(path).map(|doc| (segment::segment(&doc.text, &lexicons), doc)))
+                .map(|path| {
+                    read::read_document(path)
+                        .map(|doc| (segment::segment(&doc.text, &lexicons), doc))
+                })
                 .collect()
         });
         for result in results {
@@ -363,21 +422,25 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
                     continue;
                 }
             };
-            let written: io::Result<()> = units.iter().enumerate().try_for_each(|(idx, unit)| match args.format {
-                SegmentFormat::Text => writeln!(out, "{}", unit.text),
-                SegmentFormat::Jsonl => {
-                    let record = SegmentRecord {
-                        doc: &doc.path,
-                        unit: idx + 1,
-                        start: unit.start,
-                        end: unit.end,
-                        kind: unit.kind,
-                        text: &unit.text,
-                    };
-                    serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
-                    writeln!(out)
-                }
-            });
+            let written: io::Result<()> =
+                units
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(idx, unit)| match args.format {
+                        SegmentFormat::Text => writeln!(out, "{}", unit.text),
+                        SegmentFormat::Jsonl => {
+                            let record = SegmentRecord {
+                                doc: &doc.path,
+                                unit: idx + 1,
+                                start: unit.start,
+                                end: unit.end,
+                                kind: unit.kind,
+                                text: &unit.text,
+                            };
+                            serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
+                            writeln!(out)
+                        }
+                    });
             match written {
                 Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
                 other => other?,
@@ -388,7 +451,11 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
         other => other?,
     }
-    Ok(if errors.is_empty() { Outcome::Success } else { Outcome::PartialFailure })
+    Ok(if errors.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::PartialFailure
+    })
 }
 
 #[derive(serde::Serialize)]
@@ -414,15 +481,23 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         if args.errors {
-            print!("{}\n", report.errors_text());
+            println!("{}", report.errors_text());
         }
         print!("{}", report.to_table());
     }
     let total = &report.total;
     let checks = [
-        ("segmentation F1", args.min_segmentation_f1, total.segmentation.f1),
+        (
+            "segmentation F1",
+            args.min_segmentation_f1,
+            total.segmentation.f1,
+        ),
         ("commitment F1", args.min_commitment_f1, total.commitment.f1),
-        ("actor accuracy", args.min_actor_accuracy, total.actor_accuracy),
+        (
+            "actor accuracy",
+            args.min_actor_accuracy,
+            total.actor_accuracy,
+        ),
         ("vague F1", args.min_vague_f1, total.vague.f1),
     ];
     let mut below = false;
@@ -433,14 +508,22 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         }
     }
     if !report.missing_documents.is_empty() || report.documents.is_empty() {
-        eprintln!("lofte: {} gold documents were not found among the inputs", report.missing_documents.len());
+        eprintln!(
+            "lofte: {} gold documents were not found among the inputs",
+            report.missing_documents.len()
+        );
         below = true;
     }
-    Ok(if below || !errors.is_empty() { Outcome::PartialFailure } else { Outcome::Success })
+    Ok(if below || !errors.is_empty() {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
 }
 
 fn dump_lexicons(args: LexiconsArgs) -> Result<Outcome> {
-    std::fs::create_dir_all(&args.dump).with_context(|| format!("{}: cannot create folder", args.dump.display()))?;
+    std::fs::create_dir_all(&args.dump)
+        .with_context(|| format!("{}: cannot create folder", args.dump.display()))?;
     for (name, text) in Lexicons::embedded_files() {
         let path = args.dump.join(name);
         if path.exists() {

@@ -25,7 +25,12 @@ use crate::parties::{self, Mention};
 /// let flags: Vec<bool> = labelled.commitments.iter().map(|c| c.commitment).collect();
 /// assert_eq!(flags, [false, false, true, false]);
 /// ```
-pub fn decide(units: &[Unit], tokens: &[Tokens], mentions: &[Vec<Mention>], lexicons: &Lexicons) -> Vec<CommitmentDecision> {
+pub fn decide(
+    units: &[Unit],
+    tokens: &[Tokens],
+    mentions: &[Vec<Mention>],
+    lexicons: &Lexicons,
+) -> Vec<CommitmentDecision> {
     let sections: Vec<Option<SectionCategory>> = units
         .iter()
         .zip(tokens)
@@ -37,7 +42,10 @@ pub fn decide(units: &[Unit], tokens: &[Tokens], mentions: &[Vec<Mention>], lexi
     let leadin_commits: Vec<bool> = units
         .iter()
         .enumerate()
-        .map(|(idx, unit)| unit.kind == UnitKind::LeadIn && leadin_introduces_commitments(&tokens[idx], sections[idx], lexicons))
+        .map(|(idx, unit)| {
+            unit.kind == UnitKind::LeadIn
+                && leadin_introduces_commitments(&tokens[idx], sections[idx], lexicons)
+        })
         .collect();
 
     units
@@ -48,7 +56,9 @@ pub fn decide(units: &[Unit], tokens: &[Tokens], mentions: &[Vec<Mention>], lexi
             let context = Context {
                 section,
                 section_text: unit.heading.map(|heading| units[heading].text.as_str()),
-                leadin: unit.leadin.map(|leadin| (units[leadin].text.as_str(), leadin_commits[leadin])),
+                leadin: unit
+                    .leadin
+                    .map(|leadin| (units[leadin].text.as_str(), leadin_commits[leadin])),
             };
             decide_unit(unit, &tokens[idx], &mentions[idx], &context, lexicons)
         })
@@ -63,39 +73,67 @@ struct Context<'a> {
     leadin: Option<(&'a str, bool)>,
 }
 
-fn decide_unit(unit: &Unit, tokens: &Tokens, mentions: &[Mention], context: &Context, lexicons: &Lexicons) -> CommitmentDecision {
-    let no = |cue: String| CommitmentDecision { commitment: false, cue };
-    let yes = |cue: String| CommitmentDecision { commitment: true, cue };
+fn decide_unit(
+    unit: &Unit,
+    tokens: &Tokens,
+    mentions: &[Mention],
+    context: &Context,
+    lexicons: &Lexicons,
+) -> CommitmentDecision {
+    let no = |cue: String| CommitmentDecision {
+        commitment: false,
+        cue,
+    };
+    let yes = |cue: String| CommitmentDecision {
+        commitment: true,
+        cue,
+    };
     // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments.
     if unit.kind == UnitKind::Heading || unit.kind == UnitKind::LeadIn || unit.responsibility {
         return no(String::new());
     }
     let hits = lexicons.commitment.find_all(tokens);
-    let words = |start: usize, end: usize| unit.text[tokens.list[start].start..tokens.list[end - 1].end].to_string();
+    let words = |start: usize, end: usize| {
+        unit.text[tokens.list[start].start..tokens.list[end - 1].end].to_string()
+    };
     if let Some(hit) = hits.iter().find(|hit| {
-        matches!(hit.entry.category, CommitmentCategory::Exclude | CommitmentCategory::Pledge)
+        matches!(
+            hit.entry.category,
+            CommitmentCategory::Exclude | CommitmentCategory::Pledge
+        )
     }) {
         return no(format!("not a commitment: {}", words(hit.start, hit.end)));
     }
     let strong = hits.iter().find(|hit| {
-        matches!(hit.entry.category, CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Goal)
+        matches!(
+            hit.entry.category,
+            CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Goal
+        )
     });
     if let Some(hit) = strong {
         return yes(words(hit.start, hit.end));
     }
-    let in_commitment_section = matches!(context.section, Some(SectionCategory::Commitments | SectionCategory::Goals));
+    let in_commitment_section = matches!(
+        context.section,
+        Some(SectionCategory::Commitments | SectionCategory::Goals)
+    );
     let in_list = unit.kind == UnitKind::Item || context.leadin.is_some();
     if in_list {
         match context.leadin {
             Some((leadin, true)) => return yes(format!("lead-in: {leadin}")),
             Some((_, false)) if !in_commitment_section => {}
             _ if in_commitment_section => {
-                return yes(format!("section: {}", context.section_text.unwrap_or_default()));
+                return yes(format!(
+                    "section: {}",
+                    context.section_text.unwrap_or_default()
+                ));
             }
             _ => {}
         }
     }
-    let describes = hits.iter().any(|hit| hit.entry.category == CommitmentCategory::Describe);
+    let describes = hits
+        .iter()
+        .any(|hit| hit.entry.category == CommitmentCategory::Describe);
     // A verb in a relative clause (`till dem som besöker Båstad`) is no action of the unit.
     let action = hits.iter().find(|hit| {
         hit.entry.category == CommitmentCategory::Action
@@ -130,25 +168,43 @@ fn first_word(tokens: &Tokens) -> usize {
 /// The kind of section a heading or lead-in opens; commitments beat goals beat background.
 pub fn section_category(tokens: &Tokens, lexicons: &Lexicons) -> Option<SectionCategory> {
     let hits = lexicons.sections.find_all(tokens);
-    [SectionCategory::Commitments, SectionCategory::Goals, SectionCategory::Background]
-        .into_iter()
-        .find(|category| hits.iter().any(|hit| hit.entry.category == *category))
+    [
+        SectionCategory::Commitments,
+        SectionCategory::Goals,
+        SectionCategory::Background,
+    ]
+    .into_iter()
+    .find(|category| hits.iter().any(|hit| hit.entry.category == *category))
 }
 
 /// A lead-in introduces commitments when it promises (`Polisen lovar att:`), states a
 /// modal (`Kommunen ska:`) or names commitments or goals (`Aktiviteter:`, `Målen är:`).
-fn leadin_introduces_commitments(tokens: &Tokens, section: Option<SectionCategory>, lexicons: &Lexicons) -> bool {
+fn leadin_introduces_commitments(
+    tokens: &Tokens,
+    section: Option<SectionCategory>,
+    lexicons: &Lexicons,
+) -> bool {
     let hits = lexicons.commitment.find_all(tokens);
-    if hits.iter().any(|hit| hit.entry.category == CommitmentCategory::Exclude) {
+    if hits
+        .iter()
+        .any(|hit| hit.entry.category == CommitmentCategory::Exclude)
+    {
         return false;
     }
     let promises = hits.iter().any(|hit| {
         matches!(
             hit.entry.category,
-            CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Goal | CommitmentCategory::Pledge
+            CommitmentCategory::Modal
+                | CommitmentCategory::Promise
+                | CommitmentCategory::Goal
+                | CommitmentCategory::Pledge
         )
     });
-    promises || matches!(section, Some(SectionCategory::Commitments | SectionCategory::Goals))
+    promises
+        || matches!(
+            section,
+            Some(SectionCategory::Commitments | SectionCategory::Goals)
+        )
 }
 
 #[cfg(test)]

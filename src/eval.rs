@@ -38,7 +38,8 @@ pub struct GoldError(pub String);
 
 /// Reads a gold JSON Lines file; every malformed line is reported.
 pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
-    let text = std::fs::read_to_string(path).map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
     let mut units = Vec::new();
     let mut problems = Vec::new();
     for (idx, line) in text.lines().enumerate() {
@@ -49,7 +50,11 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
             Ok(unit) => {
                 if let Some(actor) = unit.actor.as_deref().filter(|a| !a.is_empty()) {
                     if Actor::parse(actor).is_none() {
-                        problems.push(format!("{}:{}: unknown actor '{actor}'", path.display(), idx + 1));
+                        problems.push(format!(
+                            "{}:{}: unknown actor '{actor}'",
+                            path.display(),
+                            idx + 1
+                        ));
                         continue;
                     }
                 }
@@ -79,11 +84,28 @@ pub struct Prf {
 
 impl Prf {
     fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
-        let ratio = |num: usize, den: usize| if den == 0 { 1.0 } else { num as f64 / den as f64 };
+        let ratio = |num: usize, den: usize| {
+            if den == 0 {
+                1.0
+            } else {
+                num as f64 / den as f64
+            }
+        };
         let precision = ratio(tp, tp + fp);
         let recall = ratio(tp, tp + fn_);
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-        Prf { tp, fp, fn_, precision, recall, f1 }
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        Prf {
+            tp,
+            fp,
+            fn_,
+            precision,
+            recall,
+            f1,
+        }
     }
 }
 
@@ -120,7 +142,10 @@ impl Counts {
         self.gold_units += other.gold_units;
         self.system_units += other.system_units;
         self.exact_units += other.exact_units;
-        for (mine, theirs) in [(&mut self.commitment, other.commitment), (&mut self.vague, other.vague)] {
+        for (mine, theirs) in [
+            (&mut self.commitment, other.commitment),
+            (&mut self.vague, other.vague),
+        ] {
             mine.0 += theirs.0;
             mine.1 += theirs.1;
             mine.2 += theirs.2;
@@ -145,7 +170,11 @@ impl Counts {
             system_units: self.system_units,
             segmentation,
             commitment: Prf::from_counts(tp, fp, fn_),
-            actor_accuracy: if self.actor_total == 0 { 1.0 } else { self.actor_correct as f64 / self.actor_total as f64 },
+            actor_accuracy: if self.actor_total == 0 {
+                1.0
+            } else {
+                self.actor_correct as f64 / self.actor_total as f64
+            },
             actor_macro_f1: macro_f1(&self.actor_pairs),
             gold_commitments: self.actor_total,
             vague: Prf::from_counts(vtp, vfp, vfn),
@@ -155,17 +184,28 @@ impl Counts {
 
 /// Macro-averaged F1 over the actor classes that occur in the gold or the predictions.
 fn macro_f1(pairs: &[(Actor, Option<Actor>)]) -> f64 {
-    let classes: Vec<Actor> =
-        Actor::ALL.into_iter().filter(|c| pairs.iter().any(|(g, p)| g == c || *p == Some(*c))).collect();
+    let classes: Vec<Actor> = Actor::ALL
+        .into_iter()
+        .filter(|c| pairs.iter().any(|(g, p)| g == c || *p == Some(*c)))
+        .collect();
     if classes.is_empty() {
         return 1.0;
     }
     let total: f64 = classes
         .iter()
         .map(|class| {
-            let tp = pairs.iter().filter(|(g, p)| g == class && *p == Some(*class)).count();
-            let fp = pairs.iter().filter(|(g, p)| g != class && *p == Some(*class)).count();
-            let fn_ = pairs.iter().filter(|(g, p)| g == class && *p != Some(*class)).count();
+            let tp = pairs
+                .iter()
+                .filter(|(g, p)| g == class && *p == Some(*class))
+                .count();
+            let fp = pairs
+                .iter()
+                .filter(|(g, p)| g != class && *p == Some(*class))
+                .count();
+            let fn_ = pairs
+                .iter()
+                .filter(|(g, p)| g == class && *p != Some(*class))
+                .count();
             Prf::from_counts(tp, fp, fn_).f1
         })
         .sum();
@@ -216,7 +256,12 @@ pub fn evaluate(gold: &[GoldUnit], labelled: &[LabelledDocument]) -> Report {
         documents.push(counts.figures(doc));
     }
     let mismatches = std::mem::take(&mut total.mismatches);
-    Report { total: total.figures("all"), documents, missing_documents, mismatches }
+    Report {
+        total: total.figures("all"),
+        documents,
+        missing_documents,
+        mismatches,
+    }
 }
 
 fn find_document<'a>(doc: &str, labelled: &'a [LabelledDocument]) -> Option<&'a LabelledDocument> {
@@ -225,8 +270,16 @@ fn find_document<'a>(doc: &str, labelled: &'a [LabelledDocument]) -> Option<&'a 
     labelled
         .iter()
         .find(|l| path_of(l) == doc)
-        .or_else(|| labelled.iter().find(|l| path_of(l).ends_with(&format!("/{doc}"))))
-        .or_else(|| labelled.iter().find(|l| file_name(&path_of(l)) == file_name(doc)))
+        .or_else(|| {
+            labelled
+                .iter()
+                .find(|l| path_of(l).ends_with(&format!("/{doc}")))
+        })
+        .or_else(|| {
+            labelled
+                .iter()
+                .find(|l| file_name(&path_of(l)) == file_name(doc))
+        })
 }
 
 /// Characters of a unit sequence with whitespace removed, each tagged with its unit.
@@ -249,7 +302,12 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
     let mut mapped: Vec<Option<usize>> = vec![None; gold_chars.len()];
     let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &gold_chars, &sys_chars);
     for op in ops {
-        if let similar::DiffOp::Equal { old_index, new_index, len } = op {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
             for offset in 0..len {
                 mapped[old_index + offset] = Some(new_index + offset);
             }
@@ -262,7 +320,11 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
         sys_range[unit].1 = pos + 1;
     }
 
-    let mut counts = Counts { gold_units: gold.len(), system_units: system.units.len(), ..Counts::default() };
+    let mut counts = Counts {
+        gold_units: gold.len(),
+        system_units: system.units.len(),
+        ..Counts::default()
+    };
     let mut gold_pos = 0;
     for (gold_idx, gold_unit) in gold.iter().enumerate() {
         let start = gold_pos;
@@ -277,17 +339,23 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
                 *overlap.entry(sys_owner[sys_pos]).or_default() += 1;
             }
         }
-        let best = overlap.iter().max_by_key(|(idx, count)| (**count, std::cmp::Reverse(**idx))).map(|(idx, _)| *idx);
+        let best = overlap
+            .iter()
+            .max_by_key(|(idx, count)| (**count, std::cmp::Reverse(**idx)))
+            .map(|(idx, _)| *idx);
         let mut exact = false;
         if let Some(sys_idx) = best {
-            let all_mapped = span.clone().all(|pos| mapped[pos].is_some_and(|p| sys_owner[p] == sys_idx));
+            let all_mapped = span
+                .clone()
+                .all(|pos| mapped[pos].is_some_and(|p| sys_owner[p] == sys_idx));
             let same_length = sys_range[sys_idx].1 - sys_range[sys_idx].0 == span.len();
             exact = all_mapped && same_length && !span.is_empty();
         }
         counts.exact_units += usize::from(exact);
         let predicted_commitment = best.is_some_and(|idx| system.commitments[idx].commitment);
         let predicted_actor = best.and_then(|idx| system.actors[idx].as_ref().map(|a| a.actor));
-        let predicted_vague = best.is_some_and(|idx| predicted_commitment && system.vague[idx].vague);
+        let predicted_vague =
+            best.is_some_and(|idx| predicted_commitment && system.vague[idx].vague);
         let mut mismatch = |label: &'static str, gold: String, system_value: String| {
             counts.mismatches.push(Mismatch {
                 doc: doc.to_string(),
@@ -299,15 +367,29 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
             })
         };
         if !exact {
-            let system_text = best.map(|idx| system.units[idx].text.clone()).unwrap_or_default();
+            let system_text = best
+                .map(|idx| system.units[idx].text.clone())
+                .unwrap_or_default();
             mismatch("segmentation", gold_unit.text.clone(), system_text);
         }
         if gold_unit.commitment != predicted_commitment {
-            mismatch("commitment", gold_unit.commitment.to_string(), predicted_commitment.to_string());
+            mismatch(
+                "commitment",
+                gold_unit.commitment.to_string(),
+                predicted_commitment.to_string(),
+            );
         }
-        tally(&mut counts.commitment, gold_unit.commitment, predicted_commitment);
+        tally(
+            &mut counts.commitment,
+            gold_unit.commitment,
+            predicted_commitment,
+        );
         if gold_unit.commitment {
-            let gold_actor = gold_unit.actor.as_deref().and_then(Actor::parse).unwrap_or(Actor::Unspecified);
+            let gold_actor = gold_unit
+                .actor
+                .as_deref()
+                .and_then(Actor::parse)
+                .unwrap_or(Actor::Unspecified);
             if predicted_commitment && predicted_actor != Some(gold_actor) {
                 let shown = predicted_actor.map_or("", Actor::as_str).to_string();
                 mismatch("actor", gold_actor.as_str().to_string(), shown);
@@ -333,13 +415,24 @@ fn evidence(system: &LabelledDocument, idx: usize) -> String {
         parts.push(format!("commitment cue: {}", commitment.cue));
     }
     if let Some(actor) = &system.actors[idx] {
-        parts.push(format!("actor {} from {}: {}", actor.actor.as_str(), actor.source.as_str(), actor.cue));
+        parts.push(format!(
+            "actor {} from {}: {}",
+            actor.actor.as_str(),
+            actor.source.as_str(),
+            actor.cue
+        ));
     }
     let vague = &system.vague[idx];
     let cues: Vec<String> = vague
         .cues
         .iter()
-        .map(|c| format!("{}{}", c.text, if c.neutralised { " (neutralised)" } else { "" }))
+        .map(|c| {
+            format!(
+                "{}{}",
+                c.text,
+                if c.neutralised { " (neutralised)" } else { "" }
+            )
+        })
         .collect();
     if !cues.is_empty() {
         parts.push(format!("vague cues: {}", cues.join(", ")));
@@ -365,7 +458,10 @@ impl Report {
     pub fn errors_text(&self) -> String {
         let mut out = String::new();
         for m in &self.mismatches {
-            out.push_str(&format!("{} [{}] gold {} / lofte {}\n  {}\n", m.doc, m.label, m.gold, m.system, m.text));
+            out.push_str(&format!(
+                "{} [{}] gold {} / lofte {}\n  {}\n",
+                m.doc, m.label, m.gold, m.system, m.text
+            ));
             if !m.evidence.is_empty() {
                 out.push_str(&format!("  lofte: {}\n", m.evidence));
             }
@@ -378,7 +474,18 @@ impl Report {
         let mut out = String::new();
         let header = format!(
             "{:<48} {:>5} {:>5}  {:>6}  {:>6} {:>6} {:>6}  {:>6} {:>6}  {:>6} {:>6} {:>6}\n",
-            "document", "gold", "sys", "seg F1", "com P", "com R", "com F1", "act ac", "act mF", "vag P", "vag R", "vag F1"
+            "document",
+            "gold",
+            "sys",
+            "seg F1",
+            "com P",
+            "com R",
+            "com F1",
+            "act ac",
+            "act mF",
+            "vag P",
+            "vag R",
+            "vag F1"
         );
         out.push_str(&header);
         for figures in self.documents.iter().chain(std::iter::once(&self.total)) {
@@ -409,7 +516,12 @@ impl Report {
         ));
         out.push_str(&format!(
             "commitment    P {:.3}  R {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
-            t.commitment.precision, t.commitment.recall, t.commitment.f1, t.commitment.tp, t.commitment.fp, t.commitment.fn_
+            t.commitment.precision,
+            t.commitment.recall,
+            t.commitment.f1,
+            t.commitment.tp,
+            t.commitment.fp,
+            t.commitment.fn_
         ));
         out.push_str(&format!(
             "actor         accuracy {:.3}  macro-F1 {:.3}  (over {} gold commitments)\n",
@@ -420,7 +532,9 @@ impl Report {
             t.vague.precision, t.vague.recall, t.vague.f1, t.vague.tp, t.vague.fp, t.vague.fn_
         ));
         for doc in &self.missing_documents {
-            out.push_str(&format!("warning: gold document '{doc}' was not among the inputs\n"));
+            out.push_str(&format!(
+                "warning: gold document '{doc}' was not among the inputs\n"
+            ));
         }
         out
     }
@@ -430,7 +544,14 @@ fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
     } else {
-        let tail: String = text.chars().rev().take(width - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(width - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("…{tail}")
     }
 }
@@ -461,8 +582,18 @@ mod tests {
             &lexicons,
         )];
         let perfect = [
-            gold("Polisen ska öka närvaron.", true, Some("police"), Some(true)),
-            gold("Kommunen ska ordna möten.", true, Some("municipality"), Some(false)),
+            gold(
+                "Polisen ska öka närvaron.",
+                true,
+                Some("police"),
+                Some(true),
+            ),
+            gold(
+                "Kommunen ska ordna möten.",
+                true,
+                Some("municipality"),
+                Some(false),
+            ),
             gold("Bakgrunden är enkel.", false, None, None),
         ];
         let report = evaluate(&perfect, &labelled);
@@ -473,12 +604,24 @@ mod tests {
 
         // Gold joins the first two sentences and disagrees on actor and vagueness.
         let flawed = [
-            gold("Polisen ska öka närvaron. Kommunen ska ordna möten.", true, Some("both"), Some(false)),
+            gold(
+                "Polisen ska öka närvaron. Kommunen ska ordna möten.",
+                true,
+                Some("both"),
+                Some(false),
+            ),
             gold("Bakgrunden är enkel.", true, Some("police"), Some(false)),
         ];
         let report = evaluate(&flawed, &labelled);
         let total = &report.total;
-        assert_eq!((total.segmentation.tp, total.segmentation.fp, total.segmentation.fn_), (1, 2, 1));
+        assert_eq!(
+            (
+                total.segmentation.tp,
+                total.segmentation.fp,
+                total.segmentation.fn_
+            ),
+            (1, 2, 1)
+        );
         assert_eq!((total.commitment.tp, total.commitment.fn_), (1, 1));
         assert_eq!(total.actor_accuracy, 0.0);
         assert_eq!((total.vague.fp, total.vague.tp), (1, 0));
@@ -488,7 +631,11 @@ mod tests {
     fn gold_errors_name_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gold.jsonl");
-        std::fs::write(&path, "{\"doc\":\"a\",\"text\":\"x\",\"commitment\":true,\"actor\":\"polis\"}\nnot json\n").unwrap();
+        std::fs::write(
+            &path,
+            "{\"doc\":\"a\",\"text\":\"x\",\"commitment\":true,\"actor\":\"polis\"}\nnot json\n",
+        )
+        .unwrap();
         let err = read_gold(&path).unwrap_err().to_string();
         assert!(err.contains("gold.jsonl:1: unknown actor 'polis'"), "{err}");
         assert!(err.contains("gold.jsonl:2:"), "{err}");

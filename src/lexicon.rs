@@ -12,7 +12,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use crate::matcher::{Hit, PhraseSet, Tokens};
 
@@ -27,7 +27,10 @@ pub const FILES: [&str; 6] = [
 ];
 
 const EMBEDDED: [(&str, &str); 6] = [
-    ("abbreviations.txt", include_str!("../lexicons/abbreviations.txt")),
+    (
+        "abbreviations.txt",
+        include_str!("../lexicons/abbreviations.txt"),
+    ),
     ("actors.txt", include_str!("../lexicons/actors.txt")),
     ("commitment.txt", include_str!("../lexicons/commitment.txt")),
     ("vague.txt", include_str!("../lexicons/vague.txt")),
@@ -157,12 +160,11 @@ pub enum AnchorKind {
     Deliverable,
 }
 
-/// The compiled anchor patterns, checked together by one `RegexSet`.
+/// The compiled anchor patterns.
 #[derive(Debug)]
 pub struct AnchorLexicon {
     pub entries: Vec<Entry<AnchorKind>>,
     regexes: Vec<Regex>,
-    set: RegexSet,
 }
 
 /// One anchor found in a text: its kind, byte span and entry.
@@ -173,35 +175,88 @@ pub struct AnchorHit<'a> {
     pub end: usize,
 }
 
+/// Separates unit texts when they are searched together; no anchor spans it.
+const UNIT_SEPARATOR: &str = "\n\n";
+
 impl AnchorLexicon {
     /// All non-overlapping anchors in `text`, earliest first; at one place the longest wins.
     pub fn find_all<'a>(&'a self, text: &str) -> Vec<AnchorHit<'a>> {
-        let mut hits: Vec<AnchorHit> = Vec::new();
-        for idx in self.set.matches(text).iter() {
-            for found in self.regexes[idx].find_iter(text) {
-                hits.push(AnchorHit {
-                    entry: &self.entries[idx],
-                    start: found.start(),
-                    end: found.end(),
-                });
-            }
-        }
-        // Earliest first, then longest; on an exact tie the more specific kind wins.
-        hits.sort_by(|a, b| {
-            (a.start, std::cmp::Reverse(a.end), a.entry.category.rank()).cmp(&(
-                b.start,
-                std::cmp::Reverse(b.end),
-                b.entry.category.rank(),
-            ))
-        });
-        let mut kept: Vec<AnchorHit> = Vec::new();
-        for hit in hits {
-            if kept.last().is_none_or(|last| hit.start >= last.end) {
-                kept.push(hit);
-            }
-        }
-        kept
+        self.find_in_each(&[text]).pop().unwrap_or_default()
     }
+
+    /// The anchors of each text. The texts are searched as one string, so each regex
+    /// runs once per document rather than once per unit: regex start-up dominates on
+    /// texts as short as a sentence.
+    pub fn find_in_each<'a>(&'a self, texts: &[&str]) -> Vec<Vec<AnchorHit<'a>>> {
+        let joined = texts.join(UNIT_SEPARATOR);
+        let mut starts = Vec::with_capacity(texts.len());
+        let mut offset = 0;
+        for text in texts {
+            starts.push(offset);
+            offset += text.len() + UNIT_SEPARATOR.len();
+        }
+        let mut per_text: Vec<Vec<AnchorHit>> = vec![Vec::new(); texts.len()];
+        for (idx, regex) in self.regexes.iter().enumerate() {
+            let mut from = 0;
+            while let Some(found) = regex.find_at(&joined, from) {
+                if is_word_edge(&joined, found.start())
+                    && is_word_edge(&joined, found.end())
+                    && !found.is_empty()
+                {
+                    let text_idx = starts.partition_point(|&start| start <= found.start()) - 1;
+                    let base = starts[text_idx];
+                    if found.end() <= base + texts[text_idx].len() {
+                        per_text[text_idx].push(AnchorHit {
+                            entry: &self.entries[idx],
+                            start: found.start() - base,
+                            end: found.end() - base,
+                        });
+                    }
+                    from = found.end();
+                } else {
+                    // Not on word boundaries: try again one character further on.
+                    match joined[found.start()..].chars().next() {
+                        Some(ch) => from = found.start() + ch.len_utf8(),
+                        None => break,
+                    }
+                }
+            }
+        }
+        per_text.into_iter().map(longest_first).collect()
+    }
+}
+
+/// Keeps non-overlapping hits: earliest first, then longest; on an exact tie the more
+/// specific kind wins.
+fn longest_first(mut hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
+    hits.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end), a.entry.category.rank()).cmp(&(
+            b.start,
+            std::cmp::Reverse(b.end),
+            b.entry.category.rank(),
+        ))
+    });
+    let mut kept: Vec<AnchorHit> = Vec::new();
+    for hit in hits {
+        if kept.last().is_none_or(|last| hit.start >= last.end) {
+            kept.push(hit);
+        }
+    }
+    kept
+}
+
+/// Is `pos` a word boundary: not between two letters or digits? Checked by hand
+/// because a Unicode `\b` keeps the regex engine off its fast path.
+fn is_word_edge(text: &str, pos: usize) -> bool {
+    let before = text[..pos]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
+    let after = text[pos..]
+        .chars()
+        .next()
+        .is_some_and(char::is_alphanumeric);
+    !(before && after)
 }
 
 /// The abbreviations that do not end a sentence (`abbreviations.txt`).
@@ -277,8 +332,12 @@ impl fmt::Display for LexiconError {
 impl Lexicons {
     /// The lexicons compiled into the binary.
     pub fn embedded() -> Lexicons {
-        Self::from_texts(EMBEDDED.iter().map(|(name, text)| (name.to_string(), text.to_string())))
-            .expect("the embedded lexicons parse (checked by the lexicon tests)")
+        Self::from_texts(
+            EMBEDDED
+                .iter()
+                .map(|(name, text)| (name.to_string(), text.to_string())),
+        )
+        .expect("the embedded lexicons parse (checked by the lexicon tests)")
     }
 
     /// The text of each embedded lexicon file, for `lofte lexicons --dump`.
@@ -295,7 +354,10 @@ impl Lexicons {
             match std::fs::read_to_string(&path) {
                 Ok(text) => texts.push((path.display().to_string(), text)),
                 Err(err) => problems.push(LexiconProblem {
-                    source: Source { file: path.display().to_string(), line: 0 },
+                    source: Source {
+                        file: path.display().to_string(),
+                        line: 0,
+                    },
                     message: format!("cannot read lexicon file: {err}"),
                 }),
             }
@@ -307,7 +369,9 @@ impl Lexicons {
     }
 
     /// Parses lexicon texts given as (file name, text), in the order of `FILES`.
-    fn from_texts(files: impl IntoIterator<Item = (String, String)>) -> Result<Lexicons, LexiconError> {
+    fn from_texts(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Lexicons, LexiconError> {
         let files: Vec<(String, String)> = files.into_iter().collect();
         let mut problems = Vec::new();
         let text_of = |idx: usize| (&files[idx].0, files[idx].1.as_str());
@@ -324,7 +388,14 @@ impl Lexicons {
         let (name, text) = text_of(5);
         let sections = parse_phrases(name, text, parse_section_category, &mut problems);
         if problems.is_empty() {
-            Ok(Lexicons { abbreviations, actors, commitment, vague, anchors, sections })
+            Ok(Lexicons {
+                abbreviations,
+                actors,
+                commitment,
+                vague,
+                anchors,
+                sections,
+            })
         } else {
             Err(LexiconError { problems })
         }
@@ -334,7 +405,10 @@ impl Lexicons {
 /// Yields (line number, content) for every line that holds an entry.
 fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines().enumerate().filter_map(|(idx, line)| {
-        let content = match line.find(" #").or_else(|| line.starts_with('#').then_some(0)) {
+        let content = match line
+            .find(" #")
+            .or_else(|| line.starts_with('#').then_some(0))
+        {
             Some(cut) => &line[..cut],
             None => line,
         };
@@ -356,9 +430,15 @@ fn parse_phrases<C: Copy>(
     parse_category: fn(&str) -> Option<C>,
     problems: &mut Vec<LexiconProblem>,
 ) -> PhraseLexicon<C> {
-    let mut lexicon = PhraseLexicon { entries: Vec::new(), set: PhraseSet::default() };
+    let mut lexicon = PhraseLexicon {
+        entries: Vec::new(),
+        set: PhraseSet::default(),
+    };
     for (line, content) in entry_lines(text) {
-        let source = Source { file: file.to_string(), line };
+        let source = Source {
+            file: file.to_string(),
+            line,
+        };
         let (category_name, pattern) = split_category(content);
         let Some(category) = parse_category(category_name) else {
             let expected = category_names(parse_category);
@@ -369,12 +449,22 @@ fn parse_phrases<C: Copy>(
             continue;
         };
         if pattern.is_empty() {
-            problems.push(LexiconProblem { source, message: "missing pattern after the category".into() });
+            problems.push(LexiconProblem {
+                source,
+                message: "missing pattern after the category".into(),
+            });
             continue;
         }
         match lexicon.set.add(pattern) {
-            Ok(_) => lexicon.entries.push(Entry { category, pattern: pattern.to_string(), source }),
-            Err(err) => problems.push(LexiconProblem { source, message: err.0 }),
+            Ok(_) => lexicon.entries.push(Entry {
+                category,
+                pattern: pattern.to_string(),
+                source,
+            }),
+            Err(err) => problems.push(LexiconProblem {
+                source,
+                message: err.0,
+            }),
         }
     }
     lexicon
@@ -383,10 +473,31 @@ fn parse_phrases<C: Copy>(
 /// Lists the category names a parser accepts, for error messages.
 fn category_names<C>(parse_category: fn(&str) -> Option<C>) -> String {
     const ALL: [&str; 25] = [
-        "police", "municipality", "both", "other", "we", "joint", "partner", "not-agent",
-        "responsible", "body", "modal", "promise", "action", "goal", "exclude", "describe", "pledge",
-        "process", "hedge",
-        "amount", "frequency", "commitments", "goals", "background", "-",
+        "police",
+        "municipality",
+        "both",
+        "other",
+        "we",
+        "joint",
+        "partner",
+        "not-agent",
+        "responsible",
+        "body",
+        "modal",
+        "promise",
+        "action",
+        "goal",
+        "exclude",
+        "describe",
+        "pledge",
+        "process",
+        "hedge",
+        "amount",
+        "frequency",
+        "commitments",
+        "goals",
+        "background",
+        "-",
     ];
     ALL.iter()
         .filter(|name| parse_category(name).is_some())
@@ -495,7 +606,10 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     let mut entries = Vec::new();
     let mut regexes = Vec::new();
     for (line, content) in entry_lines(text) {
-        let source = Source { file: file.to_string(), line };
+        let source = Source {
+            file: file.to_string(),
+            line,
+        };
         let (kind_name, pattern) = split_category(content);
         let Some(kind) = parse_anchor_kind(kind_name) else {
             problems.push(LexiconProblem {
@@ -506,8 +620,8 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             });
             continue;
         };
-        // Anchors match whole words, case-insensitively, so an entry reads like the text.
-        let full = format!(r"(?i)\b(?:{pattern})\b");
+        // Anchors match whole words (checked in `find_all`), case-insensitively.
+        let full = format!(r"(?i)(?:{pattern})");
         let matches_empty = Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|r| r.is_match(""));
         match Regex::new(&full) {
             Ok(_) if matches_empty => problems.push(LexiconProblem {
@@ -516,26 +630,43 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
             Ok(regex) => {
                 regexes.push(regex);
-                entries.push(Entry { category: kind, pattern: pattern.to_string(), source });
+                entries.push(Entry {
+                    category: kind,
+                    pattern: pattern.to_string(),
+                    source,
+                });
             }
             Err(err) => problems.push(LexiconProblem {
                 source,
-                message: format!("regex '{pattern}' does not compile: {}", first_line(&err.to_string())),
+                message: format!(
+                    "regex '{pattern}' does not compile: {}",
+                    first_line(&err.to_string())
+                ),
             }),
         }
     }
-    let set = RegexSet::new(regexes.iter().map(Regex::as_str)).expect("each regex compiled on its own");
-    AnchorLexicon { entries, regexes, set }
+    AnchorLexicon { entries, regexes }
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(text).trim().to_string()
+    text.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(text)
+        .trim()
+        .to_string()
 }
 
-fn parse_abbreviations(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> Abbreviations {
+fn parse_abbreviations(
+    file: &str,
+    text: &str,
+    problems: &mut Vec<LexiconProblem>,
+) -> Abbreviations {
     let mut abbreviations = Abbreviations::default();
     for (line, content) in entry_lines(text) {
-        let source = Source { file: file.to_string(), line };
+        let source = Source {
+            file: file.to_string(),
+            line,
+        };
         let (word, flag) = split_category(content);
         let can_end = match flag {
             "" => false,
@@ -557,13 +688,20 @@ fn parse_abbreviations(file: &str, text: &str, problems: &mut Vec<LexiconProblem
         }
         let key = normalise_abbreviation(word);
         if !abbreviations.words.insert(key.clone()) {
-            problems.push(LexiconProblem { source, message: format!("duplicate abbreviation '{word}'") });
+            problems.push(LexiconProblem {
+                source,
+                message: format!("duplicate abbreviation '{word}'"),
+            });
             continue;
         }
         if can_end {
             abbreviations.can_end.insert(key);
         }
-        abbreviations.entries.push(Entry { category: can_end, pattern: word.to_string(), source });
+        abbreviations.entries.push(Entry {
+            category: can_end,
+            pattern: word.to_string(),
+            source,
+        });
     }
     abbreviations
 }
@@ -574,7 +712,10 @@ mod tests {
 
     fn write_set(dir: &Path, overrides: &[(&str, &str)]) {
         for (name, text) in Lexicons::embedded_files() {
-            let text = overrides.iter().find(|(n, _)| n == name).map_or(*text, |(_, t)| *t);
+            let text = overrides
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(*text, |(_, t)| *t);
             std::fs::write(dir.join(name), text).unwrap();
         }
     }
@@ -593,7 +734,10 @@ mod tests {
     fn embedded_lexicons_are_nfc_and_end_with_newline() {
         for (name, text) in Lexicons::embedded_files() {
             assert!(text.ends_with('\n'), "{name} must end with a newline");
-            assert!(!text.contains('\u{308}') && !text.contains('\u{30a}'), "{name} has decomposed å/ä/ö");
+            assert!(
+                !text.contains('\u{308}') && !text.contains('\u{30a}'),
+                "{name} has decomposed å/ä/ö"
+            );
         }
     }
 
@@ -603,18 +747,33 @@ mod tests {
         write_set(
             dir.path(),
             &[
-                ("vague.txt", "# cues\nprocess verka för\nhedg vid behov\namount\n"),
+                (
+                    "vague.txt",
+                    "# cues\nprocess verka för\nhedg vid behov\namount\n",
+                ),
                 ("anchors.txt", "quantity minst \\d+\ndate (\n"),
                 ("abbreviations.txt", "t.ex.\nca\nt.ex.\n"),
             ],
         );
         let err = Lexicons::from_dir(dir.path()).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("vague.txt:3: unknown category 'hedg'"), "{text}");
+        assert!(
+            text.contains("vague.txt:3: unknown category 'hedg'"),
+            "{text}"
+        );
         assert!(text.contains("vague.txt:4: missing pattern"), "{text}");
-        assert!(text.contains("anchors.txt:2: regex '(' does not compile"), "{text}");
-        assert!(text.contains("abbreviations.txt:2: abbreviation 'ca' must end with its dot"), "{text}");
-        assert!(text.contains("abbreviations.txt:3: duplicate abbreviation"), "{text}");
+        assert!(
+            text.contains("anchors.txt:2: regex '(' does not compile"),
+            "{text}"
+        );
+        assert!(
+            text.contains("abbreviations.txt:2: abbreviation 'ca' must end with its dot"),
+            "{text}"
+        );
+        assert!(
+            text.contains("abbreviations.txt:3: duplicate abbreviation"),
+            "{text}"
+        );
         assert_eq!(err.problems.len(), 5);
     }
 
@@ -624,7 +783,11 @@ mod tests {
         write_set(dir.path(), &[]);
         std::fs::remove_file(dir.path().join("actors.txt")).unwrap();
         let err = Lexicons::from_dir(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("actors.txt: cannot read lexicon file"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("actors.txt: cannot read lexicon file"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -632,7 +795,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_set(dir.path(), &[("anchors.txt", "quantity \\d*\n")]);
         let err = Lexicons::from_dir(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("matches the empty string"), "{err}");
+        assert!(
+            err.to_string().contains("matches the empty string"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -269,13 +269,21 @@ impl PhraseSet {
         });
     }
 
-    fn match_from(&self, steps: &[Step], step: usize, tokens: &Tokens, idx: usize) -> Option<usize> {
+    fn match_from(
+        &self,
+        steps: &[Step],
+        step: usize,
+        tokens: &Tokens,
+        idx: usize,
+    ) -> Option<usize> {
         if step == steps.len() {
             return Some(idx);
         }
         match &steps[step] {
             Step::Token(alternatives) => {
-                if idx < tokens.len() && alternatives.iter().any(|e| element_matches(e, tokens, idx)) {
+                if idx < tokens.len()
+                    && alternatives.iter().any(|e| element_matches(e, tokens, idx))
+                {
                     self.match_from(steps, step + 1, tokens, idx + 1)
                 } else {
                     None
@@ -283,15 +291,13 @@ impl PhraseSet {
             }
             Step::Gap => {
                 // A gap skips words but never crosses the end of a clause.
-                let mut skip_to = idx;
-                for _ in 0..=MAX_GAP {
+                for skip_to in idx..=idx + MAX_GAP {
                     if let Some(end) = self.match_from(steps, step + 1, tokens, skip_to) {
                         return Some(end);
                     }
                     if skip_to >= tokens.len() || is_clause_break(tokens, skip_to) {
                         return None;
                     }
-                    skip_to += 1;
                 }
                 None
             }
@@ -300,7 +306,8 @@ impl PhraseSet {
 }
 
 fn is_clause_break(tokens: &Tokens, idx: usize) -> bool {
-    tokens.list[idx].kind == TokenKind::Punct && matches!(tokens.norm(idx), "." | ":" | ";" | "!" | "?")
+    tokens.list[idx].kind == TokenKind::Punct
+        && matches!(tokens.norm(idx), "." | ":" | ";" | "!" | "?")
 }
 
 fn element_matches(element: &Element, tokens: &Tokens, idx: usize) -> bool {
@@ -319,7 +326,9 @@ fn stem_of<'a>(tokens: &Tokens, idx: usize, cache: &'a mut Vec<Option<String>>) 
     if cache.len() < tokens.len() {
         cache.resize(tokens.len(), None);
     }
-    cache[idx].get_or_insert_with(|| stem_word(tokens.norm(idx))).as_str()
+    cache[idx]
+        .get_or_insert_with(|| stem_word(tokens.norm(idx)))
+        .as_str()
 }
 
 /// The Swedish Snowball stem of a lower-cased word.
@@ -441,7 +450,10 @@ mod tests {
         let text = "Polisen ÅTAR sig, t.ex. 2020";
         let tokens = tokenize(text);
         let norms: Vec<&str> = (0..tokens.len()).map(|i| tokens.norm(i)).collect();
-        assert_eq!(norms, ["polisen", "åtar", "sig", ",", "t", ".", "ex", ".", "2020"]);
+        assert_eq!(
+            norms,
+            ["polisen", "åtar", "sig", ",", "t", ".", "ex", ".", "2020"]
+        );
         assert_eq!(&text[tokens.list[1].start..tokens.list[1].end], "ÅTAR");
         assert_eq!(tokens.list[8].kind, TokenKind::Number);
         assert!(tokens.list[0].capitalised);
@@ -454,13 +466,22 @@ mod tests {
             "Kommunpolisen skall besöka Västerskolan och åtar sig att ringa.",
         );
         let spans: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
-        assert_eq!(spans, ["Kommunpolisen", "skall", "Västerskolan", "åtar sig att"]);
+        assert_eq!(
+            spans,
+            ["Kommunpolisen", "skall", "Västerskolan", "åtar sig att"]
+        );
     }
 
     #[test]
     fn gap_spans_a_few_words_but_not_a_clause_end() {
-        let found = hits(&["verka ... för"], "Vi ska verka aktivt och långsiktigt för trygghet.");
-        assert_eq!(found, vec![(0, "verka aktivt och långsiktigt för".to_string())]);
+        let found = hits(
+            &["verka ... för"],
+            "Vi ska verka aktivt och långsiktigt för trygghet.",
+        );
+        assert_eq!(
+            found,
+            vec![(0, "verka aktivt och långsiktigt för".to_string())]
+        );
         assert!(hits(&["verka ... för"], "Vi ska verka. Det är för trygghet.").is_empty());
     }
 
@@ -478,7 +499,10 @@ mod tests {
 
     #[test]
     fn name_and_number_classes() {
-        let found = hits(&["<Name> kommun", "minst <num>"], "Ystads kommun gör minst 20 besök.");
+        let found = hits(
+            &["<Name> kommun", "minst <num>"],
+            "Ystads kommun gör minst 20 besök.",
+        );
         let spans: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(spans, ["Ystads kommun", "minst 20"]);
     }

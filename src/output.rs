@@ -75,7 +75,12 @@ pub fn records(labelled: &LabelledDocument, all_units: bool) -> Vec<Record<'_>> 
             let actor = labelled.actors[idx].as_ref();
             let vague = &labelled.vague[idx];
             let cues = |neutralised: bool| -> Vec<&str> {
-                vague.cues.iter().filter(|c| c.neutralised == neutralised).map(|c| c.text.as_str()).collect()
+                vague
+                    .cues
+                    .iter()
+                    .filter(|c| c.neutralised == neutralised)
+                    .map(|c| c.text.as_str())
+                    .collect()
             };
             Record {
                 doc: &labelled.document.path,
@@ -83,7 +88,9 @@ pub fn records(labelled: &LabelledDocument, all_units: bool) -> Vec<Record<'_>> 
                 start: unit.start,
                 end: unit.end,
                 kind: unit.kind,
-                section: unit.heading.map_or("", |heading| units[heading].text.as_str()),
+                section: unit
+                    .heading
+                    .map_or("", |heading| units[heading].text.as_str()),
                 text: &unit.text,
                 commitment: commitment.commitment,
                 actor: actor.map(|a| a.actor.as_str()),
@@ -113,9 +120,17 @@ impl<W: Write> RecordWriter<W> {
             Format::Csv => {
                 let mut csv = csv::WriterBuilder::new().from_writer(writer);
                 csv.write_record(FIELDS).map_err(io::Error::other)?;
-                Ok(RecordWriter { format, csv: Some(csv), plain: None })
+                Ok(RecordWriter {
+                    format,
+                    csv: Some(csv),
+                    plain: None,
+                })
             }
-            Format::Jsonl => Ok(RecordWriter { format, csv: None, plain: Some(writer) }),
+            Format::Jsonl => Ok(RecordWriter {
+                format,
+                csv: None,
+                plain: Some(writer),
+            }),
         }
     }
 
@@ -136,7 +151,9 @@ impl<W: Write> RecordWriter<W> {
     /// Flushes and returns the underlying writer.
     pub fn finish(self) -> io::Result<W> {
         match (self.csv, self.plain) {
-            (Some(csv), _) => csv.into_inner().map_err(|err| io::Error::other(err.to_string())),
+            (Some(csv), _) => csv
+                .into_inner()
+                .map_err(|err| io::Error::other(err.to_string())),
             (None, Some(mut plain)) => {
                 plain.flush()?;
                 Ok(plain)
@@ -204,8 +221,14 @@ mod tests {
         assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), FIELDS);
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 3);
-        assert_eq!(&rows[1][6], "Polisen ska öka närvaron i centrum, \"varje fredag\".");
-        assert_eq!((&rows[1][7], &rows[1][8], &rows[1][9], &rows[1][11]), ("true", "police", "explicit", "false"));
+        assert_eq!(
+            &rows[1][6],
+            "Polisen ska öka närvaron i centrum, \"varje fredag\"."
+        );
+        assert_eq!(
+            (&rows[1][7], &rows[1][8], &rows[1][9], &rows[1][11]),
+            ("true", "police", "explicit", "false")
+        );
         assert_eq!((&rows[2][7], &rows[2][8], &rows[2][11]), ("false", "", ""));
         assert_eq!(&rows[1][5], "Polisens åtaganden");
     }
@@ -213,14 +236,26 @@ mod tests {
     #[test]
     fn jsonl_has_the_same_fields_with_nulls_and_arrays() {
         let text = written(Format::Jsonl, false);
-        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines.len(), 1);
-        let keys: Vec<&str> = lines[0].as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = lines[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys.len(), FIELDS.len());
         assert!(FIELDS.iter().all(|field| keys.contains(field)));
         assert_eq!(lines[0]["unit"], 2);
         assert_eq!(lines[0]["kind"], "sentence");
-        assert!(lines[0]["anchors"].as_array().unwrap().iter().any(|a| a == "varje fredag"));
+        assert!(lines[0]["anchors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "varje fredag"));
         assert_eq!(lines[0]["page"], serde_json::Value::Null);
     }
 }

@@ -45,8 +45,27 @@ pub struct Mention {
 
 /// Words that may stand between a preposition and the party it governs (`för den lokala polisen`).
 const DETERMINERS: &[&str] = &[
-    "den", "det", "de", "en", "ett", "hela", "lokala", "lokal", "berörda", "respektive", "samma", "egen",
-    "egna", "alla", "båda", "bägge", "övriga", "andra", "aktuella", "ansvariga", "ansvarig",
+    "den",
+    "det",
+    "de",
+    "en",
+    "ett",
+    "hela",
+    "lokala",
+    "lokal",
+    "berörda",
+    "respektive",
+    "samma",
+    "egen",
+    "egna",
+    "alla",
+    "båda",
+    "bägge",
+    "övriga",
+    "andra",
+    "aktuella",
+    "ansvariga",
+    "ansvarig",
 ];
 
 /// All party mentions in a unit, earliest first, overlaps resolved to the longest.
@@ -72,7 +91,12 @@ pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
             }
         }
         let role = role_before(&hits[..pos], tokens, hit.start, &found);
-        found.push(Mention { party, role, start: hit.start, end: hit.end });
+        found.push(Mention {
+            party,
+            role,
+            start: hit.start,
+            end: hit.end,
+        });
     }
     found
 }
@@ -88,7 +112,10 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         .filter(|hit| {
             matches!(
                 hit.entry.category,
-                CommitmentCategory::Modal | CommitmentCategory::Promise | CommitmentCategory::Action | CommitmentCategory::Goal
+                CommitmentCategory::Modal
+                    | CommitmentCategory::Promise
+                    | CommitmentCategory::Action
+                    | CommitmentCategory::Goal
             )
         })
         .min_by_key(|hit| hit.start);
@@ -99,33 +126,39 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
     // In a passive clause the grammatical subject is what is done, not who does it
     // (`Fastighetsägare ska informeras`); only an agent after `av` acts.
     if !is_passive(tokens, cue.start, cue.end, cue.entry.category) {
-    let agents = |range: std::ops::Range<usize>| -> Vec<Mention> {
-        mentions
-            .iter()
-            .filter(|m| m.role == Role::Agent && m.party != Party::Joint && range.contains(&m.start))
-            .copied()
-            .collect()
-    };
-    let before = agents(clause_start..cue.end);
-    if !before.is_empty() {
-        return before;
-    }
-    // Swedish puts the verb second: after a fronted phrase the subject follows the
-    // verb (`Under 2021 ska polisen …`). An item that opens with its verb has no
-    // fronted phrase, and `verka för att fastighetsägarna …` names no subject.
-    let fronted = cue.start > clause_start;
-    let next_is_clause_word = cue.end < tokens.len() && matches!(tokens.norm(cue.end), "att" | "av" | "för" | "till" | "med");
-    if fronted && !next_is_clause_word {
-        let inverted = agents(cue.end..cue.end + 2);
-        if !inverted.is_empty() {
-            return inverted;
+        let agents = |range: std::ops::Range<usize>| -> Vec<Mention> {
+            mentions
+                .iter()
+                .filter(|m| {
+                    m.role == Role::Agent && m.party != Party::Joint && range.contains(&m.start)
+                })
+                .copied()
+                .collect()
+        };
+        let before = agents(clause_start..cue.end);
+        if !before.is_empty() {
+            return before;
+        }
+        // Swedish puts the verb second: after a fronted phrase the subject follows the
+        // verb (`Under 2021 ska polisen …`). An item that opens with its verb has no
+        // fronted phrase, and `verka för att fastighetsägarna …` names no subject.
+        let fronted = cue.start > clause_start;
+        let next_is_clause_word = cue.end < tokens.len()
+            && matches!(tokens.norm(cue.end), "att" | "av" | "för" | "till" | "med");
+        if fronted && !next_is_clause_word {
+            let inverted = agents(cue.end..cue.end + 2);
+            if !inverted.is_empty() {
+                return inverted;
+            }
         }
     }
-    }
     // A passive with its agent: `följs upp av polisen och kommunen`.
-    let agent_start = mentions
-        .iter()
-        .position(|m| m.role == Role::Agent && m.start > cue.start && m.start >= 1 && tokens.norm(m.start - 1) == "av");
+    let agent_start = mentions.iter().position(|m| {
+        m.role == Role::Agent
+            && m.start > cue.start
+            && m.start >= 1
+            && tokens.norm(m.start - 1) == "av"
+    });
     let Some(first) = agent_start else {
         return Vec::new();
     };
@@ -161,7 +194,10 @@ fn longest_hits<C: Copy>(mut hits: Vec<PhraseHit<'_, C>>) -> Vec<PhraseHit<'_, C
 
 fn ends_genitive(tokens: &Tokens, idx: usize) -> bool {
     let word = tokens.norm(idx);
-    tokens.list[idx].kind == TokenKind::Word && word.len() > 3 && word.ends_with('s') && !word.ends_with("ss")
+    tokens.list[idx].kind == TokenKind::Word
+        && word.len() > 3
+        && word.ends_with('s')
+        && !word.ends_with("ss")
 }
 
 /// The role given to a mention by the words just before it.
@@ -176,7 +212,8 @@ fn role_before(
     let mut look = start;
     while look > 0 && start - look < 2 {
         let previous = look - 1;
-        let name = tokens.list[previous].capitalised && tokens.list[previous].kind == TokenKind::Word;
+        let name =
+            tokens.list[previous].capitalised && tokens.list[previous].kind == TokenKind::Word;
         if !(DETERMINERS.contains(&tokens.norm(previous)) || name) {
             break;
         }
@@ -205,18 +242,28 @@ fn role_before(
 /// suspended compound as in `polis- och kommunledningen`)?
 fn coordinated(tokens: &Tokens, end: usize, next: usize) -> bool {
     let link: Vec<&str> = (end..next).map(|i| tokens.norm(i)).collect();
-    matches!(link.as_slice(), ["och"] | ["samt"] | [","] | ["eller"] | ["-", "och"] | ["-", ","] | ["-", "samt"])
+    matches!(
+        link.as_slice(),
+        ["och"] | ["samt"] | [","] | ["eller"] | ["-", "och"] | ["-", ","] | ["-", "samt"]
+    )
 }
 
 /// Verbs ending in -s that are active in meaning (`träffas`, `finnas`, `synas`).
 const DEPONENTS: &[&str] = &[
-    "träffas", "möts", "mötas", "ses", "finnas", "finns", "synas", "syns", "hoppas", "lyckas", "trivas", "samsas", "enas",
+    "träffas", "möts", "mötas", "ses", "finnas", "finns", "synas", "syns", "hoppas", "lyckas",
+    "trivas", "samsas", "enas",
 ];
 
 /// Is the clause of the cue passive: a passive verb form (`genomförs`, `ska redovisas`)?
 /// After a modal, the first infinitive decides: `-as` is passive, `-a` is active.
-fn is_passive(tokens: &Tokens, cue_start: usize, cue_end: usize, category: CommitmentCategory) -> bool {
-    let passive_form = |word: &str| word.ends_with('s') && !word.ends_with("ss") && !DEPONENTS.contains(&word);
+fn is_passive(
+    tokens: &Tokens,
+    cue_start: usize,
+    cue_end: usize,
+    category: CommitmentCategory,
+) -> bool {
+    let passive_form =
+        |word: &str| word.ends_with('s') && !word.ends_with("ss") && !DEPONENTS.contains(&word);
     if category == CommitmentCategory::Action {
         return passive_form(tokens.norm(cue_start));
     }
@@ -239,7 +286,10 @@ fn is_passive(tokens: &Tokens, cue_start: usize, cue_end: usize, category: Commi
 fn clause_start_before(tokens: &Tokens, idx: usize) -> usize {
     (0..idx)
         .rev()
-        .find(|&i| tokens.list[i].kind == TokenKind::Punct && matches!(tokens.norm(i), "." | ";" | ":" | "!" | "?"))
+        .find(|&i| {
+            tokens.list[i].kind == TokenKind::Punct
+                && matches!(tokens.norm(i), "." | ";" | ":" | "!" | "?")
+        })
         .map_or(0, |i| i + 1)
 }
 
@@ -252,35 +302,62 @@ mod tests {
         let lexicons = Lexicons::embedded();
         let tokens = tokenize(text);
         let found = mentions(&tokens, &lexicons);
-        let parties: Vec<Party> = subject(&tokens, &found, &lexicons).iter().map(|m| m.party).collect();
+        let parties: Vec<Party> = subject(&tokens, &found, &lexicons)
+            .iter()
+            .map(|m| m.party)
+            .collect();
         assert_eq!(parties, expected, "{text}");
     }
 
     #[test]
     fn subject_before_the_modal() {
-        check_subject("Polisen och kommunen ska gemensamt ta fram en lägesbild.", &[Party::Police, Party::Municipality]);
-        check_subject("Kommunens fältgrupp ska finnas på torget.", &[Party::Municipality]);
+        check_subject(
+            "Polisen och kommunen ska gemensamt ta fram en lägesbild.",
+            &[Party::Police, Party::Municipality],
+        );
+        check_subject(
+            "Kommunens fältgrupp ska finnas på torget.",
+            &[Party::Municipality],
+        );
     }
 
     #[test]
     fn inverted_subject_after_the_modal() {
-        check_subject("Under 2021 ska polisen genomföra fler kontroller.", &[Party::Police]);
+        check_subject(
+            "Under 2021 ska polisen genomföra fler kontroller.",
+            &[Party::Police],
+        );
     }
 
     #[test]
     fn partner_recipient_and_place_are_not_subjects() {
-        check_subject("Polisen ska i samverkan med föreningarna och skolan ordna nattvandringar.", &[Party::Police]);
-        check_subject("Resultatet ska redovisas för kommunstyrelsen på kommunens webbplats.", &[]);
+        check_subject(
+            "Polisen ska i samverkan med föreningarna och skolan ordna nattvandringar.",
+            &[Party::Police],
+        );
+        check_subject(
+            "Resultatet ska redovisas för kommunstyrelsen på kommunens webbplats.",
+            &[],
+        );
     }
 
     #[test]
     fn passive_agent() {
-        check_subject("Trygghetsvandringar genomförs av polisen varje månad.", &[Party::Police]);
+        check_subject(
+            "Trygghetsvandringar genomförs av polisen varje månad.",
+            &[Party::Police],
+        );
     }
 
     #[test]
     fn we_and_third_parties() {
-        check_subject("Vi ska arbeta för att fler ska känna sig trygga.", &[Party::We]);
-        check_subject("Fastighetsägarna ska rensa klotter inom 24 timmar.", &[Party::Other]);
+        check_subject(
+            "Vi ska arbeta för att fler ska känna sig trygga.",
+            &[Party::We],
+        );
+        check_subject(
+            "Fastighetsägarna ska rensa klotter inom 24 timmar.",
+            &[Party::Other],
+        );
     }
 }

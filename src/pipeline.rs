@@ -15,14 +15,29 @@ pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
     let units = segment::segment(&document.text, lexicons);
     // Tokens and party mentions are computed once and shared by the labelling stages.
     let tokens: Vec<Tokens> = units.iter().map(|unit| tokenize(&unit.text)).collect();
-    let mentions: Vec<Vec<Mention>> = tokens.iter().map(|t| parties::mentions(t, lexicons)).collect();
+    let mentions: Vec<Vec<Mention>> = tokens
+        .iter()
+        .map(|t| parties::mentions(t, lexicons))
+        .collect();
     let commitments = commitment::decide(&units, &tokens, &mentions, lexicons);
     let actors = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
     let vague = vague::assess(&units, &tokens, &commitments, lexicons);
-    LabelledDocument { document, units, commitments, actors, vague }
+    LabelledDocument {
+        document,
+        units,
+        commitments,
+        actors,
+        vague,
+    }
 }
 
 /// Labels a text held in memory, as if read from `path`.
 pub fn label_text(path: &str, text: &str, lexicons: &Lexicons) -> LabelledDocument {
-    label(Document { path: path.to_string(), text: text.to_string() }, lexicons)
+    label(
+        Document {
+            path: path.to_string(),
+            text: text.to_string(),
+        },
+        lexicons,
+    )
 }

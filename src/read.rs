@@ -43,7 +43,10 @@ pub fn document_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<ReadError>) {
         } else if input.exists() {
             paths.push(input.clone());
         } else {
-            errors.push(ReadError { path: input.display().to_string(), reason: "no such file or folder".into() });
+            errors.push(ReadError {
+                path: input.display().to_string(),
+                reason: "no such file or folder".into(),
+            });
         }
     }
     paths.sort();
@@ -65,7 +68,10 @@ fn is_document(path: &Path) -> bool {
 
 /// Reads one document as UTF-8 text (a byte-order mark is dropped).
 pub fn read_document(path: &Path) -> Result<Document, ReadError> {
-    let error = |reason: String| ReadError { path: path.display().to_string(), reason };
+    let error = |reason: String| ReadError {
+        path: path.display().to_string(),
+        reason,
+    };
     let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     if bytes.contains(&0) {
@@ -80,7 +86,10 @@ pub fn read_document(path: &Path) -> Result<Document, ReadError> {
     if text.trim().is_empty() {
         return Err(error("the file is empty".into()));
     }
-    Ok(Document { path: path.display().to_string(), text: text.to_string() })
+    Ok(Document {
+        path: path.display().to_string(),
+        text: text.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -90,17 +99,29 @@ mod tests {
     #[test]
     fn walks_folders_sorted_and_skips_readme_and_other_files() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["b.txt", "a.md", "README.md", ".hidden.txt", "gold.jsonl", "sub/c.TXT"] {
+        for name in [
+            "b.txt",
+            "a.md",
+            "README.md",
+            ".hidden.txt",
+            "gold.jsonl",
+            "sub/c.TXT",
+        ] {
             let path = dir.path().join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "Text.").unwrap();
         }
-        let (paths, errors) = document_paths(&[dir.path().to_path_buf(), dir.path().join("missing.txt")]);
-        let names: Vec<String> =
-            paths.iter().map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+        let (paths, errors) =
+            document_paths(&[dir.path().to_path_buf(), dir.path().join("missing.txt")]);
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+            .collect();
         assert_eq!(names, ["a.md", "b.txt", "sub/c.TXT"]);
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].to_string().ends_with("missing.txt: no such file or folder"));
+        assert!(errors[0]
+            .to_string()
+            .ends_with("missing.txt: no such file or folder"));
     }
 
     #[test]
@@ -108,7 +129,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
             ("bin.txt", &b"ab\0cd"[..], "NUL bytes"),
-            ("latin1.txt", &b"Polisen \xe5tar sig"[..], "not UTF-8 text (invalid byte at offset 8)"),
+            (
+                "latin1.txt",
+                &b"Polisen \xe5tar sig"[..],
+                "not UTF-8 text (invalid byte at offset 8)",
+            ),
             ("empty.txt", &b"  \n"[..], "the file is empty"),
         ];
         for (name, bytes, reason) in cases {

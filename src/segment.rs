@@ -62,7 +62,8 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
 
 /// Characters that mark a list item when they start a line and a space follows.
 const BULLETS: &[char] = &[
-    '•', '-', '–', '—', '*', '▪', 'o', '\u{F0B7}', '·', '●', '◦', '■', '□', '➢', '►', '▶', '✓', '✔', '○', '❖',
+    '•', '-', '–', '—', '*', '▪', 'o', '\u{F0B7}', '·', '●', '◦', '■', '□', '➢', '►', '▶', '✓',
+    '✔', '○', '❖',
 ];
 
 /// Bullets that also split items written inline on one line (`Vi lovar att: • … • …`);
@@ -71,15 +72,80 @@ const INLINE_BULLETS: &[char] = &['•', '▪', '\u{F0B7}', '●', '◦', '■',
 
 /// Words a heading never ends with: a line ending in one continues on the next line.
 const CONTINUING_WORDS: &[&str] = &[
-    "och", "eller", "samt", "i", "att", "med", "för", "av", "på", "till", "som", "en", "ett", "den",
-    "det", "de", "om", "från", "vid", "under", "mot", "inom", "genom", "efter", "hos", "utan", "mellan",
-    "så", "men", "när", "där", "då", "vilket", "vilka", "dess", "deras", "sin", "sitt", "sina", "ska",
-    "skall", "kommer", "har", "är", "blir", "kan", "bör", "både", "än", "per", "ca", "cirka", "minst",
-    "respektive", "resp.", "bl.a.", "t.ex.", "dvs.", "s.k.", "kl.",
+    "och",
+    "eller",
+    "samt",
+    "i",
+    "att",
+    "med",
+    "för",
+    "av",
+    "på",
+    "till",
+    "som",
+    "en",
+    "ett",
+    "den",
+    "det",
+    "de",
+    "om",
+    "från",
+    "vid",
+    "under",
+    "mot",
+    "inom",
+    "genom",
+    "efter",
+    "hos",
+    "utan",
+    "mellan",
+    "så",
+    "men",
+    "när",
+    "där",
+    "då",
+    "vilket",
+    "vilka",
+    "dess",
+    "deras",
+    "sin",
+    "sitt",
+    "sina",
+    "ska",
+    "skall",
+    "kommer",
+    "har",
+    "är",
+    "blir",
+    "kan",
+    "bör",
+    "både",
+    "än",
+    "per",
+    "ca",
+    "cirka",
+    "minst",
+    "respektive",
+    "resp.",
+    "bl.a.",
+    "t.ex.",
+    "dvs.",
+    "s.k.",
+    "kl.",
 ];
 
 /// Words after a line-end hyphen that mean the hyphen is real (`brotts- och drog…`).
-const SUSPENDED_COMPOUND_NEXT: &[&str] = &["och", "eller", "samt", "respektive", "resp", "som", "till", "med", "utan"];
+const SUSPENDED_COMPOUND_NEXT: &[&str] = &[
+    "och",
+    "eller",
+    "samt",
+    "respektive",
+    "resp",
+    "som",
+    "till",
+    "med",
+    "utan",
+];
 
 /// One physical line of the text, without its line break and surrounding whitespace.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +166,11 @@ fn read_lines(text: &str) -> Vec<Line> {
     let mut page = 1;
     let mut line_start = 0;
     let bytes = text.as_bytes();
-    for (idx, &byte) in bytes.iter().enumerate().chain(std::iter::once((bytes.len(), &b'\n'))) {
+    for (idx, &byte) in bytes
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((bytes.len(), &b'\n')))
+    {
         if byte == b'\n' || byte == b'\x0c' {
             lines.push(trimmed_line(text, line_start, idx, page));
             if byte == b'\x0c' {
@@ -116,8 +186,16 @@ fn trimmed_line(text: &str, start: usize, end: usize, page: u32) -> Line {
     let slice = &text[start..end];
     let trimmed_start = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
-    let start = if trimmed.is_empty() { end } else { start + trimmed_start };
-    Line { start, end: start + trimmed.len(), page }
+    let start = if trimmed.is_empty() {
+        end
+    } else {
+        start + trimmed_start
+    };
+    Line {
+        start,
+        end: start + trimmed.len(),
+        page,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -128,15 +206,17 @@ static PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid page number regex")
 });
 static SPELLED_PAGE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:sida|sid\.?|page)\s*\d{1,3}(?:\s*(?:av|/)\s*\d{1,3})?$").expect("valid page regex")
+    Regex::new(r"(?i)^(?:sida|sid\.?|page)\s*\d{1,3}(?:\s*(?:av|/)\s*\d{1,3})?$")
+        .expect("valid page regex")
 });
 /// A running header or footer that carries the page number: `Avtal Hörby 2020  Sida 1 (5)`.
 static PAGE_MARKER_AT_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|\s)(?:sida|sid\.?|page|s\.)\s*\d{1,3}\s*(?:\(\s*\d{1,3}\s*\)|(?:av|/)\s*\d{1,3})$")
         .expect("valid page marker regex")
 });
-static TOC_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\.\s?){4,}\s*\d{1,3}\s*$|…{2,}\s*\d{1,3}\s*$").expect("valid toc regex"));
+static TOC_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\.\s?){4,}\s*\d{1,3}\s*$|…{2,}\s*\d{1,3}\s*$").expect("valid toc regex")
+});
 
 /// Marks lines that are not text: page numbers, running headers and footers, and
 /// table-of-contents lines with dot leaders (ANNOTATION.md §1: not units).
@@ -145,20 +225,23 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
     let content = |idx: usize| &text[lines[idx].start..lines[idx].end];
     let n_pages = lines.last().map_or(1, |line| line.page);
 
-    for idx in 0..lines.len() {
+    for (idx, is_furniture) in furniture.iter_mut().enumerate() {
         let line = content(idx);
         if line.is_empty() {
             continue;
         }
         let short = line.split_whitespace().count() <= 15;
-        if TOC_LINE.is_match(line) || SPELLED_PAGE_NUMBER.is_match(line) || (short && PAGE_MARKER_AT_END.is_match(line)) {
-            furniture[idx] = true;
+        if TOC_LINE.is_match(line)
+            || SPELLED_PAGE_NUMBER.is_match(line)
+            || (short && PAGE_MARKER_AT_END.is_match(line))
+        {
+            *is_furniture = true;
         } else if PAGE_NUMBER.is_match(line) {
             // A bare number is a page number when it stands alone between blank lines
             // or at the top or bottom of a page.
             let alone = neighbour_is_blank(lines, idx, -1) && neighbour_is_blank(lines, idx, 1);
             if alone || (n_pages > 1 && near_page_edge(lines, idx)) {
-                furniture[idx] = true;
+                *is_furniture = true;
             }
         }
     }
@@ -167,12 +250,19 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
     // or more pages. Without form feeds, page-number lines stand in for page breaks.
     let mut edge_lines: HashMap<String, Vec<usize>> = HashMap::new();
     for (page_start, page_end) in page_ranges(lines, &furniture, n_pages > 1) {
-        let content_lines: Vec<usize> =
-            (page_start..page_end).filter(|&idx| !lines[idx].is_blank() && !furniture[idx]).collect();
+        let content_lines: Vec<usize> = (page_start..page_end)
+            .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
+            .collect();
         let n = content_lines.len();
-        let edges = content_lines.iter().take(2).chain(content_lines.iter().skip(n.saturating_sub(2)));
+        let edges = content_lines
+            .iter()
+            .take(2)
+            .chain(content_lines.iter().skip(n.saturating_sub(2)));
         for &idx in edges {
-            let key: String = content(idx).chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
+            let key: String = content(idx)
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                .collect();
             let seen = edge_lines.entry(key).or_default();
             if !seen.contains(&idx) {
                 seen.push(idx);
@@ -180,7 +270,10 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         }
     }
     for (key, indices) in edge_lines {
-        let pages: std::collections::HashSet<usize> = indices.iter().map(|&i| page_of(lines, &furniture, i)).collect();
+        let pages: std::collections::HashSet<usize> = indices
+            .iter()
+            .map(|&i| page_of(lines, &furniture, i))
+            .collect();
         if pages.len() >= 2 && key.split_whitespace().count() <= 15 {
             for idx in indices {
                 furniture[idx] = true;
@@ -192,7 +285,10 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
 
 fn neighbour_is_blank(lines: &[Line], idx: usize, step: isize) -> bool {
     let next = idx as isize + step;
-    next < 0 || next as usize >= lines.len() || lines[next as usize].is_blank() || lines[next as usize].page != lines[idx].page
+    next < 0
+        || next as usize >= lines.len()
+        || lines[next as usize].is_blank()
+        || lines[next as usize].page != lines[idx].page
 }
 
 fn near_page_edge(lines: &[Line], idx: usize) -> bool {
@@ -226,7 +322,9 @@ fn page_of(lines: &[Line], furniture: &[bool], idx: usize) -> usize {
     if lines.last().is_some_and(|line| line.page > 1) {
         lines[idx].page as usize
     } else {
-        (0..idx).filter(|&i| furniture[i] && !lines[i].is_blank()).count()
+        (0..idx)
+            .filter(|&i| furniture[i] && !lines[i].is_blank())
+            .count()
     }
 }
 
@@ -259,7 +357,9 @@ impl Layout {
             return Layout { wrap_width: None };
         }
         wrapped.sort_unstable();
-        Layout { wrap_width: Some(wrapped[wrapped.len() / 2]) }
+        Layout {
+            wrap_width: Some(wrapped[wrapped.len() / 2]),
+        }
     }
 }
 
@@ -279,7 +379,11 @@ enum BlockKind {
 enum Marker {
     Bullet(char),
     /// `1.` / `1)` / `a)`: the style character and the item's ordinal.
-    Number { close: char, letter: bool, ordinal: u32 },
+    Number {
+        close: char,
+        letter: bool,
+        ordinal: u32,
+    },
 }
 
 /// A run of lines that forms one paragraph, list item, heading or responsibility line.
@@ -293,7 +397,13 @@ struct Block {
     page: u32,
 }
 
-fn build_blocks(text: &str, lines: &[Line], furniture: &[bool], layout: &Layout, lexicons: &Lexicons) -> Vec<Block> {
+fn build_blocks(
+    text: &str,
+    lines: &[Line],
+    furniture: &[bool],
+    layout: &Layout,
+    lexicons: &Lexicons,
+) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut blank_before = true;
@@ -317,10 +427,16 @@ fn build_blocks(text: &str, lines: &[Line], furniture: &[bool], layout: &Layout,
         }
         let line = content(idx);
         if std::mem::take(&mut at_page_break) {
-            let runs_on = current.as_ref().is_some_and(|block| {
-                let last = block.pieces.last().expect("a block has a piece");
-                !ends_sentence(&text[last.0..last.1]) && line.chars().next().is_some_and(char::is_lowercase)
-            });
+            // A bullet still waiting for its text, or a sentence that runs on in lower case.
+            let runs_on = current
+                .as_ref()
+                .is_some_and(|block| match block.pieces.last() {
+                    None => true,
+                    Some(last) => {
+                        !ends_sentence(&text[last.0..last.1])
+                            && line.chars().next().is_some_and(char::is_lowercase)
+                    }
+                });
             if !runs_on {
                 if let Some(block) = current.take() {
                     blocks.push(block);
@@ -329,40 +445,67 @@ fn build_blocks(text: &str, lines: &[Line], furniture: &[bool], layout: &Layout,
             }
         }
         let after_blank = std::mem::replace(&mut blank_before, false);
-        let new_block = |kind, pieces, marker| Block { kind, pieces, marker, after_blank, page: lines[idx].page };
+        let new_block = |kind, pieces, marker| Block {
+            kind,
+            pieces,
+            marker,
+            after_blank,
+            page: lines[idx].page,
+        };
 
         if is_responsibility_line(line, lexicons) {
             if let Some(block) = current.take() {
                 blocks.push(block);
             }
-            blocks.push(new_block(BlockKind::Responsibility, vec![(lines[idx].start, lines[idx].end)], None));
+            blocks.push(new_block(
+                BlockKind::Responsibility,
+                vec![(lines[idx].start, lines[idx].end)],
+                None,
+            ));
             continue;
         }
         if let Some((marker, text_start)) = list_marker(text, lines, idx) {
             if let Some(block) = current.take() {
                 blocks.push(block);
             }
-            let pieces = if text_start < lines[idx].end { vec![(text_start, lines[idx].end)] } else { vec![] };
+            let pieces = if text_start < lines[idx].end {
+                vec![(text_start, lines[idx].end)]
+            } else {
+                vec![]
+            };
             current = Some(new_block(BlockKind::Item, pieces, Some(marker)));
             continue;
         }
         if let Some(block) = current.as_mut() {
-            if block.pieces.is_empty() || continues_block(text, block, lines, idx, layout, furniture) {
+            if block.pieces.is_empty()
+                || continues_block(text, block, lines, idx, layout, furniture)
+            {
                 block.pieces.push((lines[idx].start, lines[idx].end));
                 continue;
             }
         }
         let previous_open = current.as_ref().is_some_and(|block| {
-            let last = block.pieces.last().expect("a block has a piece");
-            block.kind == BlockKind::Paragraph && !ends_sentence(&text[last.0..last.1])
+            block.kind == BlockKind::Paragraph
+                && block
+                    .pieces
+                    .last()
+                    .is_some_and(|last| !ends_sentence(&text[last.0..last.1]))
         });
         if let Some(block) = current.take() {
             blocks.push(block);
         }
         if !previous_open && is_heading_line(text, lines, idx, layout, furniture) {
-            blocks.push(new_block(BlockKind::Heading, vec![(lines[idx].start, lines[idx].end)], None));
+            blocks.push(new_block(
+                BlockKind::Heading,
+                vec![(lines[idx].start, lines[idx].end)],
+                None,
+            ));
         } else {
-            current = Some(new_block(BlockKind::Paragraph, vec![(lines[idx].start, lines[idx].end)], None));
+            current = Some(new_block(
+                BlockKind::Paragraph,
+                vec![(lines[idx].start, lines[idx].end)],
+                None,
+            ));
         }
     }
     if let Some(block) = current.take() {
@@ -383,7 +526,9 @@ fn page_break_zones(lines: &[Line], furniture: &[bool]) -> Vec<bool> {
             continue;
         }
         if (run_start..idx).any(|i| furniture[i]) {
-            zones[run_start..idx].iter_mut().for_each(|zone| *zone = true);
+            zones[run_start..idx]
+                .iter_mut()
+                .for_each(|zone| *zone = true);
         }
         run_start = idx + 1;
     }
@@ -391,7 +536,14 @@ fn page_break_zones(lines: &[Line], furniture: &[bool]) -> Vec<bool> {
 }
 
 /// Does line `idx` continue the open block (a hard-wrapped line), rather than start a new one?
-fn continues_block(text: &str, block: &Block, lines: &[Line], idx: usize, layout: &Layout, furniture: &[bool]) -> bool {
+fn continues_block(
+    text: &str,
+    block: &Block,
+    lines: &[Line],
+    idx: usize,
+    layout: &Layout,
+    furniture: &[bool],
+) -> bool {
     let last = block.pieces.last().expect("caller checked pieces");
     let previous = &text[last.0..last.1];
     let line = &text[lines[idx].start..lines[idx].end];
@@ -405,7 +557,9 @@ fn continues_block(text: &str, block: &Block, lines: &[Line], idx: usize, layout
             let wrapped = ends_with_continuing_word(previous)
                 || previous.ends_with([',', '-'])
                 || line.chars().next().is_some_and(char::is_lowercase)
-                || layout.wrap_width.is_some_and(|width| previous.chars().count() * 10 >= width * 8);
+                || layout
+                    .wrap_width
+                    .is_some_and(|width| previous.chars().count() * 10 >= width * 8);
             wrapped || !is_heading_line(text, lines, idx, layout, furniture)
         }
         BlockKind::Paragraph => {
@@ -418,20 +572,35 @@ fn continues_block(text: &str, block: &Block, lines: &[Line], idx: usize, layout
 }
 
 /// A heading: a short line without final punctuation that stands alone.
-fn is_heading_line(text: &str, lines: &[Line], idx: usize, layout: &Layout, furniture: &[bool]) -> bool {
+fn is_heading_line(
+    text: &str,
+    lines: &[Line],
+    idx: usize,
+    layout: &Layout,
+    furniture: &[bool],
+) -> bool {
     let line = &text[lines[idx].start..lines[idx].end];
     let first = line.chars().next().expect("non-blank line");
-    if !(first.is_uppercase() || first.is_ascii_digit() || first == '"' || first == '”' || first == '§') {
+    if !(first.is_uppercase()
+        || first.is_ascii_digit()
+        || first == '"'
+        || first == '”'
+        || first == '§')
+    {
         return false;
     }
-    if line.ends_with(['.', '!', '?', ':', ';', ',', '…', '-']) || ends_with_continuing_word(line) {
+    if line.ends_with(['.', '!', '?', ':', ';', ',', '…', '-']) || ends_with_continuing_word(line)
+    {
         return false;
     }
     let n_chars = line.chars().count();
     if line.split_whitespace().count() > 12 || n_chars > 100 {
         return false;
     }
-    if layout.wrap_width.is_some_and(|width| n_chars * 4 > width * 3 && line.split_whitespace().count() > 6) {
+    if layout
+        .wrap_width
+        .is_some_and(|width| n_chars * 4 > width * 3 && line.split_whitespace().count() > 6)
+    {
         return false;
     }
     // A heading is never followed by a line that continues its sentence, on this
@@ -479,8 +648,10 @@ pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
         .any(|hit| hit.start == 0 && hit.entry.category == ActorCategory::Responsible)
 }
 
-static ENUMERATOR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:\(?(\d{1,2})([.)])|([a-zåäö])([.)])|([A-ZÅÄÖ])([.)]))(?:\s+|$)").expect("valid enumerator regex"));
+static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\(?(\d{1,2})([.)])|([a-zåäö])([.)])|([A-ZÅÄÖ])([.)]))(?:\s+|$)")
+        .expect("valid enumerator regex")
+});
 
 /// The list marker at the start of line `idx`, and where the item text starts.
 fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)> {
@@ -494,7 +665,8 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
             if first == 'o' && rest.trim().is_empty() {
                 return None;
             }
-            let text_start = lines[idx].start + first.len_utf8() + (rest.len() - rest.trim_start().len());
+            let text_start =
+                lines[idx].start + first.len_utf8() + (rest.len() - rest.trim_start().len());
             return Some((Marker::Bullet(first), text_start));
         }
         return None;
@@ -510,7 +682,11 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
         }
         (close.as_str().chars().next()?, false, ordinal)
     } else if let (Some(letter), Some(close)) = (caps.get(3), caps.get(4)) {
-        (close.as_str().chars().next()?, true, letter_ordinal(letter.as_str()))
+        (
+            close.as_str().chars().next()?,
+            true,
+            letter_ordinal(letter.as_str()),
+        )
     } else {
         let letter = caps.get(5)?.as_str();
         let close = caps.get(6)?.as_str().chars().next()?;
@@ -521,10 +697,21 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
         }
         (close, true, letter_ordinal(letter))
     };
-    if letter && close == '.' && caps.get(3).is_some() && !lettering_continues(text, lines, idx, ordinal) {
+    if letter
+        && close == '.'
+        && caps.get(3).is_some()
+        && !lettering_continues(text, lines, idx, ordinal)
+    {
         return None;
     }
-    Some((Marker::Number { close, letter, ordinal }, text_start))
+    Some((
+        Marker::Number {
+            close,
+            letter,
+            ordinal,
+        },
+        text_start,
+    ))
 }
 
 fn letter_ordinal(letter: &str) -> u32 {
@@ -537,12 +724,15 @@ fn lettering_continues(text: &str, lines: &[Line], idx: usize, ordinal: u32) -> 
         let line = &text[lines[line_idx].start..lines[line_idx].end];
         let mut chars = line.chars();
         match (chars.next(), chars.next()) {
-            (Some(ch), Some('.')) if ch.is_alphabetic() => letter_ordinal(&ch.to_string()) == wanted,
+            (Some(ch), Some('.')) if ch.is_alphabetic() => {
+                letter_ordinal(&ch.to_string()) == wanted
+            }
             _ => false,
         }
     };
     let after = (idx + 1..lines.len().min(idx + 12)).any(|i| starts_with_letter(i, ordinal + 1));
-    let before = ordinal > 1 && (idx.saturating_sub(12)..idx).any(|i| starts_with_letter(i, ordinal - 1));
+    let before =
+        ordinal > 1 && (idx.saturating_sub(12)..idx).any(|i| starts_with_letter(i, ordinal - 1));
     after || before
 }
 
@@ -572,18 +762,16 @@ fn promote_numbered_headings(text: &str, blocks: &mut [Block]) {
         };
         // A list continues when the numbers run on (`4.` after `3.`), so `5. Ungdomar`
         // after a list that ended with its own `5.` starts a new section.
-        let numbered = |block: &Block, wanted: u32| {
-            matches!(block.marker, Some(Marker::Number { letter: false, ordinal, .. }) if ordinal == wanted)
-        };
+        let numbered = |block: &Block, wanted: u32| matches!(block.marker, Some(Marker::Number { letter: false, ordinal, .. }) if ordinal == wanted);
         let next_is_item = blocks
             .get(idx + 1)
             .is_some_and(|b| numbered(b, ordinal + 1) || b.kind == BlockKind::Responsibility);
         let previous = idx.checked_sub(1).map(|i| &blocks[i]);
         let previous_is_list = previous.is_some_and(|b| {
-            (ordinal > 1 && numbered(b, ordinal - 1)) || {
-                let last = b.pieces.last().expect("non-empty block");
-                text[last.0..last.1].ends_with(':')
-            }
+            (ordinal > 1 && numbered(b, ordinal - 1))
+                || b.pieces
+                    .last()
+                    .is_some_and(|last| text[last.0..last.1].ends_with(':'))
         });
         if blocks.get(idx + 1).is_some() && !next_is_item && !previous_is_list {
             let marker_start = line_start_before(text, start);
@@ -629,7 +817,10 @@ impl Joined {
 /// hyphenated across the break is mended (`trygg-\nhetsvandring` → `trygghetsvandring`)
 /// while a real hyphen stays (`polis- och`, `2019-\n2020`).
 fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
-    let mut joined = Joined { text: String::new(), map: Vec::new() };
+    let mut joined = Joined {
+        text: String::new(),
+        map: Vec::new(),
+    };
     for &(start, end) in pieces {
         let piece = &text[start..end];
         if !joined.text.is_empty() {
@@ -663,7 +854,11 @@ fn hyphen_join(before: &str, after: &str) -> HyphenJoin {
     if !last.is_alphanumeric() {
         return HyphenJoin::Space;
     }
-    let next_word: String = after.chars().take_while(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+    let next_word: String = after
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
     let first = after.chars().next().unwrap_or(' ');
     if SUSPENDED_COMPOUND_NEXT.contains(&next_word.as_str()) || after.starts_with(',') {
         HyphenJoin::Space
@@ -676,13 +871,24 @@ fn hyphen_join(before: &str, after: &str) -> HyphenJoin {
     }
 }
 
-fn units_of_block(text: &str, block_idx: usize, block: &Block, lexicons: &Lexicons, units: &mut Vec<DraftUnit>) {
+fn units_of_block(
+    text: &str,
+    block_idx: usize,
+    block: &Block,
+    lexicons: &Lexicons,
+    units: &mut Vec<DraftUnit>,
+) {
     let joined = join_pieces(text, &block.pieces);
-    let mut push = |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
-        if let Some(unit) = make_unit(&joined, start, end, kind, responsibility, block.page) {
-            units.push(DraftUnit { unit, block: block_idx, marker });
-        }
-    };
+    let mut push =
+        |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
+            if let Some(unit) = make_unit(&joined, start, end, kind, responsibility, block.page) {
+                units.push(DraftUnit {
+                    unit,
+                    block: block_idx,
+                    marker,
+                });
+            }
+        };
     match block.kind {
         BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
         BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
@@ -693,23 +899,34 @@ fn units_of_block(text: &str, block_idx: usize, block: &Block, lexicons: &Lexico
                 if is_list_item {
                     // ANNOTATION.md §1: an item holding several sentences is one unit,
                     // but a responsibility line inside it is split off.
-                    let (item_end, responsibility) = split_responsibility(&joined.text, seg_start, seg_end, lexicons);
+                    let (item_end, responsibility) =
+                        split_responsibility(&joined.text, seg_start, seg_end, lexicons);
                     let kind = if joined.text[seg_start..item_end].trim_end().ends_with(':') {
                         UnitKind::LeadIn
                     } else {
                         UnitKind::Item
                     };
-                    let marker = if seg_idx == 0 { block.marker } else { Some(Marker::Bullet('•')) };
+                    let marker = if seg_idx == 0 {
+                        block.marker
+                    } else {
+                        Some(Marker::Bullet('•'))
+                    };
                     push(seg_start, item_end, kind, false, marker);
                     if let Some(resp_start) = responsibility {
                         push(resp_start, seg_end, UnitKind::Sentence, true, None);
                     }
                 } else {
                     let mut sentence_start = seg_start;
-                    for sentence_end in sentence_ends(&joined.text[..seg_end], seg_start, lexicons) {
+                    for sentence_end in sentence_ends(&joined.text[..seg_end], seg_start, lexicons)
+                    {
                         let sentence = joined.text[sentence_start..sentence_end].trim_end();
-                        let kind = if sentence.ends_with(':') { UnitKind::LeadIn } else { UnitKind::Sentence };
-                        let responsibility = is_responsibility_line(sentence.trim_start(), lexicons);
+                        let kind = if sentence.ends_with(':') {
+                            UnitKind::LeadIn
+                        } else {
+                            UnitKind::Sentence
+                        };
+                        let responsibility =
+                            is_responsibility_line(sentence.trim_start(), lexicons);
                         push(sentence_start, sentence_end, kind, responsibility, None);
                         sentence_start = sentence_end;
                     }
@@ -725,7 +942,10 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
     let mut start = 0;
     let mut previous_space = false;
     for (idx, ch) in text.char_indices() {
-        if INLINE_BULLETS.contains(&ch) && previous_space && text[idx + ch.len_utf8()..].starts_with([' ', '\u{a0}']) {
+        if INLINE_BULLETS.contains(&ch)
+            && previous_space
+            && text[idx + ch.len_utf8()..].starts_with([' ', '\u{a0}'])
+        {
             segments.push((start, idx));
             start = idx + ch.len_utf8();
         }
@@ -737,7 +957,12 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
 
 /// Finds a responsibility clause after a sentence end inside an item
 /// (`Genomföra X. Ansvarig: Polisen`); returns where the item ends and where it starts.
-fn split_responsibility(text: &str, start: usize, end: usize, lexicons: &Lexicons) -> (usize, Option<usize>) {
+fn split_responsibility(
+    text: &str,
+    start: usize,
+    end: usize,
+    lexicons: &Lexicons,
+) -> (usize, Option<usize>) {
     let segment = &text[start..end];
     for (idx, _) in segment.match_indices(". ") {
         let rest = segment[idx + 2..].trim_start();
@@ -751,7 +976,14 @@ fn split_responsibility(text: &str, start: usize, end: usize, lexicons: &Lexicon
 
 /// Builds a unit from `joined[start..end]`: trims it, collapses whitespace and maps its
 /// span back to the source. Returns `None` for an empty stretch.
-fn make_unit(joined: &Joined, start: usize, end: usize, kind: UnitKind, responsibility: bool, page: u32) -> Option<Unit> {
+fn make_unit(
+    joined: &Joined,
+    start: usize,
+    end: usize,
+    kind: UnitKind,
+    responsibility: bool,
+    page: u32,
+) -> Option<Unit> {
     let slice = &joined.text[start..end];
     let trimmed = slice.trim();
     if trimmed.is_empty() || !trimmed.chars().any(char::is_alphanumeric) {
@@ -820,7 +1052,14 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
 
 /// Decides whether the terminator `ch` at `idx`, followed by whitespace and then `next`,
 /// ends the sentence that started at `sentence_start`.
-fn is_sentence_break(text: &str, sentence_start: usize, idx: usize, ch: char, next: &str, lexicons: &Lexicons) -> bool {
+fn is_sentence_break(
+    text: &str,
+    sentence_start: usize,
+    idx: usize,
+    ch: char,
+    next: &str,
+    lexicons: &Lexicons,
+) -> bool {
     let Some(next_char) = next.chars().next() else {
         return false;
     };
@@ -834,7 +1073,13 @@ fn is_sentence_break(text: &str, sentence_start: usize, idx: usize, ch: char, ne
     let word = word_before(text, idx);
     let sentence_so_far = text[sentence_start..idx].trim();
     // `1. Polisen ska …`: a small number that opens a sentence enumerates it.
-    if sentence_so_far.len() <= 3 && !sentence_so_far.is_empty() && sentence_so_far.chars().all(|c| c.is_ascii_digit() || c.is_alphabetic()) && sentence_so_far.chars().count() <= 2 {
+    if sentence_so_far.len() <= 3
+        && !sentence_so_far.is_empty()
+        && sentence_so_far
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_alphabetic())
+        && sentence_so_far.chars().count() <= 2
+    {
         return false;
     }
     if !word.is_empty() {
@@ -877,7 +1122,9 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
         return false;
     }
     let chunk_start = text[..idx].rfind(char::is_whitespace).map_or(0, |i| i + 1);
-    let chunk_end = rest.find(char::is_whitespace).map_or(text.len(), |i| idx + 1 + i);
+    let chunk_end = rest
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| idx + 1 + i);
     let chunk = &text[chunk_start..chunk_end];
     !(chunk.contains('@') || chunk.contains('/') || chunk.to_lowercase().starts_with("www"))
 }
@@ -930,7 +1177,12 @@ fn link_context(units: &mut [DraftUnit], blocks: &[Block]) {
         if let Some((leadin_idx, leadin_marker)) = leadin {
             let same_level = leadin_marker.is_some() && same_list(leadin_marker, units[idx].marker);
             let same_paragraph = units[leadin_idx].block == units[idx].block || !block.after_blank;
-            if (in_list && !same_level) || (!in_list && same_paragraph && units[idx].marker.is_none() && idx == leadin_idx + 1) {
+            if (in_list && !same_level)
+                || (!in_list
+                    && same_paragraph
+                    && units[idx].marker.is_none()
+                    && idx == leadin_idx + 1)
+            {
                 units[idx].unit.leadin = Some(leadin_idx);
             } else if !(in_list && same_level) || kind != UnitKind::LeadIn {
                 leadin = None;
@@ -945,9 +1197,18 @@ fn link_context(units: &mut [DraftUnit], blocks: &[Block]) {
 fn same_list(a: Option<Marker>, b: Option<Marker>) -> bool {
     match (a, b) {
         (Some(Marker::Bullet(x)), Some(Marker::Bullet(y))) => x == y,
-        (Some(Marker::Number { close: c1, letter: l1, .. }), Some(Marker::Number { close: c2, letter: l2, .. })) => {
-            c1 == c2 && l1 == l2
-        }
+        (
+            Some(Marker::Number {
+                close: c1,
+                letter: l1,
+                ..
+            }),
+            Some(Marker::Number {
+                close: c2,
+                letter: l2,
+                ..
+            }),
+        ) => c1 == c2 && l1 == l2,
         _ => false,
     }
 }
@@ -959,7 +1220,10 @@ mod tests {
     fn check_units(text: &str, expected: &[(&str, &str)]) {
         let lexicons = Lexicons::embedded();
         let units = segment(text, &lexicons);
-        let got: Vec<(&str, &str)> = units.iter().map(|u| (u.kind.as_str(), u.text.as_str())).collect();
+        let got: Vec<(&str, &str)> = units
+            .iter()
+            .map(|u| (u.kind.as_str(), u.text.as_str()))
+            .collect();
         assert_eq!(got, expected, "\ninput:\n{text}");
         for unit in &units {
             assert!(unit.start < unit.end && unit.end <= text.len());
@@ -983,7 +1247,10 @@ mod tests {
     fn end_abbreviation_closes_before_capital() {
         check_units(
             "Vi ordnar möten, vandringar m.m. Polisen deltar i arbetet osv. och mer.",
-            &[("sentence", "Vi ordnar möten, vandringar m.m."), ("sentence", "Polisen deltar i arbetet osv. och mer.")],
+            &[
+                ("sentence", "Vi ordnar möten, vandringar m.m."),
+                ("sentence", "Polisen deltar i arbetet osv. och mer."),
+            ],
         );
     }
 
@@ -991,7 +1258,12 @@ mod tests {
     fn question_and_ellipsis_end_sentences() {
         check_units(
             "Vad gör vi? Vi väntar… Sedan följer mer! Klart.",
-            &[("sentence", "Vad gör vi?"), ("sentence", "Vi väntar…"), ("sentence", "Sedan följer mer!"), ("sentence", "Klart.")],
+            &[
+                ("sentence", "Vad gör vi?"),
+                ("sentence", "Vi väntar…"),
+                ("sentence", "Sedan följer mer!"),
+                ("sentence", "Klart."),
+            ],
         );
     }
 
@@ -1025,7 +1297,13 @@ mod tests {
     fn glued_sentences_split_but_addresses_do_not() {
         check_units(
             "Vi ses i centrum.Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.",
-            &[("sentence", "Vi ses i centrum."), ("sentence", "Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.")],
+            &[
+                ("sentence", "Vi ses i centrum."),
+                (
+                    "sentence",
+                    "Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.",
+                ),
+            ],
         );
     }
 
@@ -1046,7 +1324,11 @@ mod tests {
     fn inline_bullets_give_one_unit_per_item() {
         check_units(
             "Vi lovar att: • ha minst två poliser i tjänst • öka närvaron i centrum\n",
-            &[("leadin", "Vi lovar att:"), ("item", "ha minst två poliser i tjänst"), ("item", "öka närvaron i centrum")],
+            &[
+                ("leadin", "Vi lovar att:"),
+                ("item", "ha minst två poliser i tjänst"),
+                ("item", "öka närvaron i centrum"),
+            ],
         );
     }
 
@@ -1070,7 +1352,11 @@ mod tests {
     fn table_of_contents_lines_are_dropped() {
         check_units(
             "Innehåll\n1. Bakgrund ........ 2\n2. Åtaganden ........ 3\n\nBakgrund\n\nText här.\n",
-            &[("heading", "Innehåll"), ("heading", "Bakgrund"), ("sentence", "Text här.")],
+            &[
+                ("heading", "Innehåll"),
+                ("heading", "Bakgrund"),
+                ("sentence", "Text här."),
+            ],
         );
     }
 
@@ -1078,7 +1364,11 @@ mod tests {
     fn bullet_alone_on_its_line_introduces_the_next_line() {
         check_units(
             "Vi lovar:\n\u{F0B7}\ngenomföra vandringar\n\u{F0B7}\nbesöka skolor\n",
-            &[("leadin", "Vi lovar:"), ("item", "genomföra vandringar"), ("item", "besöka skolor")],
+            &[
+                ("leadin", "Vi lovar:"),
+                ("item", "genomföra vandringar"),
+                ("item", "besöka skolor"),
+            ],
         );
     }
 
@@ -1086,12 +1376,18 @@ mod tests {
     fn responsibility_inside_an_item_is_split_off() {
         check_units(
             "• Genomföra vandringar i Öster. Ansvarig: kommunen och polisen.\n",
-            &[("item", "Genomföra vandringar i Öster."), ("sentence", "Ansvarig: kommunen och polisen.")],
+            &[
+                ("item", "Genomföra vandringar i Öster."),
+                ("sentence", "Ansvarig: kommunen och polisen."),
+            ],
         );
     }
 
     #[test]
     fn no_unit_spans_a_blank_line() {
-        check_units("Polisen ska\n\nbesöka skolor.\n", &[("sentence", "Polisen ska"), ("sentence", "besöka skolor.")]);
+        check_units(
+            "Polisen ska\n\nbesöka skolor.\n",
+            &[("sentence", "Polisen ska"), ("sentence", "besöka skolor.")],
+        );
     }
 }

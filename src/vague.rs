@@ -8,7 +8,7 @@
 //! guide: a hedge is never neutralised; a change or amount cue needs a quantity (the
 //! agreement period alone does not do); an example (`t.ex. …`) is no anchor.
 
-use crate::lexicon::{AnchorKind, Lexicons, VagueCategory};
+use crate::lexicon::{AnchorHit, AnchorKind, Lexicons, VagueCategory};
 use crate::matcher::{TokenKind, Tokens};
 use crate::model::{Anchor, CommitmentDecision, Unit, VagueCue, VagueDecision};
 
@@ -33,23 +33,39 @@ const EXAMPLE_OPENERS: &[&[&str]] = &[
 /// assert!(labelled.vague[0].vague);
 /// assert!(!labelled.vague[1].vague);
 /// ```
-pub fn assess(units: &[Unit], tokens: &[Tokens], commitments: &[CommitmentDecision], lexicons: &Lexicons) -> Vec<VagueDecision> {
+pub fn assess(
+    units: &[Unit],
+    tokens: &[Tokens],
+    commitments: &[CommitmentDecision],
+    lexicons: &Lexicons,
+) -> Vec<VagueDecision> {
+    let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
+    let anchors = lexicons.anchors.find_in_each(&texts);
     units
         .iter()
         .zip(tokens)
         .zip(commitments)
-        .map(|((unit, tokens), commitment)| assess_unit(unit, tokens, commitment.commitment, lexicons))
+        .zip(anchors)
+        .map(|(((unit, tokens), commitment), anchors)| {
+            assess_unit(unit, tokens, anchors, commitment.commitment, lexicons)
+        })
         .collect()
 }
 
-fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexicons) -> VagueDecision {
+fn assess_unit(
+    unit: &Unit,
+    tokens: &Tokens,
+    anchors: Vec<AnchorHit>,
+    commitment: bool,
+    lexicons: &Lexicons,
+) -> VagueDecision {
     let example_from = example_start(tokens);
-    let anchor_hits: Vec<(AnchorKind, usize, usize)> = lexicons
-        .anchors
-        .find_all(&unit.text)
+    let anchor_hits: Vec<(AnchorKind, usize, usize)> = anchors
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
-        .filter(|hit| hit.entry.category != AnchorKind::Quantity || !is_label_number(&unit.text[..hit.start]))
+        .filter(|hit| {
+            hit.entry.category != AnchorKind::Quantity || !is_label_number(&unit.text[..hit.start])
+        })
         .map(|hit| (hit.entry.category, hit.start, hit.end))
         .collect();
     let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
@@ -64,7 +80,8 @@ fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexico
             continue;
         }
         last_end = hit.end;
-        let text = unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
+        let text =
+            unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
         let neutralised = match hit.entry.category {
             VagueCategory::Hedge => false,
             VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
@@ -78,24 +95,43 @@ fn assess_unit(unit: &Unit, tokens: &Tokens, commitment: bool, lexicons: &Lexico
                 AnchorKind::Deliverable,
             ]),
         };
-        cues.push(VagueCue { category: hit.entry.category.as_str(), text, neutralised });
+        cues.push(VagueCue {
+            category: hit.entry.category.as_str(),
+            text,
+            neutralised,
+        });
     }
     let anchors = anchor_hits
         .iter()
-        .map(|&(kind, start, end)| Anchor { kind: kind.as_str(), text: unit.text[start..end].to_string() })
+        .map(|&(kind, start, end)| Anchor {
+            kind: kind.as_str(),
+            text: unit.text[start..end].to_string(),
+        })
         .collect();
     let vague = commitment && cues.iter().any(|cue| !cue.neutralised);
-    VagueDecision { vague, cues, anchors }
+    VagueDecision {
+        vague,
+        cues,
+        anchors,
+    }
 }
 
 /// Words before a number that make it a label or an age, not an amount:
 /// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.
-const LABEL_WORDS: &[&str] = &["årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder", "paragraf", "§"];
+const LABEL_WORDS: &[&str] = &[
+    "årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder",
+    "paragraf", "§",
+];
 
 /// Is the number that starts right after `before` a label (`årskurs 8`)?
 fn is_label_number(before: &str) -> bool {
-    let trimmed = before.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '–' | '-' | '.'));
-    let word = trimmed.rsplit(|c: char| !c.is_alphanumeric() && c != '§').next().unwrap_or("");
+    let trimmed = before.trim_end_matches(|c: char| {
+        c.is_ascii_digit() || c.is_whitespace() || matches!(c, '–' | '-' | '.')
+    });
+    let word = trimmed
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '§')
+        .next()
+        .unwrap_or("");
     LABEL_WORDS.contains(&word.to_lowercase().as_str())
 }
 
@@ -104,9 +140,13 @@ fn example_start(tokens: &Tokens) -> Option<(usize, usize)> {
     for start in 0..tokens.len() {
         for opener in EXAMPLE_OPENERS {
             let end = start + opener.len();
-            if end <= tokens.len() && (0..opener.len()).all(|i| tokens.norm(start + i) == opener[i]) {
+            if end <= tokens.len() && (0..opener.len()).all(|i| tokens.norm(start + i) == opener[i])
+            {
                 let clause_end = (end..tokens.len())
-                    .find(|&i| tokens.list[i].kind == TokenKind::Punct && matches!(tokens.norm(i), "." | ";" | ")" | ":"))
+                    .find(|&i| {
+                        tokens.list[i].kind == TokenKind::Punct
+                            && matches!(tokens.norm(i), "." | ";" | ")" | ":")
+                    })
                     .map_or(usize::MAX, |i| tokens.list[i].start);
                 return Some((tokens.list[start].start, clause_end));
             }
@@ -124,38 +164,82 @@ mod tests {
     fn check_vague(text: &str, vague: bool, cues: &[&str]) {
         let lexicons = Lexicons::embedded();
         let labelled = label_text("test.txt", text, &lexicons);
-        assert!(labelled.commitments[0].commitment, "{text} should be a commitment");
+        assert!(
+            labelled.commitments[0].commitment,
+            "{text} should be a commitment"
+        );
         let decision = &labelled.vague[0];
-        let active: Vec<&str> = decision.cues.iter().filter(|c| !c.neutralised).map(|c| c.text.as_str()).collect();
-        assert_eq!((decision.vague, active.as_slice()), (vague, cues), "{text}: {decision:?}");
+        let active: Vec<&str> = decision
+            .cues
+            .iter()
+            .filter(|c| !c.neutralised)
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(
+            (decision.vague, active.as_slice()),
+            (vague, cues),
+            "{text}: {decision:?}"
+        );
     }
 
     #[test]
     fn guide_examples() {
         check_vague("Polisen ska öka närvaron i centrum.", true, &["öka"]);
-        check_vague("Polisen ska öka närvaron i centrum till minst fyra kvällar i veckan.", false, &[]);
-        check_vague("Kommunen genomför trygghetsvandringar i Centrum och Öster.", false, &[]);
-        check_vague("Vi ska arbeta för att fler ska känna sig trygga.", true, &["arbeta för", "fler"]);
-        check_vague("Åtgärder ska vid behov vidtas mot nedskräpning.", true, &["vid behov"]);
+        check_vague(
+            "Polisen ska öka närvaron i centrum till minst fyra kvällar i veckan.",
+            false,
+            &[],
+        );
+        check_vague(
+            "Kommunen genomför trygghetsvandringar i Centrum och Öster.",
+            false,
+            &[],
+        );
+        check_vague(
+            "Vi ska arbeta för att fler ska känna sig trygga.",
+            true,
+            &["arbeta för", "fler"],
+        );
+        check_vague(
+            "Åtgärder ska vid behov vidtas mot nedskräpning.",
+            true,
+            &["vid behov"],
+        );
     }
 
     #[test]
     fn hedge_is_never_neutralised() {
-        check_vague("Polisen ska i möjligaste mån ta bort klotter inom 48 timmar.", true, &["i möjligaste mån"]);
+        check_vague(
+            "Polisen ska i möjligaste mån ta bort klotter inom 48 timmar.",
+            true,
+            &["i möjligaste mån"],
+        );
     }
 
     #[test]
     fn period_alone_does_not_neutralise_a_change() {
-        check_vague("Polisen ska öka närvaron i centrum under 2020.", true, &["öka"]);
+        check_vague(
+            "Polisen ska öka närvaron i centrum under 2020.",
+            true,
+            &["öka"],
+        );
     }
 
     #[test]
     fn deliverable_neutralises_a_process_verb() {
-        check_vague("Kommunen ska utveckla en handlingsplan mot klotter.", false, &[]);
+        check_vague(
+            "Kommunen ska utveckla en handlingsplan mot klotter.",
+            false,
+            &[],
+        );
     }
 
     #[test]
     fn example_is_no_anchor() {
-        check_vague("Kommunen ska stärka föräldrastödet, t.ex. två föräldraträffar per termin.", true, &["stärka"]);
+        check_vague(
+            "Kommunen ska stärka föräldrastödet, t.ex. två föräldraträffar per termin.",
+            true,
+            &["stärka"],
+        );
     }
 }

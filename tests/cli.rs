@@ -1,0 +1,379 @@
+//! End-to-end tests of the `lofte` binary: the output contract, determinism across
+//! thread counts, exit codes, atomic output, lexicon errors and the eval thresholds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CONTRACT: [&str; 14] = [
+    "doc",
+    "unit",
+    "start",
+    "end",
+    "kind",
+    "section",
+    "text",
+    "commitment",
+    "actor",
+    "actor_source",
+    "actor_cue",
+    "vague",
+    "vague_cues",
+    "anchors",
+];
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// Runs lofte with `args` in `dir`; on a failed expectation the caller prints `describe`.
+fn lofte(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("lofte runs")
+}
+
+fn describe(args: &[&str], output: &Output) -> String {
+    format!(
+        "lofte {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
+        args.join(" "),
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout)
+            .chars()
+            .take(3000)
+            .collect::<String>(),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn run_ok(dir: &Path, args: &[&str]) -> Output {
+    let output = lofte(dir, args);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(args, &output));
+    output
+}
+
+#[test]
+fn extract_all_sentences_jsonl_follows_the_contract() {
+    let root = corpus();
+    let args = ["extract", "--all-sentences", "--format", "jsonl", "corpus/"];
+    let output = run_ok(root.parent().unwrap(), &args);
+    let records: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect();
+    assert!(
+        records.len() > 500,
+        "expected every unit of the corpus, got {}",
+        records.len()
+    );
+    let mut last: Option<(String, u64)> = None;
+    for record in &records {
+        let object = record.as_object().unwrap();
+        for field in CONTRACT {
+            assert!(object.contains_key(field), "missing {field} in {record}");
+        }
+        let doc = record["doc"].as_str().unwrap();
+        assert!(
+            doc.starts_with("corpus/"),
+            "doc is the path as given: {doc}"
+        );
+        let kind = record["kind"].as_str().unwrap();
+        assert!(
+            ["sentence", "item", "heading", "leadin"].contains(&kind),
+            "{kind}"
+        );
+        let unit = record["unit"].as_u64().unwrap();
+        match &last {
+            Some((last_doc, last_unit)) if last_doc == doc => assert_eq!(unit, last_unit + 1),
+            _ => assert_eq!(unit, 1, "units are numbered from 1 in each document"),
+        }
+        last = Some((doc.to_string(), unit));
+
+        // Offsets are bytes into the document and cover the unit text.
+        let source = std::fs::read_to_string(root.parent().unwrap().join(doc)).unwrap();
+        let (start, end) = (
+            record["start"].as_u64().unwrap() as usize,
+            record["end"].as_u64().unwrap() as usize,
+        );
+        let span = &source[start..end];
+        let text = record["text"].as_str().unwrap();
+        assert_eq!(
+            span.chars().next(),
+            text.chars().next(),
+            "span {span:?} vs text {text:?}"
+        );
+        assert_eq!(
+            span.chars().last(),
+            text.chars().last(),
+            "span {span:?} vs text {text:?}"
+        );
+
+        let commitment = record["commitment"].as_bool().unwrap();
+        assert_eq!(record["actor"].is_null(), !commitment, "{record}");
+        assert_eq!(record["vague"].is_null(), !commitment, "{record}");
+        assert!(record["vague_cues"].is_array() && record["anchors"].is_array());
+    }
+    // The corpus holds every kind and every actor.
+    for kind in ["sentence", "item", "heading", "leadin"] {
+        assert!(records.iter().any(|r| r["kind"] == kind), "no {kind}");
+    }
+    for actor in ["police", "municipality", "both", "other", "unspecified"] {
+        assert!(records.iter().any(|r| r["actor"] == actor), "no {actor}");
+    }
+}
+
+#[test]
+fn output_is_identical_with_one_and_two_threads() {
+    let dir = corpus();
+    let one = run_ok(
+        &dir,
+        &[
+            "extract",
+            "--all-sentences",
+            "--format",
+            "jsonl",
+            "--threads",
+            "1",
+            ".",
+        ],
+    );
+    let two = run_ok(
+        &dir,
+        &[
+            "extract",
+            "--all-sentences",
+            "--format",
+            "jsonl",
+            "--threads",
+            "2",
+            ".",
+        ],
+    );
+    assert!(!one.stdout.is_empty());
+    assert!(
+        one.stdout == two.stdout,
+        "output differs between --threads 1 and --threads 2"
+    );
+}
+
+#[test]
+fn csv_file_output_with_summary_on_stderr() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("commitments.csv");
+    let corpus = corpus();
+    let args = [
+        "extract",
+        corpus.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let output = run_ok(temp.path(), &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("12 documents") && stderr.contains("commitments"),
+        "{stderr}"
+    );
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(&headers[..CONTRACT.len()], CONTRACT);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 200);
+    assert!(
+        rows.iter().all(|row| &row[7] == "true"),
+        "default output holds commitments only"
+    );
+    // Nothing else is left in the folder: the temporary file was renamed into place.
+    let names: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("commitments.csv")]);
+}
+
+#[test]
+fn unreadable_files_are_reported_and_the_batch_goes_on() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("good.txt"),
+        "Polisen ska besöka skolorna varje vecka.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        temp.path().join("latin1.txt"),
+        b"Polisen \xe5tar sig att ringa.\n",
+    )
+    .unwrap();
+    let args = ["extract", "--format", "jsonl", ".", "missing.txt"];
+    let output = lofte(temp.path(), &args);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        describe(&args, &output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("latin1.txt: not UTF-8 text"), "{stderr}");
+    assert!(
+        stderr.contains("missing.txt: no such file or folder"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "the good file is still processed: {stdout}"
+    );
+    assert!(stdout.contains("good.txt"));
+}
+
+#[test]
+fn output_never_overwrites_an_input() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(temp.path().join("a.txt"), "Polisen ska besöka skolorna.\n").unwrap();
+    let args = ["extract", "a.txt", "-o", "a.txt"];
+    let output = lofte(temp.path(), &args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        describe(&args, &output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(temp.path().join("a.txt")).unwrap(),
+        "Polisen ska besöka skolorna.\n"
+    );
+}
+
+#[test]
+fn malformed_lexicon_fails_with_file_and_line_and_exit_2() {
+    let temp = tempfile::tempdir().unwrap();
+    run_ok(temp.path(), &["lexicons", "--dump", "lex"]);
+    let vague = temp.path().join("lex/vague.txt");
+    let mut text = std::fs::read_to_string(&vague).unwrap();
+    text.push_str("hedg vid tillfälle\n");
+    std::fs::write(&vague, text.as_bytes()).unwrap();
+    let line = text.lines().count();
+    std::fs::write(temp.path().join("a.txt"), "Polisen ska besöka skolorna.\n").unwrap();
+    let args = ["extract", "--lexicons", "lex", "a.txt"];
+    let output = lofte(temp.path(), &args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        describe(&args, &output)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("vague.txt:{line}: unknown category 'hedg'")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn edited_lexicon_changes_the_labels() {
+    let temp = tempfile::tempdir().unwrap();
+    run_ok(temp.path(), &["lexicons", "--dump", "lex"]);
+    std::fs::write(
+        temp.path().join("a.txt"),
+        "Polisen ska finnas på plats vid lämpliga tillfällen.\n",
+    )
+    .unwrap();
+    let before = run_ok(
+        temp.path(),
+        &["extract", "--format", "jsonl", "--lexicons", "lex", "a.txt"],
+    );
+    let record: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    assert_eq!(record["vague"], false);
+
+    let vague = temp.path().join("lex/vague.txt");
+    let text = std::fs::read_to_string(&vague).unwrap() + "hedge vid lämpliga tillfällen\n";
+    std::fs::write(&vague, text).unwrap();
+    let after = run_ok(
+        temp.path(),
+        &["extract", "--format", "jsonl", "--lexicons", "lex", "a.txt"],
+    );
+    let record: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(record["vague"], true);
+    assert_eq!(record["vague_cues"][0], "vid lämpliga tillfällen");
+}
+
+#[test]
+fn eval_reports_figures_and_fails_below_a_minimum() {
+    let root = corpus();
+    let base = ["eval", "--gold", "corpus/gold.jsonl", "corpus/"];
+    let output = run_ok(root.parent().unwrap(), &base);
+    let table = String::from_utf8_lossy(&output.stdout);
+    for line in [
+        "segmentation  P",
+        "commitment    P",
+        "actor         accuracy",
+        "vague         P",
+    ] {
+        assert!(table.contains(line), "{table}");
+    }
+    let json_args = [&base[..], &["--json"]].concat();
+    let json = run_ok(root.parent().unwrap(), &json_args);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["documents"].as_array().unwrap().len(), 12);
+    assert!(report["total"]["commitment"]["f1"].as_f64().unwrap() > 0.0);
+
+    // A minimum above what any system reaches must fail with exit code 1.
+    let strict = [&base[..], &["--min-commitment-f1", "1.01"]].concat();
+    let output = lofte(root.parent().unwrap(), &strict);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        describe(&strict, &output)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("commitment F1"));
+}
+
+#[test]
+fn segment_prints_units_as_text_and_jsonl() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("a.txt"),
+        "Polisens åtaganden\n\nPolisen lovar att:\n• besöka skolor\n",
+    )
+    .unwrap();
+    let text = run_ok(temp.path(), &["segment", "a.txt"]);
+    assert_eq!(
+        String::from_utf8_lossy(&text.stdout),
+        "Polisens åtaganden\nPolisen lovar att:\nbesöka skolor\n"
+    );
+    let jsonl = run_ok(temp.path(), &["segment", "--format", "jsonl", "a.txt"]);
+    let kinds: Vec<String> = String::from_utf8_lossy(&jsonl.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(kinds, ["heading", "leadin", "item"]);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = lofte(temp.path(), &["extract"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = lofte(temp.path(), &["extract", "--threads", "0", "x.txt"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        describe(&["extract", "--threads", "0"], &output)
+    );
+    let help = run_ok(temp.path(), &["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes"));
+}
