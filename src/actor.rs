@@ -115,19 +115,6 @@ fn decide_actor(
             mention_words(unit, &tokens[idx], &named[idx]),
         );
     }
-    // `En gemensam ansökan kommer att göras`: no subject, but the parties act together.
-    let joint: Vec<Mention> = mentions[idx]
-        .iter()
-        .filter(|m| m.party == Party::Joint && m.role == Role::Agent)
-        .copied()
-        .collect();
-    if let Some(actor) = document.combine(&joint) {
-        return decision(
-            actor,
-            ActorSource::Explicit,
-            mention_words(unit, &tokens[idx], &joint),
-        );
-    }
     let mut leadin = unit.leadin;
     while let Some(leadin_idx) = leadin {
         if let Some(actor) = document.combine(&named[leadin_idx]) {

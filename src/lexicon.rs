@@ -205,11 +205,12 @@ impl AnchorLexicon {
                 {
                     let text_idx = starts.partition_point(|&start| start <= found.start()) - 1;
                     let base = starts[text_idx];
-                    if found.end() <= base + texts[text_idx].len() {
+                    let end = without_trailing_function_word(&joined, found.start(), found.end());
+                    if end <= base + texts[text_idx].len() {
                         per_text[text_idx].push(AnchorHit {
                             entry: &self.entries[idx],
                             start: found.start() - base,
-                            end: found.end() - base,
+                            end: end - base,
                         });
                     }
                     from = found.end();
@@ -243,6 +244,24 @@ fn longest_first(mut hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
         }
     }
     kept
+}
+
+/// Words an anchor never ends with: `tre under våren` counts `tre`, not `tre under`.
+const FUNCTION_WORDS: &[&str] = &[
+    "under", "över", "och", "i", "av", "till", "med", "för", "på", "som", "om", "vid", "från",
+    "efter", "inom", "mot", "eller", "samt", "att", "den", "det", "de", "en", "ett", "är", "ska",
+    "kan", "har",
+];
+
+/// The end of an anchor match with a trailing function word cut off.
+fn without_trailing_function_word(text: &str, start: usize, end: usize) -> usize {
+    let found = &text[start..end];
+    match found.rsplit_once(char::is_whitespace) {
+        Some((head, last)) if FUNCTION_WORDS.contains(&last.to_lowercase().as_str()) => {
+            start + head.trim_end().len()
+        }
+        _ => end,
+    }
 }
 
 /// Is `pos` a word boundary: not between two letters or digits? Checked by hand

@@ -153,20 +153,25 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         }
     }
     // A passive with its agent: `följs upp av polisen och kommunen`.
-    let agent_start = mentions.iter().position(|m| {
-        m.role == Role::Agent
-            && m.start > cue.start
-            && m.start >= 1
-            && tokens.norm(m.start - 1) == "av"
-    });
+    let after_av = |m: &Mention| {
+        let mut look = m.start;
+        while look > 0 && DETERMINERS.contains(&tokens.norm(look - 1)) && m.start - look < 2 {
+            look -= 1;
+        }
+        look >= 1 && tokens.norm(look - 1) == "av"
+    };
+    let agent_start = mentions
+        .iter()
+        .position(|m| m.role == Role::Agent && m.start > cue.start && after_av(m));
     let Some(first) = agent_start else {
         return Vec::new();
     };
     let mut passive = vec![mentions[first]];
     for next in &mentions[first + 1..] {
         let previous = passive.last().expect("non-empty");
-        let joined = coordinated(tokens, previous.end, next.start);
-        if !joined || next.party == Party::Joint {
+        // `av den gemensamma styrgruppen`: an adjective and its noun follow each other.
+        let joined = coordinated(tokens, previous.end, next.start) || previous.end == next.start;
+        if !joined {
             break;
         }
         passive.push(*next);
