@@ -137,11 +137,13 @@ fn decide_unit(
     // A verb in a relative clause (`till dem som besöker Båstad`) is no action of the unit.
     let action = hits.iter().find(|hit| {
         hit.entry.category == CommitmentCategory::Action
-            && !(hit.start.saturating_sub(2)..hit.start).any(|i| tokens.norm(i) == "som")
+            && !(hit.start.saturating_sub(4)..hit.start).any(|i| tokens.norm(i) == "som")
     });
     let background = context.section == Some(SectionCategory::Background);
+    // In running text an infinitive (`lovade vi att genomföra`) is no action of its own.
+    let infinitive = action.is_some_and(|hit| hit.start > 0 && tokens.norm(hit.start - 1) == "att");
     if let (Some(hit), false) = (action, describes) {
-        if in_commitment_section {
+        if in_commitment_section && !(infinitive && !in_list) {
             return yes(words(hit.start, hit.end));
         }
         // `Genomföra två trygghetsvandringar per år`: a list item that opens with an
@@ -151,8 +153,6 @@ fn decide_unit(
         if opens_item && !background && !leadin_disagrees {
             return yes(words(hit.start, hit.end));
         }
-        // In running text an infinitive (`lovade vi att genomföra`) is no action of its own.
-        let infinitive = hit.start > 0 && tokens.norm(hit.start - 1) == "att";
         if !background && !infinitive && !parties::subject(tokens, mentions, lexicons).is_empty() {
             return yes(words(hit.start, hit.end));
         }

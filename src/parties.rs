@@ -269,8 +269,11 @@ fn is_passive(
 ) -> bool {
     let passive_form =
         |word: &str| word.ends_with('s') && !word.ends_with("ss") && !DEPONENTS.contains(&word);
-    if category == CommitmentCategory::Action {
-        return passive_form(tokens.norm(cue_start));
+    match category {
+        CommitmentCategory::Action => return passive_form(tokens.norm(cue_start)),
+        // `Parternas mål är att … ska påträffas`: a goal belongs to whoever sets it.
+        CommitmentCategory::Goal => return false,
+        _ => {}
     }
     for idx in cue_end..(cue_end + 5).min(tokens.len()) {
         if tokens.list[idx].kind != TokenKind::Word {
