@@ -48,11 +48,11 @@ fn stages(c: &mut Criterion) {
         .map(|l| l.commitments.iter().filter(|c| c.commitment).count())
         .sum();
     assert_eq!(
-        n_units, 563,
+        n_units, 994,
         "segmentation changed the unit count of the corpus"
     );
     assert!(
-        (220..=240).contains(&n_commitments),
+        (400..=430).contains(&n_commitments),
         "commitment count {n_commitments} is off"
     );
 

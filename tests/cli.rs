@@ -282,7 +282,7 @@ fn edited_lexicon_changes_the_labels() {
     run_ok(temp.path(), &["lexicons", "--dump", "lex"]);
     std::fs::write(
         temp.path().join("a.txt"),
-        "Polisen ska finnas på plats vid lämpliga tillfällen.\n",
+        "Polisen ska finnas på plats om vädret tillåter.\n",
     )
     .unwrap();
     let before = run_ok(
@@ -293,7 +293,7 @@ fn edited_lexicon_changes_the_labels() {
     assert_eq!(record["vague"], false);
 
     let vague = temp.path().join("lex/vague.txt");
-    let text = std::fs::read_to_string(&vague).unwrap() + "hedge vid lämpliga tillfällen\n";
+    let text = std::fs::read_to_string(&vague).unwrap() + "hedge om vädret tillåter\n";
     std::fs::write(&vague, text).unwrap();
     let after = run_ok(
         temp.path(),
@@ -301,7 +301,7 @@ fn edited_lexicon_changes_the_labels() {
     );
     let record: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(record["vague"], true);
-    assert_eq!(record["vague_cues"][0], "vid lämpliga tillfällen");
+    assert_eq!(record["vague_cues"][0], "om vädret tillåter");
 }
 
 #[test]
