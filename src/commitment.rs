@@ -143,7 +143,7 @@ fn decide_unit(
     // In running text an infinitive (`lovade vi att genomföra`) is no action of its own.
     let infinitive = action.is_some_and(|hit| hit.start > 0 && tokens.norm(hit.start - 1) == "att");
     if let (Some(hit), false) = (action, describes) {
-        if in_commitment_section && !(infinitive && !in_list) {
+        if in_commitment_section && (in_list || !infinitive) {
             return yes(words(hit.start, hit.end));
         }
         // `Genomföra två trygghetsvandringar per år`: a list item that opens with an

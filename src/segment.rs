@@ -779,13 +779,20 @@ fn promote_numbered_headings(text: &str, blocks: &mut [Block]) {
             let (next_start, next_end) = b.pieces[0];
             let next_line = &text[next_start..next_end];
             b.kind == BlockKind::Heading
-                && next_line.strip_prefix(&format!("{ordinal}.")).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                && next_line
+                    .strip_prefix(&format!("{ordinal}."))
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
         });
         let ends_sentence_list = previous.is_some_and(|b| {
-            numbered(b, ordinal - 1) && b.pieces.last().is_some_and(|last| ends_sentence(&text[last.0..last.1]))
+            numbered(b, ordinal - 1)
+                && b.pieces
+                    .last()
+                    .is_some_and(|last| ends_sentence(&text[last.0..last.1]))
         }) && blocks[idx].after_blank;
         let previous_is_list = previous_is_list && !ends_sentence_list;
-        if opens_subsections || (blocks.get(idx + 1).is_some() && !next_is_item && !previous_is_list) {
+        if opens_subsections
+            || (blocks.get(idx + 1).is_some() && !next_is_item && !previous_is_list)
+        {
             let marker_start = line_start_before(text, start);
             blocks[idx].kind = BlockKind::Heading;
             blocks[idx].pieces[0] = (marker_start, end);
