@@ -20,6 +20,7 @@ use crate::output::{self, Format, RecordWriter};
 use crate::pipeline;
 use crate::read::{self, ReadError};
 use crate::segment;
+use crate::segset;
 
 const ABOUT: &str = "Find the commitments in Swedish crime-prevention agreements \
 (medborgarlöften, samverkansöverenskommelser), say who took each one on, and flag the vague ones.";
@@ -29,6 +30,7 @@ const AFTER_HELP: &str = "Examples:
   lofte extract --all-sentences --format jsonl a.txt every unit, as JSON Lines on stdout
   lofte segment corpus/ystad-2021-medborgarlofte.txt one unit per line
   lofte eval --gold corpus/gold.jsonl corpus/        accuracy against hand-made labels
+  lofte eval --segset sv.segset.jsonl                sentence-boundary F1 on running text
   lofte lexicons --dump my-lexicons/                 copy the word lists to edit them
 
 Exit codes: 0 all went well, 1 some files could not be read (or eval fell below a
@@ -108,21 +110,35 @@ pub struct SegmentArgs {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Gold annotation: JSON Lines with doc, text, kind, commitment, actor, vague per unit.
-    #[arg(long, value_name = "FILE")]
-    pub gold: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "segset")]
+    pub gold: Option<PathBuf>,
 
-    #[command(flatten)]
-    pub input: InputArgs,
+    /// Score sentence boundaries on a segset file instead
+    /// (JSON Lines with doc, text, sentences; e.g. ../shared/data/ud-sv-talbanken.segset.jsonl).
+    #[arg(long, value_name = "FILE", conflicts_with = "gold")]
+    pub segset: Option<PathBuf>,
+
+    /// The documents the gold annotates (files or folders).
+    #[arg(value_name = "PATH", required_unless_present = "segset")]
+    pub paths: Vec<PathBuf>,
+
+    /// Use the lexicon files in DIR instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+
+    /// Number of worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Print the report as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
 
-    /// Also list every unit where lofte disagrees with the gold, with lofte's evidence.
+    /// Also list every unit (or boundary) where lofte disagrees with the gold, with evidence.
     #[arg(long)]
     pub errors: bool,
 
-    /// Fail (exit 1) when segmentation F1 is below this.
+    /// Fail (exit 1) when segmentation F1 is below this (boundary F1 with --segset).
     #[arg(long, value_name = "F1")]
     pub min_segmentation_f1: Option<f64>,
 
@@ -469,10 +485,22 @@ struct SegmentRecord<'a> {
 }
 
 fn eval_command(args: EvalArgs) -> Result<Outcome> {
-    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
-    let gold = eval::read_gold(&args.gold).map_err(|err| UsageError(err.to_string()))?;
+    let lexicons = load_lexicons(args.lexicons.as_deref())?;
+    if let Some(segset) = &args.segset {
+        return segset_command(&args, segset, &lexicons);
+    }
+    let gold_path = args
+        .gold
+        .as_deref()
+        .expect("clap requires --gold without --segset");
+    let gold = eval::read_gold(gold_path).map_err(|err| UsageError(err.to_string()))?;
+    let input = InputArgs {
+        paths: args.paths.clone(),
+        lexicons: None,
+        threads: args.threads,
+    };
     let mut labelled = Vec::new();
-    let errors = process_documents(&args.input, &lexicons, |doc| {
+    let errors = process_documents(&input, &lexicons, |doc| {
         labelled.push(doc.clone());
         Ok(())
     })?;
@@ -500,13 +528,7 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         ),
         ("vague F1", args.min_vague_f1, total.vague.f1),
     ];
-    let mut below = false;
-    for (name, minimum, value) in checks {
-        if let Some(minimum) = minimum.filter(|&m| value < m) {
-            eprintln!("lofte: {name} {value:.3} is below the minimum {minimum:.3}");
-            below = true;
-        }
-    }
+    let mut below = below_minimum(&checks);
     if !report.missing_documents.is_empty() || report.documents.is_empty() {
         eprintln!(
             "lofte: {} gold documents were not found among the inputs",
@@ -519,6 +541,38 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+fn segset_command(args: &EvalArgs, path: &Path, lexicons: &Lexicons) -> Result<Outcome> {
+    let docs = segset::read_segset(path).map_err(|err| UsageError(err.to_string()))?;
+    let report = segset::score(&docs, lexicons);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text(args.errors));
+    }
+    let checks = [(
+        "boundary F1",
+        args.min_segmentation_f1,
+        report.boundaries.f1,
+    )];
+    Ok(if below_minimum(&checks) {
+        Outcome::PartialFailure
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Reports every figure below its minimum; true when any is.
+fn below_minimum(checks: &[(&str, Option<f64>, f64)]) -> bool {
+    let mut below = false;
+    for &(name, minimum, value) in checks {
+        if let Some(minimum) = minimum.filter(|&m| value < m) {
+            eprintln!("lofte: {name} {value:.3} is below the minimum {minimum:.3}");
+            below = true;
+        }
+    }
+    below
 }
 
 fn dump_lexicons(args: LexiconsArgs) -> Result<Outcome> {

@@ -83,7 +83,7 @@ pub struct Prf {
 }
 
 impl Prf {
-    fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
+    pub fn from_counts(tp: usize, fp: usize, fn_: usize) -> Prf {
         let ratio = |num: usize, den: usize| {
             if den == 0 {
                 1.0

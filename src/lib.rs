@@ -17,4 +17,5 @@ pub mod parties;
 pub mod pipeline;
 pub mod read;
 pub mod segment;
+pub mod segset;
 pub mod vague;

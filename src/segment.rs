@@ -477,9 +477,7 @@ fn build_blocks(
             continue;
         }
         if let Some(block) = current.as_mut() {
-            if block.pieces.is_empty()
-                || continues_block(text, block, lines, idx, layout, furniture)
-            {
+            if block.pieces.is_empty() || continues_block(text, block, lines[idx], layout) {
                 block.pieces.push((lines[idx].start, lines[idx].end));
                 continue;
             }
@@ -536,31 +534,26 @@ fn page_break_zones(lines: &[Line], furniture: &[bool]) -> Vec<bool> {
 }
 
 /// Does line `idx` continue the open block (a hard-wrapped line), rather than start a new one?
-fn continues_block(
-    text: &str,
-    block: &Block,
-    lines: &[Line],
-    idx: usize,
-    layout: &Layout,
-    furniture: &[bool],
-) -> bool {
+fn continues_block(text: &str, block: &Block, line: Line, layout: &Layout) -> bool {
     let last = block.pieces.last().expect("caller checked pieces");
     let previous = &text[last.0..last.1];
-    let line = &text[lines[idx].start..lines[idx].end];
+    let line = &text[line.start..line.end];
     match block.kind {
         BlockKind::Heading | BlockKind::Responsibility => false,
-        // ANNOTATION.md §1: an item runs to the next item, blank line or heading.
+        // ANNOTATION.md §1: an item runs to the next item, blank line or heading. A line
+        // that only follows it, starting with a capital after a complete line, is new
+        // text (`• delta i möten` / `Kommunen ska …`); a wrapped line continues it.
         BlockKind::Item => {
             if previous.ends_with(':') {
                 return false;
             }
             let wrapped = ends_with_continuing_word(previous)
                 || previous.ends_with([',', '-'])
-                || line.chars().next().is_some_and(char::is_lowercase)
+                || line.chars().next().is_some_and(|c| !c.is_uppercase())
                 || layout
                     .wrap_width
                     .is_some_and(|width| previous.chars().count() * 10 >= width * 8);
-            wrapped || !is_heading_line(text, lines, idx, layout, furniture)
+            wrapped
         }
         BlockKind::Paragraph => {
             if previous.ends_with(':') {
@@ -595,6 +588,17 @@ fn is_heading_line(
     }
     let n_chars = line.chars().count();
     if line.split_whitespace().count() > 12 || n_chars > 100 {
+        return false;
+    }
+    // `Mötet börjar kl. 18. Polisen deltar` holds a sentence: no heading does.
+    let holds_sentence = line.match_indices(['.', '!', '?']).any(|(at, _)| {
+        let word = line[..at].rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        word.chars().count() > 1
+            && line[at + 1..].starts_with(' ')
+            && line[at + 1..].trim_start().starts_with(char::is_uppercase)
+            && line[..at].split_whitespace().count() >= 3
+    });
+    if holds_sentence {
         return false;
     }
     if layout
@@ -912,7 +916,15 @@ fn units_of_block(
         BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
         BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
         BlockKind::Item | BlockKind::Paragraph => {
-            let segments = inline_bullet_segments(&joined.text);
+            let mut segments = inline_bullet_segments(&joined.text);
+            if let (BlockKind::Item, Some(Marker::Number { ordinal, .. })) =
+                (block.kind, block.marker)
+            {
+                let (first_start, first_end) = segments[0];
+                let numbered =
+                    inline_number_segments(&joined.text, first_start, first_end, ordinal, lexicons);
+                segments.splice(0..1, numbered);
+            }
             for (seg_idx, &(seg_start, seg_end)) in segments.iter().enumerate() {
                 let is_list_item = block.kind == BlockKind::Item || seg_idx > 0;
                 if is_list_item {
@@ -971,6 +983,40 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
         previous_space = ch.is_whitespace();
     }
     segments.push((start, text.len()));
+    segments
+}
+
+/// Splits `1. Polisen ska … . 2. Kommunen ska …`, numbered items run together on one
+/// line, at each next number that follows a sentence end; the numbers are dropped.
+fn inline_number_segments(
+    text: &str,
+    start: usize,
+    end: usize,
+    first_ordinal: u32,
+    lexicons: &Lexicons,
+) -> Vec<(usize, usize)> {
+    let mut segments = Vec::new();
+    let mut segment_start = start;
+    let mut wanted = first_ordinal + 1;
+    let mut search_from = start;
+    while let Some(found) = text[search_from..end].find(&format!(" {wanted}")) {
+        let at = search_from + found;
+        let marker_end = at + 1 + wanted.to_string().len();
+        let after = &text[marker_end..end];
+        let closes = after.starts_with(". ") || after.starts_with(") ");
+        let after_sentence = text[..at].ends_with(['!', '?', ';'])
+            || (text[..at].ends_with('.')
+                && !lexicons
+                    .abbreviations
+                    .contains(&format!("{}.", word_before(text, at - 1))));
+        if closes && after_sentence && after[2..].starts_with(char::is_uppercase) {
+            segments.push((segment_start, at));
+            segment_start = marker_end + 2;
+            wanted += 1;
+        }
+        search_from = marker_end;
+    }
+    segments.push((segment_start, end));
     segments
 }
 
@@ -1038,6 +1084,14 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
     while idx < text.len() {
         let ch = text[idx..].chars().next().expect("in bounds");
         let ch_len = ch.len_utf8();
+        if ch == ':' {
+            if colon_ends_sentence(text, sentence_start, idx) {
+                ends.push(idx + 1);
+                sentence_start = idx + 1;
+            }
+            idx += 1;
+            continue;
+        }
         if !matches!(ch, '.' | '!' | '?' | '…') {
             idx += ch_len;
             continue;
@@ -1067,6 +1121,30 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
     }
     ends.push(text.len());
     ends
+}
+
+/// A colon inside a paragraph ends a sentence when a capitalised sentence follows
+/// (`… blir följande: Kvinnans …`), but not after a label (`Ansvarig: Polisen`,
+/// `Kontakt: Eva`), a name (`A. Rabin: Kibbutz…`) or inside brackets (`(Källa: SCB)`).
+fn colon_ends_sentence(text: &str, sentence_start: usize, idx: usize) -> bool {
+    let rest = text[idx + 1..].trim_start_matches([' ', '\t', '\u{a0}']);
+    if rest.len() == text.len() - idx - 1 {
+        return false;
+    }
+    let mut next = rest.chars();
+    let first = match next.next() {
+        Some('\'' | '"' | '”' | '’') => next.next(),
+        other => other,
+    };
+    if !first.is_some_and(char::is_uppercase) {
+        return false;
+    }
+    let before = &text[sentence_start..idx];
+    let open_brackets = before.matches('(').count() > before.matches(')').count();
+    let last_word = before.split_whitespace().last().unwrap_or("");
+    let label_like = before.split_whitespace().count() < 3;
+    let name_like = last_word.chars().next().is_some_and(char::is_uppercase);
+    !(open_brackets || label_like || name_like)
 }
 
 /// Decides whether the terminator `ch` at `idx`, followed by whitespace and then `next`,
@@ -1107,8 +1185,9 @@ fn is_sentence_break(
             // `m.m.`, `osv.` close a sentence when a capitalised word follows.
             return lexicons.abbreviations.can_end_sentence(&with_dot) && next_char.is_uppercase();
         }
-        // An initial (`P. Strandell`) before a capitalised name.
-        let mut chars = word.chars();
+        // An initial (`P. Strandell`, `A. I. Rabin`) before a capitalised name.
+        let last_part = word.rsplit('.').next().unwrap_or(&word);
+        let mut chars = last_part.chars();
         if let (Some(only), None) = (chars.next(), chars.next()) {
             if only.is_uppercase() && next_char.is_uppercase() {
                 return false;
@@ -1335,6 +1414,17 @@ mod tests {
                 ("sentence", "Parterna följer upp arbetet."),
                 ("item", "Genomföra vandringar"),
                 ("item", "Besöka skolor"),
+            ],
+        );
+    }
+
+    #[test]
+    fn numbered_items_on_one_line_are_split() {
+        check_units(
+            "1. Polisen ska genomföra vandringar. 2. Kommunen ska förbättra belysningen enligt 2 kap. 3. Båda parter ska följa upp.\n",
+            &[
+                ("item", "Polisen ska genomföra vandringar."),
+                ("item", "Kommunen ska förbättra belysningen enligt 2 kap. 3. Båda parter ska följa upp."),
             ],
         );
     }
