@@ -592,7 +592,10 @@ fn is_heading_line(
     }
     // `Mötet börjar kl. 18. Polisen deltar` holds a sentence: no heading does.
     let holds_sentence = line.match_indices(['.', '!', '?']).any(|(at, _)| {
-        let word = line[..at].rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+        let word = line[..at]
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
         word.chars().count() > 1
             && line[at + 1..].starts_with(' ')
             && line[at + 1..].trim_start().starts_with(char::is_uppercase)

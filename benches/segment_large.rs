@@ -1,0 +1,60 @@
+//! Segmentation is linear in the input: the same MB/s on a 5 MB and a 50 MB document.
+//!
+//! Input: the corpus agreements repeated, with their numbers varied so no two copies
+//! are identical, into one document of each size. A quadratic rescan would show as a
+//! much lower MB/s at 50 MB. Run with `cargo bench --bench segment_large`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use lofte::lexicon::Lexicons;
+use lofte::segment::segment;
+
+/// One document of at least `size` bytes built from the corpus texts.
+fn large_document(size: usize) -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus folder")
+        .map(|entry| entry.expect("corpus entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
+        .collect();
+    paths.sort();
+    let texts: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("corpus text"))
+        .collect();
+    let mut document = String::with_capacity(size + 100_000);
+    let mut copy = 0usize;
+    while document.len() < size {
+        for text in &texts {
+            // Vary the years so that repeated headers are not all identical.
+            document.push_str(&text.replace("2020", &format!("{}", 1900 + copy % 120)));
+            document.push_str("\n\n");
+            copy += 1;
+        }
+    }
+    document
+}
+
+fn linear(c: &mut Criterion) {
+    let lexicons = Lexicons::embedded();
+    let mut group = c.benchmark_group("segment_large");
+    group.sample_size(10);
+    for megabytes in [5usize, 50] {
+        let document = large_document(megabytes * 1_000_000);
+        let units = segment(&document, &lexicons).len();
+        // About one unit per 80 bytes of agreement text; a broken segmenter is far off.
+        assert!(
+            units > document.len() / 200 && units < document.len() / 40,
+            "{units} units"
+        );
+        group.throughput(Throughput::Bytes(document.len() as u64));
+        group.bench_function(format!("{megabytes}MB"), |b| {
+            b.iter(|| segment(black_box(&document), &lexicons).len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, linear);
+criterion_main!(benches);
