@@ -51,12 +51,14 @@ impl fmt::Display for Source {
     }
 }
 
-/// One lexicon entry: its category, the pattern as written, and where it was written.
+/// One lexicon entry: its category, the pattern as written, where it was written, and
+/// its priority where overlapping entries compete (default 0; higher wins).
 #[derive(Debug, Clone)]
 pub struct Entry<C> {
     pub category: C,
     pub pattern: String,
     pub source: Source,
+    pub priority: i32,
 }
 
 /// A compiled phrase lexicon: entries and the matcher built from them.
@@ -66,25 +68,54 @@ pub struct PhraseLexicon<C> {
     set: PhraseSet,
 }
 
-/// A match of a phrase lexicon entry in a token sequence.
+/// A match of a phrase lexicon entry (`entries[index]`) over tokens `start..end`.
 #[derive(Debug, Clone, Copy)]
 pub struct PhraseHit<'a, C> {
     pub entry: &'a Entry<C>,
+    pub index: usize,
     pub start: usize,
     pub end: usize,
 }
 
 impl<C: Copy> PhraseLexicon<C> {
+    /// Every match of every entry, ordered by start token.
     pub fn find_all<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
         self.set
             .find_all(tokens)
             .into_iter()
             .map(|Hit { entry, start, end }| PhraseHit {
                 entry: &self.entries[entry],
+                index: entry,
                 start,
                 end,
             })
             .collect()
+    }
+
+    /// Matches that do not overlap: where entries compete for the same words, the higher
+    /// priority wins, then the longer match, then the earlier entry in the file.
+    pub fn find_resolved<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
+        let mut hits = self.find_all(tokens);
+        // Best first: then every hit that overlaps a kept one is dropped.
+        hits.sort_by_key(|hit| {
+            (
+                std::cmp::Reverse(hit.entry.priority),
+                std::cmp::Reverse(hit.end - hit.start),
+                hit.start,
+                hit.entry.source.line,
+            )
+        });
+        let mut taken = vec![false; tokens.len()];
+        let mut kept = Vec::new();
+        for hit in hits {
+            if (hit.start..hit.end).any(|idx| taken[idx]) {
+                continue;
+            }
+            taken[hit.start..hit.end].iter_mut().for_each(|t| *t = true);
+            kept.push(hit);
+        }
+        kept.sort_by_key(|hit| hit.start);
+        kept
     }
 }
 
@@ -467,6 +498,13 @@ fn parse_phrases<C: Copy>(
             });
             continue;
         };
+        let (pattern, priority) = match split_priority(pattern) {
+            Ok(split) => split,
+            Err(message) => {
+                problems.push(LexiconProblem { source, message });
+                continue;
+            }
+        };
         if pattern.is_empty() {
             problems.push(LexiconProblem {
                 source,
@@ -479,6 +517,7 @@ fn parse_phrases<C: Copy>(
                 category,
                 pattern: pattern.to_string(),
                 source,
+                priority,
             }),
             Err(err) => problems.push(LexiconProblem {
                 source,
@@ -487,6 +526,20 @@ fn parse_phrases<C: Copy>(
         }
     }
     lexicon
+}
+
+/// Splits an optional trailing `priority=N` off a pattern.
+fn split_priority(pattern: &str) -> Result<(&str, i32), String> {
+    match pattern.rsplit_once(char::is_whitespace) {
+        Some((rest, last)) if last.starts_with("priority=") => {
+            let value = &last["priority=".len()..];
+            let priority = value.parse::<i32>().map_err(|_| {
+                format!("priority '{value}' is not a whole number (write priority=2)")
+            })?;
+            Ok((rest.trim_end(), priority))
+        }
+        _ => Ok((pattern, 0)),
+    }
 }
 
 /// Lists the category names a parser accepts, for error messages.
@@ -653,6 +706,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
                     category: kind,
                     pattern: pattern.to_string(),
                     source,
+                    priority: 0,
                 });
             }
             Err(err) => problems.push(LexiconProblem {
@@ -720,6 +774,7 @@ fn parse_abbreviations(
             category: can_end,
             pattern: word.to_string(),
             source,
+            priority: 0,
         });
     }
     abbreviations

@@ -10,9 +10,12 @@
 //! alternatives joined by `|` (`ska|skall`), and `...` for a gap of up to three words
 //! (`verka ... för`). Patterns are indexed by their first element, so the cost of
 //! matching grows with the length of the text, not with the number of entries.
+//! A pattern written `/REGEX/` is a regular expression instead, matched on the
+//! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
 use std::collections::HashMap;
 
+use regex::Regex;
 use rust_stemmers::{Algorithm, Stemmer};
 
 /// Longest gap, in tokens, that `...` may stand for.
@@ -158,6 +161,8 @@ pub struct PhraseSet {
     by_class: Vec<usize>,
     prefix_lengths: Vec<usize>,
     suffix_lengths: Vec<usize>,
+    /// `/regex/` entries, matched on the spaced lower-cased token text.
+    regexes: Vec<(usize, Regex)>,
 }
 
 impl std::fmt::Debug for PhraseSet {
@@ -169,8 +174,27 @@ impl std::fmt::Debug for PhraseSet {
 impl PhraseSet {
     /// Compiles `pattern` and adds it as the next entry.
     pub fn add(&mut self, pattern: &str) -> Result<usize, PatternError> {
-        let steps = parse_pattern(pattern)?;
         let entry = self.patterns.len();
+        if let Some(body) = pattern
+            .strip_prefix('/')
+            .and_then(|rest| rest.strip_suffix('/'))
+        {
+            let regex = Regex::new(&format!("(?i){body}")).map_err(|err| {
+                PatternError(format!(
+                    "regex '{body}' does not compile: {}",
+                    last_line(&err.to_string())
+                ))
+            })?;
+            if regex.is_match("") {
+                return Err(PatternError(format!(
+                    "regex '{body}' matches the empty string"
+                )));
+            }
+            self.regexes.push((entry, regex));
+            self.patterns.push(Vec::new());
+            return Ok(entry);
+        }
+        let steps = parse_pattern(pattern)?;
         let Step::Token(first) = &steps[0] else {
             return Err(PatternError("a pattern cannot start with '...'".into()));
         };
@@ -221,7 +245,42 @@ impl PhraseSet {
                 }
             }
         }
+        if !self.regexes.is_empty() {
+            self.find_regexes(tokens, &mut hits);
+            hits.sort_by_key(|hit| (hit.start, hit.entry));
+        }
         hits
+    }
+
+    /// Matches the `/regex/` entries on the tokens joined by single spaces; a match
+    /// counts when it starts and ends on token edges.
+    fn find_regexes(&self, tokens: &Tokens, hits: &mut Vec<Hit>) {
+        let mut spaced = String::with_capacity(tokens.lower.len() + tokens.len());
+        let mut starts = Vec::with_capacity(tokens.len());
+        let mut ends = Vec::with_capacity(tokens.len());
+        for idx in 0..tokens.len() {
+            if idx > 0 {
+                spaced.push(' ');
+            }
+            starts.push(spaced.len());
+            spaced.push_str(tokens.norm(idx));
+            ends.push(spaced.len());
+        }
+        for (entry, regex) in &self.regexes {
+            for found in regex.find_iter(&spaced) {
+                let (Ok(start), Ok(last)) = (
+                    starts.binary_search(&found.start()),
+                    ends.binary_search(&found.end()),
+                ) else {
+                    continue;
+                };
+                hits.push(Hit {
+                    entry: *entry,
+                    start,
+                    end: last + 1,
+                });
+            }
+        }
     }
 
     fn candidates_at(
@@ -263,9 +322,9 @@ impl PhraseSet {
         }
         // Index lookups only narrow the field; the whole first element is checked here
         // so a prefix entry and an exact entry that share a key never cross over.
-        out.retain(|&entry| match &self.patterns[entry][0] {
-            Step::Token(first) => first.iter().any(|e| element_matches(e, tokens, idx)),
-            Step::Gap => false,
+        out.retain(|&entry| match self.patterns[entry].first() {
+            Some(Step::Token(first)) => first.iter().any(|e| element_matches(e, tokens, idx)),
+            _ => false,
         });
     }
 
@@ -417,6 +476,14 @@ fn split_like_tokens(raw: &str) -> Result<Vec<Vec<Element>>, PatternError> {
         .collect())
 }
 
+fn last_line(text: &str) -> String {
+    text.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(text)
+        .trim()
+        .to_string()
+}
+
 fn check_word(word: &str, raw: &str) -> Result<(), PatternError> {
     if word.is_empty() || !word.chars().all(char::is_alphanumeric) {
         return Err(PatternError(format!(
@@ -508,11 +575,26 @@ mod tests {
     }
 
     #[test]
+    fn regex_pattern_matches_on_token_edges() {
+        let found = hits(
+            &["/i (möjligaste|görligaste) mån/"],
+            "Vi gör det i görligaste mån.",
+        );
+        assert_eq!(found, vec![(0, "i görligaste mån".to_string())]);
+        assert!(
+            hits(&["/ska/"], "Vi skall gå.").is_empty(),
+            "a regex does not match inside a word"
+        );
+    }
+
+    #[test]
     fn malformed_patterns_are_rejected_with_a_reason() {
         let mut set = PhraseSet::default();
         assert!(set.add("... för").is_err());
         assert!(set.add("verka ...").is_err());
         assert!(set.add("ve*rka").is_err());
         assert!(set.add("").is_err());
+        assert!(set.add("/(/").is_err());
+        assert!(set.add("/a*/").is_err());
     }
 }

@@ -39,6 +39,8 @@ pub enum Role {
 pub struct Mention {
     pub party: Party,
     pub role: Role,
+    /// The `actors.txt` entry that named it (index into `Lexicons::actors.entries`).
+    pub entry: usize,
     pub start: usize,
     pub end: usize,
 }
@@ -70,7 +72,7 @@ const DETERMINERS: &[&str] = &[
 
 /// All party mentions in a unit, earliest first, overlaps resolved to the longest.
 pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
-    let hits = longest_hits(lexicons.actors.find_all(tokens));
+    let hits = lexicons.actors.find_resolved(tokens);
     let mut found: Vec<Mention> = Vec::new();
     for (pos, hit) in hits.iter().enumerate() {
         let party = match hit.entry.category {
@@ -94,6 +96,7 @@ pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
         found.push(Mention {
             party,
             role,
+            entry: hit.index,
             start: hit.start,
             end: hit.end,
         });
@@ -177,24 +180,6 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         passive.push(*next);
     }
     passive
-}
-
-/// Keeps the longest of overlapping hits, earliest first.
-fn longest_hits<C: Copy>(mut hits: Vec<PhraseHit<'_, C>>) -> Vec<PhraseHit<'_, C>> {
-    hits.sort_by_key(|hit| (hit.start, std::cmp::Reverse(hit.end)));
-    let mut kept: Vec<PhraseHit<C>> = Vec::new();
-    for hit in hits {
-        if kept.last().is_none_or(|last| hit.start >= last.end) {
-            kept.push(hit);
-        } else if let Some(last) = kept.last_mut() {
-            // A longer hit that starts inside the last one replaces it: `i samverkan med`
-            // (partner) over `i` (not-agent).
-            if hit.end > last.end && hit.end - hit.start > last.end - last.start {
-                *last = hit;
-            }
-        }
-    }
-    kept
 }
 
 fn ends_genitive(tokens: &Tokens, idx: usize) -> bool {

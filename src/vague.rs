@@ -71,15 +71,8 @@ fn assess_unit(
     let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
 
     let mut cues: Vec<VagueCue> = Vec::new();
-    let mut last_end = 0;
-    let mut hits = lexicons.vague.find_all(tokens);
-    hits.sort_by_key(|hit| (hit.start, std::cmp::Reverse(hit.end)));
-    for hit in hits {
-        // Overlapping cues (`ett långsiktigt arbete`, `långsiktigt`) count once.
-        if hit.start < last_end {
-            continue;
-        }
-        last_end = hit.end;
+    // Overlapping cues (`ett långsiktigt arbete`, `långsiktigt`) count once.
+    for hit in lexicons.vague.find_resolved(tokens) {
         let text =
             unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
         let neutralised = match hit.entry.category {
