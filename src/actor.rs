@@ -47,6 +47,11 @@ pub fn attribute(
                 .copied()
                 .collect(),
             UnitKind::LeadIn => leadin_parties(&tokens[idx], &mentions[idx], lexicons),
+            _ if unit.responsibility => mentions[idx]
+                .iter()
+                .filter(|m| m.role == Role::Agent)
+                .copied()
+                .collect(),
             _ if commitments[idx].commitment => {
                 parties::subject(&tokens[idx], &mentions[idx], lexicons)
             }
@@ -221,6 +226,7 @@ impl DocumentParties {
         for (idx, unit) in units.iter().enumerate() {
             let counts = commitments[idx].commitment
                 || unit.kind == UnitKind::LeadIn
+                || unit.responsibility
                 || headings_over_commitments.contains(&idx);
             if !counts {
                 continue;

@@ -83,14 +83,24 @@ fn decide_unit(
     let no = |cue: String| CommitmentDecision {
         commitment: false,
         cue,
+        goal: false,
     };
     let yes = |cue: String| CommitmentDecision {
         commitment: true,
         cue,
+        goal: false,
     };
-    // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments.
+    // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments,
+    // and a question (`Vad gör polisen?`) promises nothing.
     if unit.kind == UnitKind::Heading || unit.kind == UnitKind::LeadIn || unit.responsibility {
         return no(String::new());
+    }
+    if unit
+        .text
+        .trim_end_matches(['"', '”', '’', ')'])
+        .ends_with('?')
+    {
+        return no("not a commitment: a question".into());
     }
     let hits = lexicons.commitment.find_all(tokens);
     let words = |start: usize, end: usize| {
@@ -111,7 +121,13 @@ fn decide_unit(
         )
     });
     if let Some(hit) = strong {
-        return yes(words(hit.start, hit.end));
+        let goal = hits
+            .iter()
+            .any(|hit| hit.entry.category == CommitmentCategory::Goal);
+        return CommitmentDecision {
+            goal,
+            ..yes(words(hit.start, hit.end))
+        };
     }
     let in_commitment_section = matches!(
         context.section,
@@ -123,10 +139,9 @@ fn decide_unit(
             Some((leadin, true)) => return yes(format!("lead-in: {leadin}")),
             Some((_, false)) if !in_commitment_section => {}
             _ if in_commitment_section => {
-                return yes(format!(
-                    "section: {}",
-                    context.section_text.unwrap_or_default()
-                ));
+                let goal = context.section == Some(SectionCategory::Goals);
+                let cue = format!("section: {}", context.section_text.unwrap_or_default());
+                return CommitmentDecision { goal, ..yes(cue) };
             }
             _ => {}
         }

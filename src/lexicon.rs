@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use crate::matcher::{Hit, PhraseSet, Tokens};
+use crate::matcher::{single_word_forms, Hit, PhraseSet, Tokens, WordForm};
 
 /// The lexicon files, in the order they are read.
 pub const FILES: [&str; 6] = [
@@ -196,6 +196,10 @@ pub enum AnchorKind {
 pub struct AnchorLexicon {
     pub entries: Vec<Entry<AnchorKind>>,
     regexes: Vec<Regex>,
+    /// The same patterns anchored at the start and ending on a word boundary: used only
+    /// where the fast match ends inside a word, to find a longer alternative
+    /// (`halvera|halveras` on `halveras`).
+    edge_regexes: Vec<Regex>,
 }
 
 /// One anchor found in a text: its kind, byte span and entry.
@@ -230,25 +234,30 @@ impl AnchorLexicon {
         for (idx, regex) in self.regexes.iter().enumerate() {
             let mut from = 0;
             while let Some(found) = regex.find_at(&joined, from) {
-                if is_word_edge(&joined, found.start())
-                    && is_word_edge(&joined, found.end())
-                    && !found.is_empty()
-                {
-                    let text_idx = starts.partition_point(|&start| start <= found.start()) - 1;
+                let (start, mut end) = (found.start(), found.end());
+                if is_word_edge(&joined, start) && !is_word_edge(&joined, end) {
+                    // Ends inside a word: a longer alternative may end on its edge.
+                    let window = floor_char_boundary(&joined, (start + 400).min(joined.len()));
+                    if let Some(longer) = self.edge_regexes[idx].find(&joined[start..window]) {
+                        end = start + longer.end();
+                    }
+                }
+                if is_word_edge(&joined, start) && is_word_edge(&joined, end) && end > start {
+                    let text_idx = starts.partition_point(|&s| s <= start) - 1;
                     let base = starts[text_idx];
-                    let end = without_trailing_function_word(&joined, found.start(), found.end());
-                    if end <= base + texts[text_idx].len() {
+                    let cut = without_trailing_function_word(&joined, start, end);
+                    if cut <= base + texts[text_idx].len() {
                         per_text[text_idx].push(AnchorHit {
                             entry: &self.entries[idx],
-                            start: found.start() - base,
-                            end: end - base,
+                            start: start - base,
+                            end: cut - base,
                         });
                     }
-                    from = found.end();
+                    from = end;
                 } else {
                     // Not on word boundaries: try again one character further on.
-                    match joined[found.start()..].chars().next() {
-                        Some(ch) => from = found.start() + ch.len_utf8(),
+                    match joined[start..].chars().next() {
+                        Some(ch) => from = start + ch.len_utf8(),
                         None => break,
                     }
                 }
@@ -256,6 +265,14 @@ impl AnchorLexicon {
         }
         per_text.into_iter().map(longest_first).collect()
     }
+}
+
+/// The largest char boundary at or below `pos`.
+fn floor_char_boundary(text: &str, mut pos: usize) -> usize {
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
 }
 
 /// Keeps non-overlapping hits: earliest first, then longest; on an exact tie the more
@@ -448,6 +465,167 @@ impl Lexicons {
             })
         } else {
             Err(LexiconError { problems })
+        }
+    }
+}
+
+/// What `lofte lexicon check` found: errors make a set unusable, warnings point at
+/// entries that never make a difference.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub errors: Vec<LexiconProblem>,
+    pub warnings: Vec<LexiconProblem>,
+    /// Entries per file, in `FILES` order.
+    pub entries: Vec<(String, usize)>,
+}
+
+/// Checks the embedded lexicons, or the set in `dir`: syntax (as when loading), then
+/// duplicate entries and entries shadowed by another entry of the same file.
+pub fn check(dir: Option<&Path>) -> CheckReport {
+    let files: Vec<(String, String)> = match dir {
+        None => EMBEDDED
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect(),
+        Some(dir) => {
+            let mut files = Vec::new();
+            let mut errors = Vec::new();
+            for name in FILES {
+                let path = dir.join(name);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => files.push((path.display().to_string(), text)),
+                    Err(err) => errors.push(LexiconProblem {
+                        source: Source {
+                            file: path.display().to_string(),
+                            line: 0,
+                        },
+                        message: format!("cannot read lexicon file: {err}"),
+                    }),
+                }
+            }
+            if !errors.is_empty() {
+                return CheckReport {
+                    errors,
+                    ..CheckReport::default()
+                };
+            }
+            files
+        }
+    };
+    let mut report = CheckReport::default();
+    match Lexicons::from_texts(files.clone()) {
+        Ok(lexicons) => {
+            report.entries = vec![
+                (files[0].0.clone(), lexicons.abbreviations.entries.len()),
+                (files[1].0.clone(), lexicons.actors.entries.len()),
+                (files[2].0.clone(), lexicons.commitment.entries.len()),
+                (files[3].0.clone(), lexicons.vague.entries.len()),
+                (files[4].0.clone(), lexicons.anchors.entries.len()),
+                (files[5].0.clone(), lexicons.sections.entries.len()),
+            ];
+            check_phrases(&lexicons.actors, &mut report);
+            check_phrases(&lexicons.commitment, &mut report);
+            check_phrases(&lexicons.vague, &mut report);
+            check_phrases(&lexicons.sections, &mut report);
+            check_anchor_duplicates(&lexicons.anchors, &mut report);
+        }
+        Err(err) => report.errors = err.problems,
+    }
+    report
+}
+
+/// Duplicates (the same pattern twice) are errors; a one-word entry whose every word is
+/// already matched by another one-word entry is shadowed: a warning, since it changes
+/// nothing (same category) or loses to the other entry by file order (another category).
+fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
+    lexicon: &PhraseLexicon<C>,
+    report: &mut CheckReport,
+) {
+    let normalised: Vec<String> = lexicon
+        .entries
+        .iter()
+        .map(|e| e.pattern.to_lowercase())
+        .collect();
+    for (idx, entry) in lexicon.entries.iter().enumerate() {
+        if let Some(first) = (0..idx).find(|&other| normalised[other] == normalised[idx]) {
+            let other = &lexicon.entries[first];
+            let message = if other.category == entry.category {
+                format!(
+                    "duplicate entry '{}' (first at line {})",
+                    entry.pattern, other.source.line
+                )
+            } else {
+                format!(
+                    "'{}' is listed as {:?} here and as {:?} at line {}; keep one",
+                    entry.pattern, entry.category, other.category, other.source.line
+                )
+            };
+            report.errors.push(LexiconProblem {
+                source: entry.source.clone(),
+                message,
+            });
+        }
+    }
+    let forms: Vec<Option<Vec<WordForm>>> = lexicon
+        .entries
+        .iter()
+        .map(|e| single_word_forms(&e.pattern))
+        .collect();
+    for (idx, entry) in lexicon.entries.iter().enumerate() {
+        let Some(own) = &forms[idx] else { continue };
+        let words: Vec<&str> = own
+            .iter()
+            .map(|form| match form {
+                WordForm::Exact(word) => Some(word.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default();
+        if words.is_empty() || normalised[..idx].contains(&normalised[idx]) {
+            continue;
+        }
+        let covering = (0..lexicon.entries.len()).find(|&other| {
+            other != idx
+                && normalised[other] != normalised[idx]
+                && lexicon.entries[other].priority >= entry.priority
+                && forms[other]
+                    .as_ref()
+                    .is_some_and(|theirs| words.iter().all(|w| theirs.iter().any(|f| f.covers(w))))
+        });
+        if let Some(other_idx) = covering {
+            let other = &lexicon.entries[other_idx];
+            let message = if other.category == entry.category {
+                format!(
+                    "'{}' is shadowed by '{}' (line {}), which already matches it",
+                    entry.pattern, other.pattern, other.source.line
+                )
+            } else {
+                format!(
+                    "'{}' ({:?}) is shadowed by '{}' ({:?}, line {}); give one of them priority=N",
+                    entry.pattern, entry.category, other.pattern, other.category, other.source.line
+                )
+            };
+            report.warnings.push(LexiconProblem {
+                source: entry.source.clone(),
+                message,
+            });
+        }
+    }
+}
+
+fn check_anchor_duplicates(anchors: &AnchorLexicon, report: &mut CheckReport) {
+    for (idx, entry) in anchors.entries.iter().enumerate() {
+        if let Some(other) = anchors.entries[..idx]
+            .iter()
+            .find(|other| other.pattern == entry.pattern)
+        {
+            report.errors.push(LexiconProblem {
+                source: entry.source.clone(),
+                message: format!(
+                    "duplicate anchor regex (first at line {})",
+                    other.source.line
+                ),
+            });
         }
     }
 }
@@ -677,6 +855,7 @@ impl VagueCategory {
 fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
     let mut entries = Vec::new();
     let mut regexes = Vec::new();
+    let mut edge_regexes = Vec::new();
     for (line, content) in entry_lines(text) {
         let source = Source {
             file: file.to_string(),
@@ -702,6 +881,10 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
             Ok(regex) => {
                 regexes.push(regex);
+                edge_regexes.push(
+                    Regex::new(&format!(r"(?i)^(?:{pattern})\b"))
+                        .expect("the same pattern compiled above"),
+                );
                 entries.push(Entry {
                     category: kind,
                     pattern: pattern.to_string(),
@@ -718,7 +901,11 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
         }
     }
-    AnchorLexicon { entries, regexes }
+    AnchorLexicon {
+        entries,
+        regexes,
+        edge_regexes,
+    }
 }
 
 fn first_line(text: &str) -> String {

@@ -409,6 +409,49 @@ fn push_length(lengths: &mut Vec<usize>, len: usize) {
     }
 }
 
+/// How a one-word pattern matches a word, for checking which entries cover others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WordForm {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Stem(String),
+}
+
+impl WordForm {
+    /// Does this form match the exact word `word` (lower case)?
+    pub fn covers(&self, word: &str) -> bool {
+        match self {
+            WordForm::Exact(exact) => exact == word,
+            WordForm::Prefix(prefix) => word.starts_with(prefix.as_str()),
+            WordForm::Suffix(suffix) => word.ends_with(suffix.as_str()),
+            WordForm::Stem(stem) => stem_word(word) == *stem,
+        }
+    }
+}
+
+/// The word forms of a pattern that is one word long (`polis|polisen|kommunpolis*`);
+/// `None` for longer patterns, classes and regular expressions.
+pub fn single_word_forms(pattern: &str) -> Option<Vec<WordForm>> {
+    if pattern.starts_with('/') {
+        return None;
+    }
+    let steps = parse_pattern(pattern).ok()?;
+    let [Step::Token(elements)] = steps.as_slice() else {
+        return None;
+    };
+    elements
+        .iter()
+        .map(|element| match element {
+            Element::Exact(word) => Some(WordForm::Exact(word.clone())),
+            Element::Prefix(prefix) => Some(WordForm::Prefix(prefix.clone())),
+            Element::Suffix(suffix) => Some(WordForm::Suffix(suffix.clone())),
+            Element::Stem(stem) => Some(WordForm::Stem(stem.clone())),
+            Element::Name | Element::Number => None,
+        })
+        .collect()
+}
+
 fn parse_pattern(pattern: &str) -> Result<Vec<Step>, PatternError> {
     let mut steps = Vec::new();
     for raw in pattern.split_whitespace() {

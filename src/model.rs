@@ -128,6 +128,8 @@ pub struct CommitmentDecision {
     pub commitment: bool,
     /// The cue that decided it: a lexicon phrase, or the section or lead-in it stands under.
     pub cue: String,
+    /// The commitment is a goal (`Målet är att …`): an outcome rather than an action.
+    pub goal: bool,
 }
 
 /// The actor of a commitment and its evidence; `None` for units that are no commitment.

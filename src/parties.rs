@@ -145,13 +145,16 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         // Swedish puts the verb second: after a fronted phrase the subject follows the
         // verb (`Under 2021 ska polisen …`). An item that opens with its verb has no
         // fronted phrase, and `verka för att fastighetsägarna …` names no subject.
+        // Only a finite verb takes the second place: `regelbundet informera kommunen`
+        // is an infinitive with its object.
         let fronted = cue.start > clause_start;
         let next_is_clause_word = cue.end < tokens.len()
             && matches!(tokens.norm(cue.end), "att" | "av" | "för" | "till" | "med");
-        if fronted && !next_is_clause_word {
+        if fronted && !next_is_clause_word && is_finite(tokens, cue.start, cue.entry.category) {
             let inverted = agents(cue.end..cue.end + 2);
-            if !inverted.is_empty() {
-                return inverted;
+            if let Some(first) = inverted.first() {
+                // `lovar polisen och kommunen att:`: the whole coordinated subject.
+                return coordinated_run(tokens, mentions, first);
             }
         }
     }
@@ -166,20 +169,34 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
     let agent_start = mentions
         .iter()
         .position(|m| m.role == Role::Agent && m.start > cue.start && after_av(m));
-    let Some(first) = agent_start else {
-        return Vec::new();
-    };
-    let mut passive = vec![mentions[first]];
-    for next in &mentions[first + 1..] {
-        let previous = passive.last().expect("non-empty");
-        // `av den gemensamma styrgruppen`: an adjective and its noun follow each other.
+    match agent_start {
+        Some(first) => coordinated_run(tokens, mentions, &mentions[first]),
+        None => Vec::new(),
+    }
+}
+
+/// `first` and the mentions coordinated with it (`polisen och kommunen`), or following
+/// it as adjective and noun (`den gemensamma styrgruppen`).
+fn coordinated_run(tokens: &Tokens, mentions: &[Mention], first: &Mention) -> Vec<Mention> {
+    let mut run = vec![*first];
+    for next in mentions.iter().filter(|m| m.start >= first.end) {
+        let previous = run.last().expect("non-empty");
         let joined = coordinated(tokens, previous.end, next.start) || previous.end == next.start;
-        if !joined {
+        if !joined || next.role != Role::Agent {
             break;
         }
-        passive.push(*next);
+        run.push(*next);
     }
-    passive
+    run
+}
+
+/// Is the cue a finite verb (`ska`, `lovar`, `genomför`, `genomförs`) rather than an
+/// infinitive (`genomföra`, `bistå`)? Swedish present and passive forms end in -r or -s.
+fn is_finite(tokens: &Tokens, cue_start: usize, category: CommitmentCategory) -> bool {
+    match category {
+        CommitmentCategory::Action => tokens.norm(cue_start).ends_with(['r', 's']),
+        _ => true,
+    }
 }
 
 fn ends_genitive(tokens: &Tokens, idx: usize) -> bool {

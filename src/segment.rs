@@ -1212,11 +1212,22 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
     let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
         return false;
     };
-    if !(first.is_uppercase() && second.is_lowercase()) {
+    // `Harads.I medborgardialogerna`: a one-letter word (`I`, `Å`) opens a sentence too.
+    let one_letter_word = second.is_whitespace() && matches!(first, 'I' | 'Å' | 'Ö');
+    if !(first.is_uppercase() && (second.is_lowercase() || one_letter_word)) {
         return false;
     }
+    // The word before is a word, not an initial or an acronym (`Harads.I` splits,
+    // `A.B` and `SOL.I` do not).
     let word = word_before(text, idx);
-    if word.chars().count() < 2 || !word.chars().all(char::is_lowercase) {
+    let lower_tail = word
+        .chars()
+        .rev()
+        .take(2)
+        .filter(|c| c.is_lowercase())
+        .count()
+        == 2;
+    if word.chars().count() < 2 || !lower_tail || word.contains('.') {
         return false;
     }
     if lexicons.abbreviations.contains(&format!("{word}.")) {

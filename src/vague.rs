@@ -8,7 +8,7 @@
 //! guide: a hedge is never neutralised; a change or amount cue needs a quantity (the
 //! agreement period alone does not do); an example (`t.ex. …`) is no anchor.
 
-use crate::lexicon::{AnchorHit, AnchorKind, Lexicons, VagueCategory};
+use crate::lexicon::{AnchorHit, AnchorKind, Lexicons, PhraseHit, VagueCategory};
 use crate::matcher::{TokenKind, Tokens};
 use crate::model::{Anchor, CommitmentDecision, Unit, VagueCue, VagueDecision};
 
@@ -47,7 +47,7 @@ pub fn assess(
         .zip(commitments)
         .zip(anchors)
         .map(|(((unit, tokens), commitment), anchors)| {
-            assess_unit(unit, tokens, anchors, commitment.commitment, lexicons)
+            assess_unit(unit, tokens, anchors, commitment, lexicons)
         })
         .collect()
 }
@@ -56,7 +56,7 @@ fn assess_unit(
     unit: &Unit,
     tokens: &Tokens,
     anchors: Vec<AnchorHit>,
-    commitment: bool,
+    commitment: &CommitmentDecision,
     lexicons: &Lexicons,
 ) -> VagueDecision {
     let example_from = example_start(tokens);
@@ -71,23 +71,32 @@ fn assess_unit(
     let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
 
     let mut cues: Vec<VagueCue> = Vec::new();
+    let hits = lexicons.vague.find_resolved(tokens);
+    // `genomföra en enkät för att se om något blivit bättre`: a cue in a purpose clause
+    // describes why, not what; it counts only when the main clause is vague itself.
+    let purpose_from = purpose_clause_start(tokens, &hits);
+    let main_clause_vague = hits
+        .iter()
+        .any(|hit| purpose_from.is_none_or(|from| hit.start < from));
     // Overlapping cues (`ett långsiktigt arbete`, `långsiktigt`) count once.
-    for hit in lexicons.vague.find_resolved(tokens) {
+    for hit in hits {
+        let in_purpose = purpose_from.is_some_and(|from| hit.start >= from) && !main_clause_vague;
         let text =
             unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
-        let neutralised = match hit.entry.category {
-            VagueCategory::Hedge => false,
-            VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
-            // `regelbundet` needs a number or a calendar frequency, not just a date.
-            VagueCategory::Frequency => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
-            VagueCategory::Process => has(&[
-                AnchorKind::Quantity,
-                AnchorKind::Frequency,
-                AnchorKind::Date,
-                AnchorKind::Deadline,
-                AnchorKind::Deliverable,
-            ]),
-        };
+        let neutralised = in_purpose
+            || match hit.entry.category {
+                VagueCategory::Hedge => false,
+                VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
+                // `regelbundet` needs a number or a calendar frequency, not just a date.
+                VagueCategory::Frequency => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
+                VagueCategory::Process => has(&[
+                    AnchorKind::Quantity,
+                    AnchorKind::Frequency,
+                    AnchorKind::Date,
+                    AnchorKind::Deadline,
+                    AnchorKind::Deliverable,
+                ]),
+            };
         cues.push(VagueCue {
             category: hit.entry.category.as_str(),
             text,
@@ -101,12 +110,41 @@ fn assess_unit(
             text: unit.text[start..end].to_string(),
         })
         .collect();
-    let vague = commitment && cues.iter().any(|cue| !cue.neutralised);
+    // A goal with nothing to measure it by (`Sollefteå ska vara en trygg kommun`) cannot be
+    // checked, whatever its words.
+    let measurable = has(&[
+        AnchorKind::Quantity,
+        AnchorKind::Frequency,
+        AnchorKind::Date,
+        AnchorKind::Deadline,
+    ]);
+    if commitment.commitment
+        && commitment.goal
+        && !measurable
+        && cues.iter().all(|cue| cue.neutralised)
+    {
+        cues.push(VagueCue {
+            category: "goal",
+            text: "mål utan mått".into(),
+            neutralised: false,
+        });
+    }
+    let vague = commitment.commitment && cues.iter().any(|cue| !cue.neutralised);
     VagueDecision {
         vague,
         cues,
         anchors,
     }
+}
+
+/// Where a purpose clause (`för att …`, `i syfte att …`) starts, unless its `för` belongs
+/// to a vague cue (`arbeta för att`).
+fn purpose_clause_start(tokens: &Tokens, hits: &[PhraseHit<VagueCategory>]) -> Option<usize> {
+    (1..tokens.len()).find(|&idx| {
+        tokens.norm(idx) == "att"
+            && matches!(tokens.norm(idx - 1), "för" | "syfte")
+            && !hits.iter().any(|hit| hit.start < idx && idx - 1 < hit.end)
+    })
 }
 
 /// Words before a number that make it a label or an age, not an amount:

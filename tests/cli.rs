@@ -172,7 +172,7 @@ fn csv_file_output_with_summary_on_stderr() {
     let output = run_ok(temp.path(), &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("21 documents") && stderr.contains("commitments"),
+        stderr.contains("26 documents") && stderr.contains("commitments"),
         "{stderr}"
     );
     let mut reader = csv::Reader::from_path(&out).unwrap();
@@ -321,7 +321,7 @@ fn eval_reports_figures_and_fails_below_a_minimum() {
     let json_args = [&base[..], &["--json"]].concat();
     let json = run_ok(root.parent().unwrap(), &json_args);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(report["documents"].as_array().unwrap().len(), 21);
+    assert_eq!(report["documents"].as_array().unwrap().len(), 26);
     assert!(report["total"]["commitment"]["f1"].as_f64().unwrap() > 0.0);
 
     // A minimum above what any system reaches must fail with exit code 1.
