@@ -103,7 +103,9 @@ fn stages(c: &mut Criterion) {
             prepared
                 .iter()
                 .map(|(l, tokens, mentions)| {
-                    actor::attribute(&l.units, tokens, mentions, &l.commitments, &lexicons).len()
+                    actor::attribute(&l.units, tokens, mentions, &l.commitments, &lexicons)
+                        .0
+                        .len()
                 })
                 .sum::<usize>()
         })

@@ -15,7 +15,9 @@ use regex::Regex;
 
 use crate::lexicon::Lexicons;
 use crate::matcher::Tokens;
-use crate::model::{Actor, ActorDecision, ActorSource, CommitmentDecision, Unit, UnitKind};
+use crate::model::{
+    Actor, ActorDecision, ActorSource, CommitmentDecision, DocumentParties, Unit, UnitKind,
+};
 use crate::parties::{self, Mention, Party, Role};
 
 /// Decides the actor of every commitment.
@@ -34,7 +36,7 @@ pub fn attribute(
     mentions: &[Vec<Mention>],
     commitments: &[CommitmentDecision],
     lexicons: &Lexicons,
-) -> Vec<Option<ActorDecision>> {
+) -> (Vec<Option<ActorDecision>>, DocumentParties) {
     // The parties each unit names as acting: the subject of a commitment or lead-in,
     // every agent named in a heading.
     let named: Vec<Vec<Mention>> = units
@@ -60,7 +62,7 @@ pub fn attribute(
         .collect();
     let document = DocumentParties::find(units, &named, commitments);
 
-    units
+    let actors = units
         .iter()
         .enumerate()
         .map(|(idx, unit)| {
@@ -71,7 +73,8 @@ pub fn attribute(
                 idx, unit, units, tokens, &named, mentions, &document,
             ))
         })
-        .collect()
+        .collect();
+    (actors, document)
 }
 
 fn decide_actor(
@@ -196,12 +199,6 @@ fn mention_words(unit: &Unit, tokens: &Tokens, found: &[Mention]) -> String {
         .map(|m| unit.text[tokens.list[m.start].start..tokens.list[m.end - 1].end].to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Which of the two parties take commitments on in this document.
-struct DocumentParties {
-    police: bool,
-    municipality: bool,
 }
 
 impl DocumentParties {

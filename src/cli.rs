@@ -14,7 +14,8 @@ use clap::{Args, Parser, Subcommand};
 use rayon::prelude::*;
 
 use crate::eval;
-use crate::lexicon::Lexicons;
+use crate::explain;
+use crate::lexicon::{self, Lexicons};
 use crate::model::{LabelledDocument, UnitKind};
 use crate::output::{self, Format, RecordWriter};
 use crate::pipeline;
@@ -31,7 +32,10 @@ const AFTER_HELP: &str = "Examples:
   lofte segment corpus/ystad-2021-medborgarlofte.txt one unit per line
   lofte eval --gold corpus/gold.jsonl corpus/        accuracy against hand-made labels
   lofte eval --segset sv.segset.jsonl                sentence-boundary F1 on running text
-  lofte lexicons --dump my-lexicons/                 copy the word lists to edit them
+  lofte explain 'Polisen ska verka för ökad närvaro.' why a sentence got its labels
+  lofte explain --doc a.txt --unit 12                why unit 12 of a document did
+  lofte lexicon dump my-lexicons/                   copy the word lists to edit them
+  lofte lexicon check --lexicons my-lexicons/        find mistakes in edited lists
 
 Exit codes: 0 all went well, 1 some files could not be read (or eval fell below a
 --min figure), 2 bad usage or a lexicon error.";
@@ -51,8 +55,12 @@ pub enum Command {
     Segment(SegmentArgs),
     /// Compare lofte's labels with a gold annotation and print precision, recall and F1.
     Eval(EvalArgs),
-    /// Write the built-in lexicons to a folder, to edit and use with --lexicons.
-    Lexicons(LexiconsArgs),
+    /// Show why a sentence, or a unit of a document, got its labels: the context and
+    /// every lexicon entry (file:line) that fired.
+    Explain(ExplainArgs),
+    /// Copy the built-in lexicons to a folder, or check a lexicon set for mistakes.
+    #[command(subcommand)]
+    Lexicon(LexiconCommand),
 }
 
 /// Options shared by the commands that read documents.
@@ -64,7 +72,7 @@ pub struct InputArgs {
     pub paths: Vec<PathBuf>,
 
     /// Use the lexicon files in DIR instead of the built-in ones
-    /// (start from `lofte lexicons --dump DIR`).
+    /// (start from `lofte lexicon dump DIR`).
     #[arg(long, value_name = "DIR")]
     pub lexicons: Option<PathBuf>,
 
@@ -156,10 +164,48 @@ pub struct EvalArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct LexiconsArgs {
-    /// Write the built-in lexicon files into DIR (created if missing; existing files are kept).
+pub struct ExplainArgs {
+    /// A sentence to explain, e.g. "Polisen ska verka för ökad närvaro."
+    #[arg(
+        value_name = "TEXT",
+        required_unless_present = "doc",
+        conflicts_with = "doc"
+    )]
+    pub text: Option<String>,
+
+    /// A document to explain a unit of (with --unit).
+    #[arg(long, value_name = "FILE", requires = "unit")]
+    pub doc: Option<PathBuf>,
+
+    /// The unit number in the document (the `unit` field of `lofte extract`).
+    #[arg(long, value_name = "N")]
+    pub unit: Option<usize>,
+
+    /// Use the lexicon files in DIR instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
-    pub dump: PathBuf,
+    pub lexicons: Option<PathBuf>,
+
+    /// Print the explanation as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LexiconCommand {
+    /// Write the built-in lexicon files into DIR (created if missing; existing files are
+    /// kept), to edit and use with --lexicons DIR.
+    Dump {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Check a lexicon set: syntax errors with file:line, duplicate entries, entries
+    /// shadowed by another, regexes that do not compile or match the empty string,
+    /// abbreviations without a dot. Exits 2 on errors; warnings alone exit 0.
+    Check {
+        /// The set to check (default: the built-in lexicons).
+        #[arg(long, value_name = "DIR")]
+        lexicons: Option<PathBuf>,
+    },
 }
 
 /// How a command ended, for the exit code.
@@ -181,7 +227,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Extract(args) => extract(args),
         Command::Segment(args) => segment_command(args),
         Command::Eval(args) => eval_command(args),
-        Command::Lexicons(args) => dump_lexicons(args),
+        Command::Explain(args) => explain_command(args),
+        Command::Lexicon(LexiconCommand::Dump { dir }) => dump_lexicons(&dir),
+        Command::Lexicon(LexiconCommand::Check { lexicons }) => check_lexicons(lexicons.as_deref()),
     }
 }
 
@@ -575,11 +623,47 @@ fn below_minimum(checks: &[(&str, Option<f64>, f64)]) -> bool {
     below
 }
 
-fn dump_lexicons(args: LexiconsArgs) -> Result<Outcome> {
-    std::fs::create_dir_all(&args.dump)
-        .with_context(|| format!("{}: cannot create folder", args.dump.display()))?;
+fn explain_command(args: ExplainArgs) -> Result<Outcome> {
+    let lexicons = load_lexicons(args.lexicons.as_deref())?;
+    let (labelled, units): (LabelledDocument, Vec<usize>) = match (&args.text, &args.doc) {
+        (Some(text), _) => {
+            let labelled = pipeline::label_text("<text>", text, &lexicons);
+            let all = (0..labelled.units.len()).collect();
+            (labelled, all)
+        }
+        (None, Some(path)) => {
+            let document = read::read_document(path)?;
+            let labelled = pipeline::label(document, &lexicons);
+            let unit = args.unit.expect("clap requires --unit with --doc");
+            if unit == 0 || unit > labelled.units.len() {
+                bail!(UsageError(format!(
+                    "{}: no unit {unit}; the document has units 1 to {}",
+                    path.display(),
+                    labelled.units.len()
+                )));
+            }
+            (labelled, vec![unit - 1])
+        }
+        (None, None) => unreachable!("clap requires TEXT or --doc"),
+    };
+    let explanations: Vec<_> = units
+        .iter()
+        .map(|&idx| explain::explain(&labelled, idx, &lexicons))
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&explanations)?);
+    } else {
+        let texts: Vec<String> = explanations.iter().map(|e| e.to_text()).collect();
+        print!("{}", texts.join("\n"));
+    }
+    Ok(Outcome::Success)
+}
+
+fn dump_lexicons(dir: &Path) -> Result<Outcome> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
     for (name, text) in Lexicons::embedded_files() {
-        let path = args.dump.join(name);
+        let path = dir.join(name);
         if path.exists() {
             eprintln!("lofte: {} exists, kept as it is", path.display());
             continue;
@@ -588,4 +672,30 @@ fn dump_lexicons(args: LexiconsArgs) -> Result<Outcome> {
         eprintln!("lofte: wrote {}", path.display());
     }
     Ok(Outcome::Success)
+}
+
+fn check_lexicons(dir: Option<&Path>) -> Result<Outcome> {
+    let report = lexicon::check(dir);
+    for problem in &report.errors {
+        println!("error: {problem}");
+    }
+    for problem in &report.warnings {
+        println!("warning: {problem}");
+    }
+    for (file, n) in &report.entries {
+        println!("{file}: {n} entries");
+    }
+    println!(
+        "{} errors, {} warnings",
+        report.errors.len(),
+        report.warnings.len()
+    );
+    if report.errors.is_empty() {
+        Ok(Outcome::Success)
+    } else {
+        bail!(UsageError(format!(
+            "the lexicon set has {} errors",
+            report.errors.len()
+        )))
+    }
 }

@@ -10,7 +10,7 @@
 //! phrase. A present-tense action (`Kommunen genomför …`) is a commitment when a party
 //! is its subject or it stands in a commitment section, but never in a background one.
 
-use crate::lexicon::{CommitmentCategory, Lexicons, SectionCategory};
+use crate::lexicon::{CommitmentCategory, Lexicons, PhraseHit, SectionCategory};
 use crate::matcher::Tokens;
 use crate::model::{CommitmentDecision, Unit, UnitKind};
 use crate::parties::{self, Mention};
@@ -84,12 +84,15 @@ fn decide_unit(
         commitment: false,
         cue,
         goal: false,
+        rule: String::new(),
     };
     let yes = |cue: String| CommitmentDecision {
         commitment: true,
         cue,
         goal: false,
+        rule: String::new(),
     };
+    let rule = |hit: &PhraseHit<CommitmentCategory>| hit.entry.source.to_string();
     // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments,
     // and a question (`Vad gör polisen?`) promises nothing.
     if unit.kind == UnitKind::Heading || unit.kind == UnitKind::LeadIn || unit.responsibility {
@@ -112,7 +115,11 @@ fn decide_unit(
             CommitmentCategory::Exclude | CommitmentCategory::Pledge
         )
     }) {
-        return no(format!("not a commitment: {}", words(hit.start, hit.end)));
+        let cue = format!("not a commitment: {}", words(hit.start, hit.end));
+        return CommitmentDecision {
+            rule: rule(hit),
+            ..no(cue)
+        };
     }
     let strong = hits.iter().find(|hit| {
         matches!(
@@ -126,6 +133,7 @@ fn decide_unit(
             .any(|hit| hit.entry.category == CommitmentCategory::Goal);
         return CommitmentDecision {
             goal,
+            rule: rule(hit),
             ..yes(words(hit.start, hit.end))
         };
     }
@@ -159,17 +167,26 @@ fn decide_unit(
     let infinitive = action.is_some_and(|hit| hit.start > 0 && tokens.norm(hit.start - 1) == "att");
     if let (Some(hit), false) = (action, describes) {
         if in_commitment_section && (in_list || !infinitive) {
-            return yes(words(hit.start, hit.end));
+            return CommitmentDecision {
+                rule: rule(hit),
+                ..yes(words(hit.start, hit.end))
+            };
         }
         // `Genomföra två trygghetsvandringar per år`: a list item that opens with an
         // action verb is a measure, unless its lead-in says otherwise.
         let opens_item = in_list && hit.start <= first_word(tokens) + 1;
         let leadin_disagrees = matches!(context.leadin, Some((_, false)));
         if opens_item && !background && !leadin_disagrees {
-            return yes(words(hit.start, hit.end));
+            return CommitmentDecision {
+                rule: rule(hit),
+                ..yes(words(hit.start, hit.end))
+            };
         }
         if !background && !infinitive && !parties::subject(tokens, mentions, lexicons).is_empty() {
-            return yes(words(hit.start, hit.end));
+            return CommitmentDecision {
+                rule: rule(hit),
+                ..yes(words(hit.start, hit.end))
+            };
         }
     }
     no(String::new())

@@ -407,7 +407,7 @@ impl Lexicons {
         .expect("the embedded lexicons parse (checked by the lexicon tests)")
     }
 
-    /// The text of each embedded lexicon file, for `lofte lexicons --dump`.
+    /// The text of each embedded lexicon file, for `lofte lexicon dump`.
     pub fn embedded_files() -> &'static [(&'static str, &'static str)] {
         &EMBEDDED
     }

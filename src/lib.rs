@@ -9,6 +9,7 @@ pub mod actor;
 pub mod cli;
 pub mod commitment;
 pub mod eval;
+pub mod explain;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;

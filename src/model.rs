@@ -130,6 +130,8 @@ pub struct CommitmentDecision {
     pub cue: String,
     /// The commitment is a goal (`Målet är att …`): an outcome rather than an action.
     pub goal: bool,
+    /// The lexicon entry (`commitment.txt:12`) behind `cue`, when a phrase decided it.
+    pub rule: String,
 }
 
 /// The actor of a commitment and its evidence; `None` for units that are no commitment.
@@ -146,6 +148,8 @@ pub struct ActorDecision {
 pub struct Anchor {
     pub kind: &'static str,
     pub text: String,
+    /// The `anchors.txt` entry that found it (`anchors.txt:40`).
+    pub rule: String,
 }
 
 /// A vague cue found in a unit, and whether an anchor neutralised it.
@@ -154,6 +158,8 @@ pub struct VagueCue {
     pub category: &'static str,
     pub text: String,
     pub neutralised: bool,
+    /// The `vague.txt` entry that found it, or the rule that added it.
+    pub rule: String,
 }
 
 /// Vagueness evidence for a unit; `vague` is only meaningful for commitments.
@@ -164,6 +170,14 @@ pub struct VagueDecision {
     pub anchors: Vec<Anchor>,
 }
 
+/// Which of the two parties the document makes commit (found by the actor stage);
+/// `vi` and the single-party rule are resolved from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DocumentParties {
+    pub police: bool,
+    pub municipality: bool,
+}
+
 /// Everything lofte decided about one document, unit by unit (all vectors align).
 #[derive(Debug, Clone)]
 pub struct LabelledDocument {
@@ -172,4 +186,5 @@ pub struct LabelledDocument {
     pub commitments: Vec<CommitmentDecision>,
     pub actors: Vec<Option<ActorDecision>>,
     pub vague: Vec<VagueDecision>,
+    pub parties: DocumentParties,
 }

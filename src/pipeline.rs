@@ -20,7 +20,7 @@ pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
         .map(|t| parties::mentions(t, lexicons))
         .collect();
     let commitments = commitment::decide(&units, &tokens, &mentions, lexicons);
-    let actors = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
+    let (actors, parties) = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
     let vague = vague::assess(&units, &tokens, &commitments, lexicons);
     LabelledDocument {
         document,
@@ -28,6 +28,7 @@ pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
         commitments,
         actors,
         vague,
+        parties,
     }
 }
 

@@ -60,15 +60,22 @@ fn assess_unit(
     lexicons: &Lexicons,
 ) -> VagueDecision {
     let example_from = example_start(tokens);
-    let anchor_hits: Vec<(AnchorKind, usize, usize)> = anchors
+    let anchor_hits: Vec<(AnchorKind, usize, usize, String)> = anchors
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
         .filter(|hit| {
             hit.entry.category != AnchorKind::Quantity || !is_label_number(&unit.text[..hit.start])
         })
-        .map(|hit| (hit.entry.category, hit.start, hit.end))
+        .map(|hit| {
+            (
+                hit.entry.category,
+                hit.start,
+                hit.end,
+                hit.entry.source.to_string(),
+            )
+        })
         .collect();
-    let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, _, _)| kinds.contains(kind));
+    let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, ..)| kinds.contains(kind));
 
     let mut cues: Vec<VagueCue> = Vec::new();
     let hits = lexicons.vague.find_resolved(tokens);
@@ -101,13 +108,15 @@ fn assess_unit(
             category: hit.entry.category.as_str(),
             text,
             neutralised,
+            rule: hit.entry.source.to_string(),
         });
     }
     let anchors = anchor_hits
         .iter()
-        .map(|&(kind, start, end)| Anchor {
+        .map(|(kind, start, end, rule)| Anchor {
             kind: kind.as_str(),
-            text: unit.text[start..end].to_string(),
+            text: unit.text[*start..*end].to_string(),
+            rule: rule.clone(),
         })
         .collect();
     // A goal with nothing to measure it by (`Sollefteå ska vara en trygg kommun`) cannot be
@@ -127,6 +136,7 @@ fn assess_unit(
             category: "goal",
             text: "mål utan mått".into(),
             neutralised: false,
+            rule: "a goal with no quantity, frequency, date or deadline (vague.rs)".into(),
         });
     }
     let vague = commitment.commitment && cues.iter().any(|cue| !cue.neutralised);

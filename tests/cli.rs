@@ -254,7 +254,7 @@ fn output_never_overwrites_an_input() {
 #[test]
 fn malformed_lexicon_fails_with_file_and_line_and_exit_2() {
     let temp = tempfile::tempdir().unwrap();
-    run_ok(temp.path(), &["lexicons", "--dump", "lex"]);
+    run_ok(temp.path(), &["lexicon", "dump", "lex"]);
     let vague = temp.path().join("lex/vague.txt");
     let mut text = std::fs::read_to_string(&vague).unwrap();
     text.push_str("hedg vid tillfälle\n");
@@ -279,7 +279,7 @@ fn malformed_lexicon_fails_with_file_and_line_and_exit_2() {
 #[test]
 fn edited_lexicon_changes_the_labels() {
     let temp = tempfile::tempdir().unwrap();
-    run_ok(temp.path(), &["lexicons", "--dump", "lex"]);
+    run_ok(temp.path(), &["lexicon", "dump", "lex"]);
     std::fs::write(
         temp.path().join("a.txt"),
         "Polisen ska finnas på plats om vädret tillåter.\n",
