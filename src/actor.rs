@@ -62,31 +62,57 @@ pub fn attribute(
         .collect();
     let document = DocumentParties::find(units, &named, commitments);
 
+    let view = DocumentView {
+        units,
+        tokens,
+        named: &named,
+        mentions,
+        document: &document,
+        lexicons,
+    };
     let actors = units
         .iter()
         .enumerate()
-        .map(|(idx, unit)| {
-            if !commitments[idx].commitment {
-                return None;
-            }
-            Some(decide_actor(
-                idx, unit, units, tokens, &named, mentions, &document,
-            ))
+        .map(|(idx, _)| {
+            commitments[idx]
+                .commitment
+                .then(|| decide_actor(&view, idx))
         })
         .collect();
     (actors, document)
 }
 
-fn decide_actor(
-    idx: usize,
-    unit: &Unit,
-    units: &[Unit],
-    tokens: &[Tokens],
-    named: &[Vec<Mention>],
-    mentions: &[Vec<Mention>],
-    document: &DocumentParties,
-) -> ActorDecision {
-    let decision = |actor, source, cue: String| ActorDecision { actor, source, cue };
+/// What the actor rules read about a document: its units, their tokens and mentions,
+/// the parties each unit names as acting, and the document's parties.
+struct DocumentView<'a> {
+    units: &'a [Unit],
+    tokens: &'a [Tokens],
+    named: &'a [Vec<Mention>],
+    mentions: &'a [Vec<Mention>],
+    document: &'a DocumentParties,
+    lexicons: &'a Lexicons,
+}
+
+fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
+    let DocumentView {
+        units,
+        tokens,
+        named,
+        mentions,
+        document,
+        lexicons,
+    } = *view;
+    let unit = &units[idx];
+    // The rule is the actors.txt entry of the first mention that decided.
+    let decision = |actor, source, cue: String, deciding: &[Mention]| ActorDecision {
+        actor,
+        source,
+        cue,
+        rule: deciding
+            .first()
+            .map(|m| lexicons.actors.entries[m.entry].source.to_string())
+            .unwrap_or_default(),
+    };
     // A responsibility line on the next line names the actor outright.
     if let Some(next) = units.get(idx + 1).filter(|next| next.responsibility) {
         let agents: Vec<Mention> = mentions[idx + 1]
@@ -95,7 +121,7 @@ fn decide_actor(
             .copied()
             .collect();
         if let Some(actor) = document.combine(&agents) {
-            return decision(actor, ActorSource::Responsible, next.text.clone());
+            return decision(actor, ActorSource::Responsible, next.text.clone(), &agents);
         }
     }
     // ANNOTATION.md §3: a joint body (`styrgruppen`) takes its actor from the members the
@@ -114,6 +140,7 @@ fn decide_actor(
             actor,
             ActorSource::Explicit,
             mention_words(unit, &tokens[idx], &named[idx]),
+            &named[idx],
         );
     }
     if let Some(actor) = document.combine(&named[idx]) {
@@ -121,27 +148,60 @@ fn decide_actor(
             actor,
             ActorSource::Explicit,
             mention_words(unit, &tokens[idx], &named[idx]),
+            &named[idx],
         );
     }
     let mut leadin = unit.leadin;
     while let Some(leadin_idx) = leadin {
         if let Some(actor) = document.combine(&named[leadin_idx]) {
-            return decision(actor, ActorSource::LeadIn, units[leadin_idx].text.clone());
+            return decision(
+                actor,
+                ActorSource::LeadIn,
+                units[leadin_idx].text.clone(),
+                &named[leadin_idx],
+            );
         }
         leadin = units[leadin_idx].leadin;
     }
     for heading_idx in governing_headings(units, unit.heading) {
         if let Some(actor) = document.combine(&named[heading_idx]) {
-            return decision(actor, ActorSource::Heading, units[heading_idx].text.clone());
+            return decision(
+                actor,
+                ActorSource::Heading,
+                units[heading_idx].text.clone(),
+                &named[heading_idx],
+            );
         }
+    }
+    // `En gemensam ansökan kommer att göras`: no party in the unit or its context, but
+    // the unit says the parties act together. It comes after the lead-in and heading
+    // because in `genomföra gemensamma vandringar` it only describes the object.
+    let joint: Vec<Mention> = mentions[idx]
+        .iter()
+        .filter(|m| m.party == Party::Joint && m.role == Role::Agent)
+        .copied()
+        .collect();
+    if let Some(actor) = document.combine(&joint) {
+        return decision(
+            actor,
+            ActorSource::Explicit,
+            mention_words(unit, &tokens[idx], &joint),
+            &joint,
+        );
     }
     match document.single_party() {
         Some(actor) => decision(
             actor,
             ActorSource::Document,
             format!("document with one party ({})", actor.as_str()),
+            &[],
         ),
-        None => decision(Actor::Unspecified, ActorSource::Document, String::new()),
+        None => decision(
+            Actor::Unspecified,
+            ActorSource::Document,
+            String::new(),
+            &[],
+        ),
     }
 }
 
@@ -352,6 +412,18 @@ mod tests {
                 ("Polisen lovar att genomföra kontroller.", "police", "explicit"),
                 ("Vi ska synas mer.", "police", "explicit"),
                 ("Insatser ska genomföras i samverkan med kommunen.", "police", "document"),
+            ],
+        );
+    }
+
+    #[test]
+    fn joint_wording_without_a_party_is_both() {
+        check_actors(
+            "Polisen ska besöka skolorna. Kommunen ska ordna möten. En gemensam ansökan om kamerabevakning kommer att göras.\n",
+            &[
+                ("Polisen ska besöka skolorna.", "police", "explicit"),
+                ("Kommunen ska ordna möten.", "municipality", "explicit"),
+                ("En gemensam ansökan om kamerabevakning kommer att göras.", "both", "explicit"),
             ],
         );
     }

@@ -141,6 +141,8 @@ pub struct ActorDecision {
     pub source: ActorSource,
     /// The words that decided it (`Polisen`, `Ansvarig: Kommunen`, `Kommunen åtar sig att:`).
     pub cue: String,
+    /// The `actors.txt` entry of the first party mention that decided (`actors.txt:20`).
+    pub rule: String,
 }
 
 /// A measurable anchor found in a unit.
