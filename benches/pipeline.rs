@@ -37,7 +37,7 @@ fn stages(c: &mut Criterion) {
     let documents = corpus();
     let bytes: usize = documents.iter().map(|(_, text)| text.len()).sum();
 
-    // Known counts: the corpus gold has 1255 units; a broken stage changes these.
+    // Known counts: the corpus gold has 1488 units; a broken stage changes these.
     let labelled: Vec<_> = documents
         .iter()
         .map(|(name, text)| pipeline::label_text(name, text, &lexicons))
@@ -48,11 +48,11 @@ fn stages(c: &mut Criterion) {
         .map(|l| l.commitments.iter().filter(|c| c.commitment).count())
         .sum();
     assert_eq!(
-        n_units, 1255,
+        n_units, 1488,
         "segmentation changed the unit count of the corpus"
     );
     assert!(
-        (500..=530).contains(&n_commitments),
+        (590..=630).contains(&n_commitments),
         "commitment count {n_commitments} is off"
     );
 
@@ -134,6 +134,37 @@ fn stages(c: &mut Criterion) {
     });
     group.finish();
 
+    // Doubling the lexicons (every entry gets a twin that never matches but shares its
+    // first word) must not halve the throughput: entries are indexed, not looped over.
+    let doubled_dir = tempfile::tempdir().expect("temp dir");
+    write_doubled_lexicons(doubled_dir.path());
+    let doubled = Lexicons::from_dir(doubled_dir.path()).expect("doubled lexicons parse");
+    assert_eq!(
+        doubled.vague.entries.len(),
+        2 * lexicons.vague.entries.len()
+    );
+    let doubled_units: usize = documents
+        .iter()
+        .map(|(name, text)| pipeline::label_text(name, text, &doubled).units.len())
+        .sum();
+    assert_eq!(
+        doubled_units, n_units,
+        "the twins must not change the labels"
+    );
+    let mut group = c.benchmark_group("lexicon_size");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    for (name, set) in [("pipeline_1x", &lexicons), ("pipeline_2x", &doubled)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                documents
+                    .iter()
+                    .map(|(doc, text)| pipeline::label_text(doc, black_box(text), set).units.len())
+                    .sum::<usize>()
+            })
+        });
+    }
+    group.finish();
+
     c.bench_function("lexicons_embedded", |b| {
         b.iter(|| {
             let lexicons = Lexicons::embedded();
@@ -141,6 +172,26 @@ fn stages(c: &mut Criterion) {
             lexicons
         })
     });
+}
+
+/// Writes the embedded lexicons with every entry doubled by a twin that never matches.
+fn write_doubled_lexicons(dir: &std::path::Path) {
+    for (name, text) in Lexicons::embedded_files() {
+        let mut out = String::from(*text);
+        for (idx, line) in text.lines().enumerate() {
+            let content = line.split(" #").next().unwrap_or("").trim();
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let twin = match *name {
+                "abbreviations.txt" => format!("zzq{idx}.\n"),
+                "anchors.txt" => format!("{content}zzq{idx}\n"),
+                _ => format!("{content} zzq{idx}\n"),
+            };
+            out.push_str(&twin);
+        }
+        std::fs::write(dir.join(name), out).expect("write doubled lexicon");
+    }
 }
 
 criterion_group!(benches, stages);

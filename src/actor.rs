@@ -110,7 +110,10 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
         cue,
         rule: deciding
             .first()
-            .map(|m| lexicons.actors.entries[m.entry].source.to_string())
+            .map(|m| match m.entry {
+                Some(entry) => lexicons.actors.entries[entry].source.to_string(),
+                None => "an unlisted name as subject (parties.rs)".to_string(),
+            })
             .unwrap_or_default(),
     };
     // A responsibility line on the next line names the actor outright.

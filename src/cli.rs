@@ -146,6 +146,16 @@ pub struct EvalArgs {
     #[arg(long)]
     pub errors: bool,
 
+    /// Also list every lexicon entry that decided a label, how often, and its precision
+    /// against the gold (least precise first).
+    #[arg(long)]
+    pub entries: bool,
+
+    /// Run two lexicon sets on the same gold and print the difference per figure
+    /// (`builtin` names the built-in set).
+    #[arg(long, num_args = 2, value_names = ["DIR_A", "DIR_B"], conflicts_with_all = ["segset", "lexicons"])]
+    pub compare: Option<Vec<PathBuf>>,
+
     /// Fail (exit 1) when segmentation F1 is below this (boundary F1 with --segset).
     #[arg(long, value_name = "F1")]
     pub min_segmentation_f1: Option<f64>,
@@ -206,6 +216,28 @@ pub enum LexiconCommand {
         #[arg(long, value_name = "DIR")]
         lexicons: Option<PathBuf>,
     },
+}
+
+/// Prints to stdout; a closed pipe (`lofte eval … | head`) ends the output quietly.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(&format!($($arg)*))?
+    };
+}
+
+/// `out!` with a line break.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_stdout(&format!("{}\n", format!($($arg)*)))?
+    };
+}
+
+/// Writes to stdout; a closed pipe comes back as a `BrokenPipe` error, which `main`
+/// treats as success.
+fn write_stdout(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }
 
 /// How a command ended, for the exit code.
@@ -542,24 +574,31 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         .as_deref()
         .expect("clap requires --gold without --segset");
     let gold = eval::read_gold(gold_path).map_err(|err| UsageError(err.to_string()))?;
-    let input = InputArgs {
-        paths: args.paths.clone(),
-        lexicons: None,
-        threads: args.threads,
-    };
-    let mut labelled = Vec::new();
-    let errors = process_documents(&input, &lexicons, |doc| {
-        labelled.push(doc.clone());
-        Ok(())
-    })?;
-    let report = eval::evaluate(&gold, &labelled);
+    if let Some(sets) = &args.compare {
+        let named = |path: &PathBuf| (path.as_os_str() != "builtin").then(|| path.clone());
+        let (a, b) = (named(&sets[0]), named(&sets[1]));
+        let (report_a, errors_a) = evaluate_with(&args, &gold, &load_lexicons(a.as_deref())?)?;
+        let (report_b, errors_b) = evaluate_with(&args, &gold, &load_lexicons(b.as_deref())?)?;
+        let (name_a, name_b) = (sets[0].display().to_string(), sets[1].display().to_string());
+        out!("{}", eval::compare(&report_a, &report_b, &name_a, &name_b));
+        let failed = errors_a + errors_b > 0;
+        return Ok(if failed {
+            Outcome::PartialFailure
+        } else {
+            Outcome::Success
+        });
+    }
+    let (report, errors) = evaluate_with(&args, &gold, &lexicons)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         if args.errors {
-            println!("{}", report.errors_text());
+            outln!("{}", report.errors_text());
         }
-        print!("{}", report.to_table());
+        if args.entries {
+            outln!("{}", report.entries_text());
+        }
+        out!("{}", report.to_table());
     }
     let total = &report.total;
     let checks = [
@@ -584,20 +623,40 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         );
         below = true;
     }
-    Ok(if below || !errors.is_empty() {
+    Ok(if below || errors > 0 {
         Outcome::PartialFailure
     } else {
         Outcome::Success
     })
 }
 
+/// Labels the eval inputs with one lexicon set and scores them; returns the report and
+/// the number of unreadable files.
+fn evaluate_with(
+    args: &EvalArgs,
+    gold: &[eval::GoldUnit],
+    lexicons: &Lexicons,
+) -> Result<(eval::Report, usize)> {
+    let input = InputArgs {
+        paths: args.paths.clone(),
+        lexicons: None,
+        threads: args.threads,
+    };
+    let mut labelled = Vec::new();
+    let errors = process_documents(&input, lexicons, |doc| {
+        labelled.push(doc.clone());
+        Ok(())
+    })?;
+    Ok((eval::evaluate(gold, &labelled), errors.len()))
+}
+
 fn segset_command(args: &EvalArgs, path: &Path, lexicons: &Lexicons) -> Result<Outcome> {
     let docs = segset::read_segset(path).map_err(|err| UsageError(err.to_string()))?;
     let report = segset::score(&docs, lexicons);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.to_text(args.errors));
+        out!("{}", report.to_text(args.errors));
     }
     let checks = [(
         "boundary F1",
@@ -651,10 +710,10 @@ fn explain_command(args: ExplainArgs) -> Result<Outcome> {
         .map(|&idx| explain::explain(&labelled, idx, &lexicons))
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&explanations)?);
+        outln!("{}", serde_json::to_string_pretty(&explanations)?);
     } else {
         let texts: Vec<String> = explanations.iter().map(|e| e.to_text()).collect();
-        print!("{}", texts.join("\n"));
+        out!("{}", texts.join("\n"));
     }
     Ok(Outcome::Success)
 }
@@ -677,15 +736,15 @@ fn dump_lexicons(dir: &Path) -> Result<Outcome> {
 fn check_lexicons(dir: Option<&Path>) -> Result<Outcome> {
     let report = lexicon::check(dir);
     for problem in &report.errors {
-        println!("error: {problem}");
+        outln!("error: {problem}");
     }
     for problem in &report.warnings {
-        println!("warning: {problem}");
+        outln!("warning: {problem}");
     }
     for (file, n) in &report.entries {
-        println!("{file}: {n} entries");
+        outln!("{file}: {n} entries");
     }
-    println!(
+    outln!(
         "{} errors, {} warnings",
         report.errors.len(),
         report.warnings.len()

@@ -122,6 +122,32 @@ struct Counts {
     /// (gold, predicted) pairs over gold commitments; `None` = not predicted a commitment.
     actor_pairs: Vec<(Actor, Option<Actor>)>,
     mismatches: Vec<Mismatch>,
+    /// For every lexicon entry that decided a label: (what it decided, rule, was it right).
+    firings: Vec<Firing>,
+}
+
+/// One lexicon entry deciding one label: what it decided, its rule, the words it
+/// matched, and whether the gold agrees.
+#[derive(Debug, Clone)]
+struct Firing {
+    decided: &'static str,
+    rule: String,
+    words: String,
+    agreed: bool,
+}
+
+/// How often one lexicon entry decided a label, and how often the gold agreed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntryStats {
+    /// `file:line` of the entry.
+    pub rule: String,
+    /// What it decided: `commitment`, `no commitment`, `actor`, `vague cue`, `neutralised cue`.
+    pub decided: &'static str,
+    /// The words it matched the first time it fired.
+    pub example: String,
+    pub fired: usize,
+    pub agreed: usize,
+    pub precision: f64,
 }
 
 /// One gold unit where lofte disagrees, with lofte's evidence.
@@ -154,6 +180,7 @@ impl Counts {
         self.actor_correct += other.actor_correct;
         self.actor_pairs.extend_from_slice(&other.actor_pairs);
         self.mismatches.extend_from_slice(&other.mismatches);
+        self.firings.extend_from_slice(&other.firings);
     }
 
     fn figures(&self, doc: &str) -> Figures {
@@ -232,6 +259,11 @@ pub struct Report {
     pub total: Figures,
     pub documents: Vec<Figures>,
     pub missing_documents: Vec<String>,
+    /// Gold actor (rows, in `Actor::ALL` order) against lofte's (columns, then "none"
+    /// for gold commitments lofte did not take for commitments).
+    pub actor_confusion: Vec<Vec<usize>>,
+    /// Every lexicon entry that decided a label on a gold unit, most used first.
+    pub entries: Vec<EntryStats>,
     /// Every gold unit lofte got wrong, in document order.
     pub mismatches: Vec<Mismatch>,
 }
@@ -260,8 +292,46 @@ pub fn evaluate(gold: &[GoldUnit], labelled: &[LabelledDocument]) -> Report {
         total: total.figures("all"),
         documents,
         missing_documents,
+        actor_confusion: confusion(&total.actor_pairs),
+        entries: entry_stats(&total.firings),
         mismatches,
     }
+}
+
+fn confusion(pairs: &[(Actor, Option<Actor>)]) -> Vec<Vec<usize>> {
+    let column = |predicted: Option<Actor>| {
+        predicted.map_or(Actor::ALL.len(), |p| {
+            Actor::ALL.iter().position(|a| *a == p).unwrap_or(0)
+        })
+    };
+    let mut matrix = vec![vec![0; Actor::ALL.len() + 1]; Actor::ALL.len()];
+    for &(gold, predicted) in pairs {
+        let row = Actor::ALL.iter().position(|a| *a == gold).unwrap_or(0);
+        matrix[row][column(predicted)] += 1;
+    }
+    matrix
+}
+
+fn entry_stats(firings: &[Firing]) -> Vec<EntryStats> {
+    let mut by_rule: BTreeMap<(&str, &str), EntryStats> = BTreeMap::new();
+    for firing in firings {
+        let stats = by_rule
+            .entry((firing.decided, firing.rule.as_str()))
+            .or_insert_with(|| EntryStats {
+                rule: firing.rule.clone(),
+                decided: firing.decided,
+                example: firing.words.clone(),
+                fired: 0,
+                agreed: 0,
+                precision: 0.0,
+            });
+        stats.fired += 1;
+        stats.agreed += usize::from(firing.agreed);
+        stats.precision = stats.agreed as f64 / stats.fired as f64;
+    }
+    let mut stats: Vec<EntryStats> = by_rule.into_values().collect();
+    stats.sort_by(|a, b| b.fired.cmp(&a.fired).then_with(|| a.rule.cmp(&b.rule)));
+    stats
 }
 
 fn find_document<'a>(doc: &str, labelled: &'a [LabelledDocument]) -> Option<&'a LabelledDocument> {
@@ -356,6 +426,9 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
         let predicted_actor = best.and_then(|idx| system.actors[idx].as_ref().map(|a| a.actor));
         let predicted_vague =
             best.is_some_and(|idx| predicted_commitment && system.vague[idx].vague);
+        if let Some(idx) = best {
+            record_firings(&mut counts.firings, system, idx, gold_unit);
+        }
         let mut mismatch = |label: &'static str, gold: String, system_value: String| {
             counts.mismatches.push(Mismatch {
                 doc: doc.to_string(),
@@ -405,6 +478,57 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
         }
     }
     counts
+}
+
+/// Notes which lexicon entries decided the labels of system unit `idx`, and whether the
+/// gold unit agrees with what each decided.
+fn record_firings(
+    firings: &mut Vec<Firing>,
+    system: &LabelledDocument,
+    idx: usize,
+    gold: &GoldUnit,
+) {
+    let mut fired = |decided, rule: &str, words: &str, agreed| {
+        firings.push(Firing {
+            decided,
+            rule: rule.to_string(),
+            words: words.to_string(),
+            agreed,
+        })
+    };
+    let commitment = &system.commitments[idx];
+    if !commitment.rule.is_empty() {
+        let decided = if commitment.commitment {
+            "commitment"
+        } else {
+            "no commitment"
+        };
+        fired(
+            decided,
+            &commitment.rule,
+            &commitment.cue,
+            gold.commitment == commitment.commitment,
+        );
+    }
+    if !gold.commitment || !commitment.commitment {
+        return;
+    }
+    if let Some(actor) = system.actors[idx].as_ref().filter(|a| !a.rule.is_empty()) {
+        let gold_actor = gold
+            .actor
+            .as_deref()
+            .and_then(Actor::parse)
+            .unwrap_or(Actor::Unspecified);
+        fired("actor", &actor.rule, &actor.cue, gold_actor == actor.actor);
+    }
+    let gold_vague = gold.vague.unwrap_or(false);
+    for cue in &system.vague[idx].cues {
+        if cue.neutralised {
+            fired("neutralised cue", &cue.rule, &cue.text, !gold_vague);
+        } else {
+            fired("vague cue", &cue.rule, &cue.text, gold_vague);
+        }
+    }
 }
 
 /// A one-line summary of why lofte labelled a unit as it did.
@@ -465,6 +589,56 @@ impl Report {
             if !m.evidence.is_empty() {
                 out.push_str(&format!("  lofte: {}\n", m.evidence));
             }
+        }
+        out
+    }
+
+    /// The actor confusion matrix as text.
+    pub fn confusion_text(&self) -> String {
+        let names: Vec<&str> = Actor::ALL
+            .iter()
+            .map(|a| a.as_str())
+            .chain(["none"])
+            .collect();
+        let mut out = format!("{:<22}", "gold \\ lofte");
+        for name in &names {
+            out.push_str(&format!("{name:>13}"));
+        }
+        out.push('\n');
+        for (row, actor) in Actor::ALL.iter().enumerate() {
+            out.push_str(&format!("{:<22}", actor.as_str()));
+            for count in &self.actor_confusion[row] {
+                out.push_str(&format!("{count:>13}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Per-entry statistics as text: each lexicon entry that decided a label, how often,
+    /// and how often the gold agreed; the least precise first among those used twice.
+    pub fn entries_text(&self) -> String {
+        let mut entries: Vec<&EntryStats> = self.entries.iter().collect();
+        entries.sort_by(|a, b| {
+            a.precision
+                .partial_cmp(&b.precision)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.fired.cmp(&a.fired))
+        });
+        let mut out = format!(
+            "{:<22} {:<16} {:>6} {:>7} {:>9}  {}\n",
+            "entry", "decided", "fired", "agreed", "precision", "example"
+        );
+        for entry in entries {
+            out.push_str(&format!(
+                "{:<22} {:<16} {:>6} {:>7} {:>9.3}  {}\n",
+                entry.rule,
+                entry.decided,
+                entry.fired,
+                entry.agreed,
+                entry.precision,
+                truncate(&entry.example, 50)
+            ));
         }
         out
     }
@@ -531,6 +705,8 @@ impl Report {
             "vague         P {:.3}  R {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
             t.vague.precision, t.vague.recall, t.vague.f1, t.vague.tp, t.vague.fp, t.vague.fn_
         ));
+        out.push_str("\nactor confusion (rows: gold commitments, columns: lofte)\n");
+        out.push_str(&self.confusion_text());
         for doc in &self.missing_documents {
             out.push_str(&format!(
                 "warning: gold document '{doc}' was not among the inputs\n"
@@ -538,6 +714,82 @@ impl Report {
         }
         out
     }
+}
+
+/// Two reports of the same gold side by side: the figures, their difference, and the
+/// gold units one lexicon set gets right and the other wrong.
+pub fn compare(a: &Report, b: &Report, name_a: &str, name_b: &str) -> String {
+    let rows: [(&str, f64, f64); 9] = [
+        (
+            "segmentation F1",
+            a.total.segmentation.f1,
+            b.total.segmentation.f1,
+        ),
+        (
+            "commitment P",
+            a.total.commitment.precision,
+            b.total.commitment.precision,
+        ),
+        (
+            "commitment R",
+            a.total.commitment.recall,
+            b.total.commitment.recall,
+        ),
+        (
+            "commitment F1",
+            a.total.commitment.f1,
+            b.total.commitment.f1,
+        ),
+        (
+            "actor accuracy",
+            a.total.actor_accuracy,
+            b.total.actor_accuracy,
+        ),
+        (
+            "actor macro-F1",
+            a.total.actor_macro_f1,
+            b.total.actor_macro_f1,
+        ),
+        ("vague P", a.total.vague.precision, b.total.vague.precision),
+        ("vague R", a.total.vague.recall, b.total.vague.recall),
+        ("vague F1", a.total.vague.f1, b.total.vague.f1),
+    ];
+    let mut out = format!("{:<18} {:>10} {:>10} {:>8}\n", "figure", "A", "B", "B - A");
+    for (name, first, second) in rows {
+        out.push_str(&format!(
+            "{name:<18} {first:>10.3} {second:>10.3} {:>+8.3}\n",
+            second - first
+        ));
+    }
+    out.push_str(&format!("\nA = {name_a}\nB = {name_b}\n"));
+    let key = |m: &Mismatch| (m.doc.clone(), m.label, m.text.clone());
+    let keys_a: std::collections::BTreeSet<_> = a.mismatches.iter().map(key).collect();
+    let keys_b: std::collections::BTreeSet<_> = b.mismatches.iter().map(key).collect();
+    let fixed: Vec<&Mismatch> = a
+        .mismatches
+        .iter()
+        .filter(|m| !keys_b.contains(&key(m)))
+        .collect();
+    let broken: Vec<&Mismatch> = b
+        .mismatches
+        .iter()
+        .filter(|m| !keys_a.contains(&key(m)))
+        .collect();
+    out.push_str(&format!("\nright with B, wrong with A: {}\n", fixed.len()));
+    for m in &fixed {
+        out.push_str(&format!(
+            "  {} [{}] gold {}: {}\n",
+            m.doc, m.label, m.gold, m.text
+        ));
+    }
+    out.push_str(&format!("wrong with B, right with A: {}\n", broken.len()));
+    for m in &broken {
+        out.push_str(&format!(
+            "  {} [{}] gold {}: {}\n",
+            m.doc, m.label, m.gold, m.text
+        ));
+    }
+    out
 }
 
 fn truncate(text: &str, width: usize) -> String {

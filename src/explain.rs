@@ -183,28 +183,37 @@ fn mentions_of(unit: &Unit, lexicons: &Lexicons) -> Vec<Fired> {
     parties::mentions(&tokens, lexicons)
         .iter()
         .map(|mention| {
-            let entry = &lexicons.actors.entries[mention.entry];
             let role = match mention.role {
                 Role::Agent => "agent",
                 Role::Partner => "partner",
                 Role::NotAgent => "recipient, place or owner",
             };
-            let category = match entry.category {
-                ActorCategory::Police => "police",
-                ActorCategory::Municipality => "municipality",
-                ActorCategory::Both => "both",
-                ActorCategory::Other => "other",
-                ActorCategory::We => "we",
-                ActorCategory::Joint => "joint",
-                ActorCategory::Body => "body",
-                _ => "marker",
+            let (category, rule) = match mention.entry {
+                Some(entry) => {
+                    let entry = &lexicons.actors.entries[entry];
+                    let category = match entry.category {
+                        ActorCategory::Police => "police",
+                        ActorCategory::Municipality => "municipality",
+                        ActorCategory::Both => "both",
+                        ActorCategory::Other => "other",
+                        ActorCategory::We => "we",
+                        ActorCategory::Joint => "joint",
+                        ActorCategory::Body => "body",
+                        _ => "marker",
+                    };
+                    (category, entry.source.to_string())
+                }
+                None => (
+                    "other",
+                    "an unlisted name as subject (parties.rs)".to_string(),
+                ),
             };
             Fired {
                 category: format!("{category} ({role})"),
                 words: unit.text
                     [tokens.list[mention.start].start..tokens.list[mention.end - 1].end]
                     .to_string(),
-                rule: entry.source.to_string(),
+                rule,
             }
         })
         .collect()

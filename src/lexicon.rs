@@ -439,7 +439,17 @@ impl Lexicons {
     fn from_texts(
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Lexicons, LexiconError> {
-        let files: Vec<(String, String)> = files.into_iter().collect();
+        let (lexicons, problems) = Self::parse_all(&files.into_iter().collect::<Vec<_>>());
+        if problems.is_empty() {
+            Ok(lexicons)
+        } else {
+            Err(LexiconError { problems })
+        }
+    }
+
+    /// Parses every file, keeping the valid entries and every problem, so that a check
+    /// can go on past a malformed line.
+    fn parse_all(files: &[(String, String)]) -> (Lexicons, Vec<LexiconProblem>) {
         let mut problems = Vec::new();
         let text_of = |idx: usize| (&files[idx].0, files[idx].1.as_str());
         let (name, text) = text_of(0);
@@ -454,18 +464,15 @@ impl Lexicons {
         let anchors = parse_anchors(name, text, &mut problems);
         let (name, text) = text_of(5);
         let sections = parse_phrases(name, text, parse_section_category, &mut problems);
-        if problems.is_empty() {
-            Ok(Lexicons {
-                abbreviations,
-                actors,
-                commitment,
-                vague,
-                anchors,
-                sections,
-            })
-        } else {
-            Err(LexiconError { problems })
-        }
+        let lexicons = Lexicons {
+            abbreviations,
+            actors,
+            commitment,
+            vague,
+            anchors,
+            sections,
+        };
+        (lexicons, problems)
     }
 }
 
@@ -512,25 +519,24 @@ pub fn check(dir: Option<&Path>) -> CheckReport {
             files
         }
     };
-    let mut report = CheckReport::default();
-    match Lexicons::from_texts(files.clone()) {
-        Ok(lexicons) => {
-            report.entries = vec![
-                (files[0].0.clone(), lexicons.abbreviations.entries.len()),
-                (files[1].0.clone(), lexicons.actors.entries.len()),
-                (files[2].0.clone(), lexicons.commitment.entries.len()),
-                (files[3].0.clone(), lexicons.vague.entries.len()),
-                (files[4].0.clone(), lexicons.anchors.entries.len()),
-                (files[5].0.clone(), lexicons.sections.entries.len()),
-            ];
-            check_phrases(&lexicons.actors, &mut report);
-            check_phrases(&lexicons.commitment, &mut report);
-            check_phrases(&lexicons.vague, &mut report);
-            check_phrases(&lexicons.sections, &mut report);
-            check_anchor_duplicates(&lexicons.anchors, &mut report);
-        }
-        Err(err) => report.errors = err.problems,
-    }
+    let (lexicons, errors) = Lexicons::parse_all(&files);
+    let mut report = CheckReport {
+        errors,
+        entries: vec![
+            (files[0].0.clone(), lexicons.abbreviations.entries.len()),
+            (files[1].0.clone(), lexicons.actors.entries.len()),
+            (files[2].0.clone(), lexicons.commitment.entries.len()),
+            (files[3].0.clone(), lexicons.vague.entries.len()),
+            (files[4].0.clone(), lexicons.anchors.entries.len()),
+            (files[5].0.clone(), lexicons.sections.entries.len()),
+        ],
+        ..CheckReport::default()
+    };
+    check_phrases(&lexicons.actors, &mut report);
+    check_phrases(&lexicons.commitment, &mut report);
+    check_phrases(&lexicons.vague, &mut report);
+    check_phrases(&lexicons.sections, &mut report);
+    check_anchor_duplicates(&lexicons.anchors, &mut report);
     report
 }
 
@@ -1047,6 +1053,72 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("actors.txt: cannot read lexicon file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn embedded_lexicons_pass_the_check_without_warnings() {
+        let report = check(None);
+        let all: Vec<String> = report
+            .errors
+            .iter()
+            .chain(&report.warnings)
+            .map(ToString::to_string)
+            .collect();
+        assert!(all.is_empty(), "{all:#?}");
+        assert_eq!(report.entries.len(), FILES.len());
+    }
+
+    #[test]
+    fn check_finds_duplicates_conflicts_and_shadowed_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(
+            dir.path(),
+            &[(
+                "actors.txt",
+                "police polis*\npolice polisen\nmunicipality kommunen\nmunicipality kommunen\nother kommunen\nmunicipality skolan priority=2\nother *skolan\n",
+            )],
+        );
+        let report = check(Some(dir.path()));
+        let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("actors.txt:4: duplicate entry 'kommunen' (first at line 3)")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains(
+                "actors.txt:5: 'kommunen' is listed as Other here and as Municipality at line 3"
+            )),
+            "{errors:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("actors.txt:2: 'polisen' is shadowed by 'polis*' (line 1)")),
+            "{warnings:?}"
+        );
+        // A higher priority keeps `skolan` from being shadowed by `*skolan`.
+        assert!(
+            !warnings.iter().any(|w| w.contains("'skolan'")),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn priority_must_be_a_number() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(
+            dir.path(),
+            &[("vague.txt", "hedge vid behov priority=hög\n")],
+        );
+        let err = Lexicons::from_dir(dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("vague.txt:1: priority 'hög' is not a whole number"),
             "{err}"
         );
     }

@@ -39,8 +39,9 @@ pub enum Role {
 pub struct Mention {
     pub party: Party,
     pub role: Role,
-    /// The `actors.txt` entry that named it (index into `Lexicons::actors.entries`).
-    pub entry: usize,
+    /// The `actors.txt` entry that named it (index into `Lexicons::actors.entries`), or
+    /// `None` for an unlisted name in subject position.
+    pub entry: Option<usize>,
     pub start: usize,
     pub end: usize,
 }
@@ -96,7 +97,7 @@ pub fn mentions(tokens: &Tokens, lexicons: &Lexicons) -> Vec<Mention> {
         found.push(Mention {
             party,
             role,
-            entry: hit.index,
+            entry: Some(hit.index),
             start: hit.start,
             end: hit.end,
         });
@@ -123,7 +124,20 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
         })
         .min_by_key(|hit| hit.start);
     let Some(cue) = cue else {
-        return Vec::new();
+        // No verb we know (`Skolorna uppmanar föräldrar …`): a party that opens the
+        // unit is its subject.
+        let opening = usize::from(tokens.len() > 1 && tokens.norm(0) == "att");
+        return match mentions
+            .iter()
+            .find(|m| m.start == opening && m.role == Role::Agent && m.party != Party::Joint)
+        {
+            Some(first)
+                if tokens.len() > first.end && tokens.list[first.end].kind == TokenKind::Word =>
+            {
+                coordinated_run(tokens, mentions, first)
+            }
+            _ => Vec::new(),
+        };
     };
     let clause_start = clause_start_before(tokens, cue.start);
     // In a passive clause the grammatical subject is what is done, not who does it
@@ -138,9 +152,19 @@ pub fn subject(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) -> Ve
                 .copied()
                 .collect()
         };
+        // The subject is the first agent and what is coordinated with it; a party in a
+        // relative clause after it (`styrgruppen, som leds av kommundirektören,`) is not.
         let before = agents(clause_start..cue.end);
-        if !before.is_empty() {
-            return before;
+        if let Some(first) = before.first() {
+            return coordinated_run(tokens, mentions, first);
+        }
+        // `Fallhem lovar:`: a name nobody listed, as the whole subject of a promise verb,
+        // is a third party. (Before `ska`, a capital is usually just a sentence start:
+        // `Skadegörelsen ska minska`.)
+        if cue.entry.category == CommitmentCategory::Promise {
+            if let Some(name) = unlisted_name(tokens, clause_start, cue.start) {
+                return vec![name];
+            }
         }
         // Swedish puts the verb second: after a fronted phrase the subject follows the
         // verb (`Under 2021 ska polisen …`). An item that opens with its verb has no
@@ -188,6 +212,56 @@ fn coordinated_run(tokens: &Tokens, mentions: &[Mention], first: &Mention) -> Ve
         run.push(*next);
     }
     run
+}
+
+/// Words that open a clause with a capital but are no names.
+const NOT_NAMES: &[&str] = &[
+    "vi",
+    "det",
+    "den",
+    "de",
+    "här",
+    "så",
+    "under",
+    "i",
+    "på",
+    "efter",
+    "inför",
+    "med",
+    "för",
+    "om",
+    "när",
+    "dessutom",
+    "även",
+    "också",
+    "varje",
+    "alla",
+    "samtliga",
+    "tillsammans",
+    "gemensamt",
+    "målet",
+    "syftet",
+];
+
+/// A capitalised name of one to three words that fills the whole subject position
+/// (`Fallhem`, `Kalix Nattvandrare`) and is in no lexicon: a third party.
+fn unlisted_name(tokens: &Tokens, clause_start: usize, cue_start: usize) -> Option<Mention> {
+    let len = cue_start.checked_sub(clause_start)?;
+    if !(1..=3).contains(&len) {
+        return None;
+    }
+    let all_names = (clause_start..cue_start).all(|idx| {
+        tokens.list[idx].kind == TokenKind::Word
+            && tokens.list[idx].capitalised
+            && !NOT_NAMES.contains(&tokens.norm(idx))
+    });
+    all_names.then_some(Mention {
+        party: Party::Other,
+        role: Role::Agent,
+        entry: None,
+        start: clause_start,
+        end: cue_start,
+    })
 }
 
 /// Is the cue a finite verb (`ska`, `lovar`, `genomför`, `genomförs`) rather than an

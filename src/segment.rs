@@ -1233,10 +1233,15 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
     if lexicons.abbreviations.contains(&format!("{word}.")) {
         return false;
     }
-    let chunk_start = text[..idx].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    // The whitespace-free chunk around the dot: an address if it holds `@`, `/` or `www`.
+    let chunk_start = text[..idx]
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let rest_start = text.len() - rest.len();
     let chunk_end = rest
         .find(char::is_whitespace)
-        .map_or(text.len(), |i| idx + 1 + i);
+        .map_or(text.len(), |i| rest_start + i);
     let chunk = &text[chunk_start..chunk_end];
     !(chunk.contains('@') || chunk.contains('/') || chunk.to_lowercase().starts_with("www"))
 }
@@ -1415,6 +1420,18 @@ mod tests {
                     "sentence",
                     "Polisen ska läsa polisen.se och skriva till eva.berg@ystad.se i dag.",
                 ),
+            ],
+        );
+    }
+
+    // Regression: a glued break after a closing quote sliced inside `å` (`centrum."Polisenå`).
+    #[test]
+    fn glued_break_after_a_quote_with_non_ascii_does_not_panic() {
+        check_units(
+            "Vi ses i centrum.\"Polisenå ska gå hem.",
+            &[
+                ("sentence", "Vi ses i centrum.\""),
+                ("sentence", "Polisenå ska gå hem."),
             ],
         );
     }

@@ -87,7 +87,9 @@ fn assess_unit(
         .any(|hit| purpose_from.is_none_or(|from| hit.start < from));
     // Overlapping cues (`ett långsiktigt arbete`, `långsiktigt`) count once.
     for hit in hits {
-        let in_purpose = purpose_from.is_some_and(|from| hit.start >= from) && !main_clause_vague;
+        let in_purpose = purpose_from.is_some_and(|from| hit.start >= from)
+            && !main_clause_vague
+            && hit.entry.category != VagueCategory::Hedge;
         let text =
             unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
         let neutralised = in_purpose
@@ -153,9 +155,34 @@ fn purpose_clause_start(tokens: &Tokens, hits: &[PhraseHit<VagueCategory>]) -> O
     (1..tokens.len()).find(|&idx| {
         tokens.norm(idx) == "att"
             && matches!(tokens.norm(idx - 1), "för" | "syfte")
+            && !(idx >= 2 && GOVERNS_FOR.contains(&tokens.norm(idx - 2)))
             && !hits.iter().any(|hit| hit.start < idx && idx - 1 < hit.end)
     })
 }
+
+/// Words whose `för att` is their complement, not a purpose (`ansvarar för att`).
+const GOVERNS_FOR: &[&str] = &[
+    "ansvarar",
+    "ansvara",
+    "ansvarig",
+    "ansvariga",
+    "ansvar",
+    "ansvaret",
+    "svarar",
+    "svara",
+    "står",
+    "stå",
+    "sörjer",
+    "sörja",
+    "verka",
+    "verkar",
+    "arbeta",
+    "arbetar",
+    "jobba",
+    "jobbar",
+    "garant",
+    "tacksamma",
+];
 
 /// Words before a number that make it a label or an age, not an amount:
 /// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.

@@ -172,7 +172,7 @@ fn csv_file_output_with_summary_on_stderr() {
     let output = run_ok(temp.path(), &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("26 documents") && stderr.contains("commitments"),
+        stderr.contains("31 documents") && stderr.contains("commitments"),
         "{stderr}"
     );
     let mut reader = csv::Reader::from_path(&out).unwrap();
@@ -321,7 +321,7 @@ fn eval_reports_figures_and_fails_below_a_minimum() {
     let json_args = [&base[..], &["--json"]].concat();
     let json = run_ok(root.parent().unwrap(), &json_args);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(report["documents"].as_array().unwrap().len(), 26);
+    assert_eq!(report["documents"].as_array().unwrap().len(), 31);
     assert!(report["total"]["commitment"]["f1"].as_f64().unwrap() > 0.0);
 
     // A minimum above what any system reaches must fail with exit code 1.
@@ -376,4 +376,125 @@ fn usage_errors_exit_2_and_help_exits_0() {
     );
     let help = run_ok(temp.path(), &["--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes"));
+}
+
+#[test]
+fn lexicon_check_names_file_and_line_and_fails() {
+    let temp = tempfile::tempdir().unwrap();
+    run_ok(temp.path(), &["lexicon", "dump", "lex"]);
+    let ok = run_ok(temp.path(), &["lexicon", "check", "--lexicons", "lex"]);
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("0 errors, 0 warnings"));
+
+    let actors = temp.path().join("lex/actors.txt");
+    let text =
+        std::fs::read_to_string(&actors).unwrap() + "polise polisen\npolice lokalpolisområdet\n";
+    std::fs::write(&actors, &text).unwrap();
+    let lines = text.lines().count();
+    let args = ["lexicon", "check", "--lexicons", "lex"];
+    let output = lofte(temp.path(), &args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        describe(&args, &output)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "actors.txt:{}: unknown category 'polise'",
+            lines - 1
+        )),
+        "{stdout}"
+    );
+    // `lokalpolisområdet` is already matched by `lokalpolisområde*`.
+    let shadowed = format!(
+        "actors.txt:{}: 'lokalpolisområdet' is shadowed by 'lokalpolisområde*'",
+        lines
+    );
+    assert!(stdout.contains(&shadowed), "{stdout}");
+}
+
+#[test]
+fn eval_compare_reports_what_a_lexicon_edit_changes() {
+    let temp = tempfile::tempdir().unwrap();
+    run_ok(temp.path(), &["lexicon", "dump", "lex"]);
+    std::fs::write(
+        temp.path().join("a.txt"),
+        "Polisen ska finnas på plats om vädret tillåter.\nKommunen ska ordna tre möten under våren.\n",
+    )
+    .unwrap();
+    let gold = [
+        r#"{"doc":"a.txt","text":"Polisen ska finnas på plats om vädret tillåter.","kind":"sentence","commitment":true,"actor":"police","vague":true}"#,
+        r#"{"doc":"a.txt","text":"Kommunen ska ordna tre möten under våren.","kind":"sentence","commitment":true,"actor":"municipality","vague":false}"#,
+    ];
+    std::fs::write(temp.path().join("gold.jsonl"), gold.join("\n")).unwrap();
+    let vague = temp.path().join("lex/vague.txt");
+    let text = std::fs::read_to_string(&vague).unwrap() + "hedge om vädret tillåter\n";
+    std::fs::write(&vague, text).unwrap();
+
+    let args = [
+        "eval",
+        "--gold",
+        "gold.jsonl",
+        "a.txt",
+        "--compare",
+        "builtin",
+        "lex",
+    ];
+    let output = run_ok(temp.path(), &args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let vague_f1 = stdout
+        .lines()
+        .find(|l| l.starts_with("vague F1"))
+        .expect("a vague F1 row");
+    let cells: Vec<&str> = vague_f1.split_whitespace().collect();
+    assert_eq!(cells[2..], ["0.000", "1.000", "+1.000"], "{stdout}");
+    assert!(stdout.contains("right with B, wrong with A: 1"), "{stdout}");
+    assert!(
+        stdout.contains("[vague] gold true: Polisen ska finnas på plats om vädret tillåter."),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explain_names_the_entry_that_made_a_sentence_vague() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = run_ok(
+        temp.path(),
+        &["explain", "Polisen ska verka för ökad närvaro."],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("vague: true"), "{stdout}");
+    let verka = stdout
+        .lines()
+        .find(|l| l.contains("\"verka för\"") && l.contains("counts"))
+        .expect("the cue line");
+    assert!(verka.contains("vague.txt:"), "{verka}");
+
+    let json = run_ok(
+        temp.path(),
+        &["explain", "--json", "Polisen ska verka för ökad närvaro."],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value[0]["vague"]["cues"][0]["words"], "verka för");
+    assert!(value[0]["vague"]["cues"][0]["rule"]
+        .as_str()
+        .unwrap()
+        .starts_with("vague.txt:"));
+
+    std::fs::write(
+        temp.path().join("a.txt"),
+        "Kommunen åtar sig att:\n• ordna nattvandringar\n",
+    )
+    .unwrap();
+    let unit = run_ok(temp.path(), &["explain", "--doc", "a.txt", "--unit", "2"]);
+    let stdout = String::from_utf8_lossy(&unit.stdout);
+    assert!(
+        stdout.contains("actor: municipality (from leadin)"),
+        "{stdout}"
+    );
+    let missing = lofte(temp.path(), &["explain", "--doc", "a.txt", "--unit", "9"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr)
+        .contains("no unit 9; the document has units 1 to 2"));
 }
