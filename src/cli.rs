@@ -4,6 +4,7 @@
 //! `Outcome` that `main` turns into an exit code. Only this module and `main` know about
 //! flags and exit codes; the library stages never print.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufWriter, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -17,11 +18,13 @@ use crate::eval;
 use crate::explain;
 use crate::lexicon::{self, Lexicons};
 use crate::model::{LabelledDocument, UnitKind};
-use crate::output::{self, Format, RecordWriter};
+use crate::output::{self, Cell, CsvOptions, Format, RecordWriter};
 use crate::pipeline;
-use crate::read::{self, ReadError};
+use crate::profile::{self, DocumentProfile};
+use crate::read::{self, Metadata, ReadError};
 use crate::segment;
 use crate::segset;
+use crate::xlsx;
 
 const ABOUT: &str = "Find the commitments in Swedish crime-prevention agreements \
 (medborgarlöften, samverkansöverenskommelser), say who took each one on, and flag the vague ones.";
@@ -51,6 +54,9 @@ pub struct Cli {
 pub enum Command {
     /// Label every unit of the given agreements and write the commitments (or all units).
     Extract(ExtractArgs),
+    /// Write one row per document: municipality, year, type, commitments by actor,
+    /// share vague, share with a measurable anchor, share with no party named.
+    Summary(SummaryArgs),
     /// Split agreements into units (sentences, list items, headings, lead-ins) and print them.
     Segment(SegmentArgs),
     /// Compare lofte's labels with a gold annotation and print precision, recall and F1.
@@ -79,6 +85,45 @@ pub struct InputArgs {
     /// Number of worker threads (default: one per core). Output is the same for any number.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// No progress bar and no summary line on stderr (errors are still reported).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// How the per-unit and per-document tables are written.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Output file; `-` or nothing writes to stdout. The file is written whole or not at all.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Output format (default: from the -o extension: .jsonl → jsonl, .xlsx → xlsx, otherwise csv).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// CSV field delimiter; Swedish-locale Excel expects `;`.
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: char,
+
+    /// No UTF-8 byte-order mark at the start of a CSV file (by default a .csv file gets
+    /// one, so that Excel shows å/ä/ö; stdout never does).
+    #[arg(long)]
+    pub no_bom: bool,
+
+    /// A CSV whose first column names documents (path or file name) and whose other
+    /// columns are copied into every row of that document.
+    #[arg(long, value_name = "FILE.csv")]
+    pub meta: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub table: TableArgs,
 }
 
 #[derive(Debug, Args)]
@@ -86,17 +131,16 @@ pub struct ExtractArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Output file; `-` or nothing writes to stdout. The file is written whole or not at all.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Output format (default: from the -o extension, .jsonl → jsonl, otherwise csv).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub table: TableArgs,
 
     /// Write every unit, not only the commitments.
     #[arg(long)]
     pub all_sentences: bool,
+
+    /// Also write the per-document table (as `lofte summary` does) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -257,6 +301,7 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Extract(args) => extract(args),
+        Command::Summary(args) => summary(args),
         Command::Segment(args) => segment_command(args),
         Command::Eval(args) => eval_command(args),
         Command::Explain(args) => explain_command(args),
@@ -300,8 +345,9 @@ fn process_documents(
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
     let (paths, mut errors) = read::document_paths(&input.paths);
+    let progress = Progress::new(paths.len() as u64, input.quiet);
     for error in &errors {
-        eprintln!("lofte: {error}");
+        progress.report(&format!("lofte: {error}"));
     }
     for batch in paths.chunks(BATCH) {
         let results: Vec<Result<LabelledDocument, ReadError>> = pool.install(|| {
@@ -314,13 +360,67 @@ fn process_documents(
             match result {
                 Ok(labelled) => sink(&labelled)?,
                 Err(error) => {
-                    eprintln!("lofte: {error}");
+                    progress.report(&format!("lofte: {error}"));
                     errors.push(error);
                 }
             }
+            progress.advance();
         }
     }
+    progress.finish();
     Ok(errors)
+}
+
+/// A progress bar on stderr for batches that take more than a moment: it appears after
+/// a second, only on a terminal, never with `--quiet`.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    started: Instant,
+    shown: std::cell::Cell<bool>,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Progress {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} documents, {elapsed} (eta {eta})",
+        )
+        .expect("valid progress template");
+        bar.set_style(style);
+        let enabled = !quiet && std::io::IsTerminal::is_terminal(&io::stderr());
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: std::cell::Cell::new(false),
+            enabled,
+        }
+    }
+
+    fn advance(&self) {
+        self.bar.inc(1);
+        if self.enabled && !self.shown.get() && self.started.elapsed().as_secs_f64() > 1.0 {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown.set(true);
+        }
+    }
+
+    /// Prints a message above the bar (or plainly, when the bar is hidden).
+    fn report(&self, message: &str) {
+        if self.shown.get() {
+            self.bar.println(message);
+        } else {
+            eprintln!("{message}");
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Reads and labels one document; a panic inside becomes an error for that file only.
@@ -344,54 +444,48 @@ fn read_and_label(path: &Path, lexicons: &Lexicons) -> Result<LabelledDocument, 
 fn extract(args: ExtractArgs) -> Result<Outcome> {
     let started = Instant::now();
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
-    let to_stdout = args.output.as_deref().is_none_or(|p| p == Path::new("-"));
-    let format =
-        args.format.unwrap_or_else(
-            || match args.output.as_deref().and_then(|p| p.extension()) {
-                Some(ext) if ext == "jsonl" || ext == "json" || ext == "ndjson" => Format::Jsonl,
-                _ => Format::Csv,
-            },
-        );
+    let table = TableSetup::new(&args.table, &args.input.paths)?;
+    if let Some(summary) = &args.summary {
+        refuse_overwriting_input(summary, &args.input.paths)?;
+    }
+    let mut collected = Collected::new(table.format == Format::Xlsx);
     let mut stats = Stats::default();
-    let mut record = |writer: &mut RecordWriter<Box<dyn Write>>,
-                      labelled: &LabelledDocument|
-     -> io::Result<()> {
-        stats.add(labelled);
-        for record in output::records(labelled, args.all_sentences) {
-            writer.write(&record)?;
-        }
-        Ok(())
-    };
-
-    let errors = if to_stdout {
-        let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
-        let mut writer = RecordWriter::new(stdout, format)?;
-        let result = process_documents(&args.input, &lexicons, |labelled| {
-            record(&mut writer, labelled)
-        });
-        let errors = match result {
-            Err(err) if is_broken_pipe(&err) => return Ok(Outcome::Success),
-            other => other?,
-        };
-        match writer.finish() {
-            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
-            other => other?,
-        };
+    let errors = if table.format == Format::Xlsx {
+        let errors = process_documents(&args.input, &lexicons, |labelled| {
+            stats.add(labelled);
+            collected.add(labelled, &table.meta, args.all_sentences);
+            Ok(())
+        })?;
+        write_workbook(&table, &collected)?;
         errors
     } else {
-        let path = args.output.clone().expect("not stdout");
-        refuse_overwriting_input(&path, &args.input.paths)?;
-        let (temp, errors) = write_atomically(&path, format, |writer| {
-            process_documents(&args.input, &lexicons, |labelled| record(writer, labelled))
-        })?;
-        temp.persist(&path)
-            .with_context(|| format!("{}: cannot write output", path.display()))?;
-        errors
+        table.write_stream(|writer| {
+            process_documents(&args.input, &lexicons, |labelled| {
+                stats.add(labelled);
+                let profile = collected.add(labelled, &table.meta, args.all_sentences);
+                let meta = table.meta.values_for(&labelled.document.path);
+                for record in output::records(labelled, &profile, args.all_sentences) {
+                    writer.write(&record, &meta)?;
+                }
+                Ok(())
+            })
+        })?
     };
-    eprintln!(
-        "{}",
-        stats.summary(errors.len(), started.elapsed().as_secs_f64())
-    );
+    if let Some(path) = &args.summary {
+        let format = format_for(None, Some(path));
+        let setup = TableSetup {
+            format,
+            output: Some(path.clone()),
+            ..table.clone_options()
+        };
+        write_profiles(&setup, &collected.profiles)?;
+    }
+    if !args.input.quiet {
+        eprintln!(
+            "{}",
+            stats.summary(errors.len(), started.elapsed().as_secs_f64())
+        );
+    }
     Ok(if errors.is_empty() {
         Outcome::Success
     } else {
@@ -399,12 +493,359 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     })
 }
 
+fn summary(args: SummaryArgs) -> Result<Outcome> {
+    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
+    let table = TableSetup::new(&args.table, &args.input.paths)?;
+    let mut collected = Collected::new(false);
+    let errors = process_documents(&args.input, &lexicons, |labelled| {
+        collected.add(labelled, &table.meta, false);
+        Ok(())
+    })?;
+    write_profiles(&table, &collected.profiles)?;
+    Ok(if errors.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::PartialFailure
+    })
+}
+
+/// The output format: as asked, else from the file extension.
+fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
+    asked.unwrap_or_else(
+        || match output.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+            Some("jsonl" | "json" | "ndjson") => Format::Jsonl,
+            Some("xlsx") => Format::Xlsx,
+            _ => Format::Csv,
+        },
+    )
+}
+
+/// Where and how a table is written, with the metadata to carry into it.
+struct TableSetup {
+    format: Format,
+    output: Option<PathBuf>,
+    csv: CsvOptions,
+    meta: Metadata,
+}
+
+impl TableSetup {
+    fn new(args: &TableArgs, inputs: &[PathBuf]) -> Result<TableSetup> {
+        let output = args.output.clone().filter(|p| p != Path::new("-"));
+        let format = format_for(args.format, output.as_deref());
+        if let Some(path) = &output {
+            refuse_overwriting_input(path, inputs)?;
+        }
+        if format == Format::Xlsx && output.is_none() {
+            bail!(UsageError(
+                "a workbook cannot go to stdout; give -o FILE.xlsx".into()
+            ));
+        }
+        if !args.delimiter.is_ascii() || args.delimiter == '"' || args.delimiter == '\n' {
+            bail!(UsageError(format!(
+                "--delimiter '{}' cannot separate CSV fields; use , ; or a tab",
+                args.delimiter
+            )));
+        }
+        let meta = match &args.meta {
+            Some(path) => Metadata::read(path).map_err(|err| UsageError(err.to_string()))?,
+            None => Metadata::default(),
+        };
+        let csv = CsvOptions {
+            delimiter: args.delimiter as u8,
+            bom: output.is_some() && !args.no_bom,
+        };
+        Ok(TableSetup {
+            format,
+            output,
+            csv,
+            meta,
+        })
+    }
+
+    /// A copy of the CSV options and metadata, for a second table.
+    fn clone_options(&self) -> TableSetup {
+        TableSetup {
+            format: self.format,
+            output: self.output.clone(),
+            csv: self.csv,
+            meta: self.meta.clone(),
+        }
+    }
+
+    /// Streams CSV or JSON Lines records to stdout or, atomically, to the output file.
+    fn write_stream<T>(
+        &self,
+        fill: impl FnOnce(&mut RecordWriter<Box<dyn Write>>) -> Result<T>,
+    ) -> Result<T> {
+        match &self.output {
+            None => {
+                let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
+                let mut writer =
+                    RecordWriter::new(stdout, self.format, self.csv, &self.meta.columns)?;
+                let value = fill(&mut writer)?;
+                writer.finish()?;
+                Ok(value)
+            }
+            Some(path) => {
+                let (temp, value) = write_atomically(path, |file| {
+                    let boxed: Box<dyn Write> = Box::new(BufWriter::new(file));
+                    let mut writer =
+                        RecordWriter::new(boxed, self.format, self.csv, &self.meta.columns)?;
+                    let value = fill(&mut writer)?;
+                    writer
+                        .finish()
+                        .with_context(|| format!("{}: cannot write output", path.display()))?;
+                    Ok(value)
+                })?;
+                temp.persist(path)
+                    .with_context(|| format!("{}: cannot write output", path.display()))?;
+                Ok(value)
+            }
+        }
+    }
+}
+
+/// What a run collects beside the streamed records: the document profiles, the cue
+/// counts and, for a workbook, the record rows.
+struct Collected {
+    profiles: Vec<(DocumentProfile, Vec<String>)>,
+    rows: Option<Vec<Vec<Cell>>>,
+    /// (kind, cue, rule) → how often it fired.
+    cues: BTreeMap<(String, String, String), usize>,
+}
+
+impl Collected {
+    fn new(keep_rows: bool) -> Collected {
+        Collected {
+            profiles: Vec::new(),
+            rows: keep_rows.then(Vec::new),
+            cues: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a document; returns its profile.
+    fn add(
+        &mut self,
+        labelled: &LabelledDocument,
+        meta: &Metadata,
+        all_units: bool,
+    ) -> DocumentProfile {
+        let document_profile = profile::profile(labelled);
+        let values = meta.values_for(&labelled.document.path);
+        if let Some(rows) = self.rows.as_mut() {
+            for record in output::records(labelled, &document_profile, all_units) {
+                let mut cells = output::cells(&record);
+                cells.extend(values.iter().map(|v| {
+                    if v.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(v.clone())
+                    }
+                }));
+                rows.push(cells);
+            }
+        }
+        for (idx, decision) in labelled.commitments.iter().enumerate() {
+            if !decision.commitment {
+                continue;
+            }
+            for cue in &labelled.vague[idx].cues {
+                let kind = if cue.neutralised {
+                    "vague cue (neutralised)"
+                } else {
+                    "vague cue"
+                };
+                *self
+                    .cues
+                    .entry((kind.into(), cue.text.to_lowercase(), cue.rule.clone()))
+                    .or_default() += 1;
+            }
+            if let Some(actor) = &labelled.actors[idx] {
+                let kind = format!(
+                    "actor cue ({} → {})",
+                    actor.source.as_str(),
+                    actor.actor.as_str()
+                );
+                *self
+                    .cues
+                    .entry((kind, actor.cue.clone(), actor.rule.clone()))
+                    .or_default() += 1;
+            }
+        }
+        self.profiles.push((document_profile.clone(), values));
+        document_profile
+    }
+}
+
+fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
+    let path = table
+        .output
+        .as_deref()
+        .expect("TableSetup::new requires -o for xlsx");
+    let columns = |fixed: &[&str]| -> Vec<String> {
+        fixed
+            .iter()
+            .map(|c| c.to_string())
+            .chain(table.meta.columns.iter().cloned())
+            .collect()
+    };
+    let documents: Vec<Vec<Cell>> = collected
+        .profiles
+        .iter()
+        .map(|(document_profile, values)| {
+            let mut cells = output::profile_cells(document_profile);
+            cells.extend(values.iter().map(|v| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(v.clone())
+                }
+            }));
+            cells
+        })
+        .collect();
+    let mut cue_rows: Vec<(&(String, String, String), &usize)> = collected.cues.iter().collect();
+    cue_rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let cues: Vec<Vec<Cell>> = cue_rows
+        .into_iter()
+        .map(|((kind, cue, rule), count)| {
+            vec![
+                Cell::Text(kind.clone()),
+                Cell::Text(cue.clone()),
+                Cell::Text(rule.clone()),
+                Cell::Number(*count as f64),
+            ]
+        })
+        .collect();
+    let sheets = [
+        xlsx::Sheet {
+            name: "Commitments",
+            columns: columns(&output::FIELDS),
+            rows: collected.rows.clone().unwrap_or_default(),
+        },
+        xlsx::Sheet {
+            name: "Documents",
+            columns: columns(&output::PROFILE_FIELDS),
+            rows: documents,
+        },
+        xlsx::Sheet {
+            name: "Cues",
+            columns: ["kind", "cue", "rule", "count"]
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            rows: cues,
+        },
+    ];
+    let (bytes, report) = xlsx::workbook_bytes(&sheets)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+    if report.truncated_cells > 0 {
+        eprintln!(
+            "lofte: {}: {} cells were longer than Excel's {} characters and were cut (marked with …)",
+            path.display(),
+            report.truncated_cells,
+            xlsx::MAX_CELL_CHARS
+        );
+    }
+    let (temp, ()) = write_atomically(path, |mut file| {
+        file.write_all(&bytes)
+            .with_context(|| format!("{}: cannot write output", path.display()))?;
+        file.flush()?;
+        Ok(())
+    })?;
+    temp.persist(path)
+        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    Ok(())
+}
+
+/// Writes the per-document table as CSV, JSON Lines or a one-sheet workbook.
+fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)]) -> Result<()> {
+    let rows: Vec<Vec<Cell>> = profiles
+        .iter()
+        .map(|(document_profile, values)| {
+            let mut cells = output::profile_cells(document_profile);
+            cells.extend(values.iter().map(|v| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(v.clone())
+                }
+            }));
+            cells
+        })
+        .collect();
+    let columns: Vec<String> = output::PROFILE_FIELDS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(table.meta.columns.iter().cloned())
+        .collect();
+    let render = |out: &mut dyn Write| -> Result<()> {
+        match table.format {
+            Format::Jsonl => {
+                for (document_profile, values) in profiles {
+                    let mut value = serde_json::to_value(document_profile)?;
+                    if let Some(object) = value.as_object_mut() {
+                        for (column, cell) in table.meta.columns.iter().zip(values) {
+                            object.insert(column.clone(), serde_json::Value::String(cell.clone()));
+                        }
+                    }
+                    serde_json::to_writer(&mut *out, &value)?;
+                    out.write_all(b"\n")?;
+                }
+            }
+            _ => {
+                if table.csv.bom {
+                    out.write_all("\u{feff}".as_bytes())?;
+                }
+                let mut csv = csv::WriterBuilder::new()
+                    .delimiter(table.csv.delimiter)
+                    .from_writer(out);
+                csv.write_record(&columns)?;
+                for row in &rows {
+                    csv.write_record(row.iter().map(|cell| cell.to_csv(true)))?;
+                }
+                csv.flush()?;
+            }
+        }
+        Ok(())
+    };
+    match (&table.output, table.format) {
+        (None, _) => {
+            let mut buffer = Vec::new();
+            render(&mut buffer)?;
+            write_stdout(&String::from_utf8_lossy(&buffer))?;
+        }
+        (Some(path), Format::Xlsx) => {
+            let sheet = xlsx::Sheet {
+                name: "Documents",
+                columns,
+                rows,
+            };
+            let (bytes, _) = xlsx::workbook_bytes(&[sheet])
+                .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+            let (temp, ()) = write_atomically(path, |mut file| Ok(file.write_all(&bytes)?))?;
+            temp.persist(path)
+                .with_context(|| format!("{}: cannot write output", path.display()))?;
+        }
+        (Some(path), _) => {
+            let (temp, ()) = write_atomically(path, |mut file| {
+                let mut buffered = BufWriter::new(&mut file);
+                render(&mut buffered)?;
+                buffered.flush()?;
+                Ok(())
+            })?;
+            temp.persist(path)
+                .with_context(|| format!("{}: cannot write output", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes to a temporary file beside `path`; the caller renames it into place, so an
 /// interrupted run never leaves a half-written output behind.
 fn write_atomically<T>(
     path: &Path,
-    format: Format,
-    fill: impl FnOnce(&mut RecordWriter<Box<dyn Write>>) -> Result<T>,
+    fill: impl FnOnce(std::fs::File) -> Result<T>,
 ) -> Result<(tempfile::NamedTempFile, T)> {
     let dir = path
         .parent()
@@ -424,12 +865,7 @@ fn write_atomically<T>(
     let file = temp
         .reopen()
         .with_context(|| format!("{}: cannot open output file", path.display()))?;
-    let boxed: Box<dyn Write> = Box::new(BufWriter::new(file));
-    let mut writer = RecordWriter::new(boxed, format)?;
-    let value = fill(&mut writer)?;
-    writer
-        .finish()
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    let value = fill(file)?;
     Ok((temp, value))
 }
 
@@ -449,11 +885,6 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<io::Error>()
-        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Counts for the summary line.
@@ -641,6 +1072,7 @@ fn evaluate_with(
         paths: args.paths.clone(),
         lexicons: None,
         threads: args.threads,
+        quiet: true,
     };
     let mut labelled = Vec::new();
     let errors = process_documents(&input, lexicons, |doc| {

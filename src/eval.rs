@@ -36,8 +36,28 @@ pub struct GoldUnit {
 #[error("{0}")]
 pub struct GoldError(pub String);
 
-/// Reads a gold JSON Lines file; every malformed line is reported.
+/// Reads gold units: JSON Lines (`.jsonl`), or a reviewed spreadsheet (`.csv` or
+/// `.xlsx`, as `lofte extract` wrote it and an analyst corrected it), so that human
+/// review becomes measurement. Every malformed line or row is reported.
 pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    let (units, problems) = match extension.as_str() {
+        "csv" | "tsv" => read_gold_table(path, read_csv_rows(path)?),
+        "xlsx" | "xlsm" | "ods" => read_gold_table(path, read_workbook_rows(path)?),
+        _ => read_gold_jsonl(path)?,
+    };
+    if problems.is_empty() {
+        Ok(units)
+    } else {
+        Err(GoldError(problems.join("\n")))
+    }
+}
+
+fn read_gold_jsonl(path: &Path) -> Result<(Vec<GoldUnit>, Vec<String>), GoldError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
     let mut units = Vec::new();
@@ -47,26 +67,190 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
             continue;
         }
         match serde_json::from_str::<GoldUnit>(line) {
-            Ok(unit) => {
-                if let Some(actor) = unit.actor.as_deref().filter(|a| !a.is_empty()) {
-                    if Actor::parse(actor).is_none() {
-                        problems.push(format!(
-                            "{}:{}: unknown actor '{actor}'",
-                            path.display(),
-                            idx + 1
-                        ));
-                        continue;
-                    }
-                }
-                units.push(unit)
-            }
+            Ok(unit) => match check_actor(&unit) {
+                Ok(()) => units.push(unit),
+                Err(message) => problems.push(format!("{}:{}: {message}", path.display(), idx + 1)),
+            },
             Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
         }
     }
-    if problems.is_empty() {
-        Ok(units)
-    } else {
-        Err(GoldError(problems.join("\n")))
+    Ok((units, problems))
+}
+
+fn check_actor(unit: &GoldUnit) -> Result<(), String> {
+    match unit.actor.as_deref().filter(|a| !a.is_empty()) {
+        Some(actor) if Actor::parse(actor).is_none() => Err(format!("unknown actor '{actor}'")),
+        _ => Ok(()),
+    }
+}
+
+/// A spreadsheet cell as gold reads it.
+enum GoldCell {
+    Text(String),
+    Bool(bool),
+    Empty,
+}
+
+/// Rows of a CSV file (`,` or `;`, with or without a byte-order mark), header first.
+fn read_csv_rows(path: &Path) -> Result<Vec<Vec<GoldCell>>, GoldError> {
+    let bytes = std::fs::read(path)
+        .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        GoldError(format!(
+            "{}: not UTF-8 text; save it as CSV UTF-8",
+            path.display()
+        ))
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|d| first.matches(*d as char).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (idx, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|err| GoldError(format!("{}:{}: {err}", path.display(), idx + 1)))?;
+        rows.push(
+            record
+                .iter()
+                .map(|cell| {
+                    if cell.is_empty() {
+                        GoldCell::Empty
+                    } else {
+                        GoldCell::Text(cell.to_string())
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// Rows of the *Commitments* sheet of a workbook (or its first sheet), header first.
+fn read_workbook_rows(path: &Path) -> Result<Vec<Vec<GoldCell>>, GoldError> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let error = |err: String| {
+        GoldError(format!(
+            "{}: cannot read the workbook: {err}",
+            path.display()
+        ))
+    };
+    let mut workbook = open_workbook_auto(path).map_err(|err| error(err.to_string()))?;
+    let names = workbook.sheet_names();
+    let name = names
+        .iter()
+        .find(|n| n.as_str() == "Commitments")
+        .or(names.first())
+        .cloned()
+        .ok_or_else(|| error("it has no sheet".into()))?;
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|err| error(err.to_string()))?;
+    Ok(range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::Empty => GoldCell::Empty,
+                    Data::Bool(value) => GoldCell::Bool(*value),
+                    Data::String(text) => GoldCell::Text(text.clone()),
+                    Data::Float(number) => GoldCell::Text(number.to_string()),
+                    Data::Int(number) => GoldCell::Text(number.to_string()),
+                    other => GoldCell::Text(other.to_string()),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// Gold units from spreadsheet rows with a header naming `doc`, `text`, `commitment`,
+/// `actor` and `vague` (other columns are ignored). A cell that `lofte extract`
+/// protected against formulas (`'-20 %`) is read back as written before it.
+fn read_gold_table(path: &Path, rows: Vec<Vec<GoldCell>>) -> (Vec<GoldUnit>, Vec<String>) {
+    let mut problems = Vec::new();
+    let Some((header, body)) = rows.split_first() else {
+        return (
+            Vec::new(),
+            vec![format!("{}: the file is empty", path.display())],
+        );
+    };
+    let column = |name: &str| {
+        header.iter().position(
+            |cell| matches!(cell, GoldCell::Text(text) if text.trim().eq_ignore_ascii_case(name)),
+        )
+    };
+    let (Some(doc), Some(text), Some(commitment)) =
+        (column("doc"), column("text"), column("commitment"))
+    else {
+        return (
+            Vec::new(),
+            vec![format!(
+                "{}: the header needs the columns doc, text and commitment",
+                path.display()
+            )],
+        );
+    };
+    let (kind, actor, vague) = (column("kind"), column("actor"), column("vague"));
+    let mut units = Vec::new();
+    for (idx, row) in body.iter().enumerate() {
+        let line = idx + 2;
+        let cell = |at: Option<usize>| at.and_then(|at| row.get(at));
+        let text_of = |at: Option<usize>| match cell(at) {
+            Some(GoldCell::Text(value)) => Some(unguard(value.trim()).to_string()),
+            Some(GoldCell::Bool(value)) => Some(value.to_string()),
+            _ => None,
+        };
+        let flag_of = |at: Option<usize>| -> Result<Option<bool>, String> {
+            match cell(at) {
+                Some(GoldCell::Bool(value)) => Ok(Some(*value)),
+                Some(GoldCell::Text(value)) => parse_flag(value).map(Some),
+                _ => Ok(None),
+            }
+        };
+        if row.iter().all(|c| matches!(c, GoldCell::Empty)) {
+            continue;
+        }
+        let unit = (|| -> Result<GoldUnit, String> {
+            let commitment = flag_of(Some(commitment))?.ok_or("commitment is empty")?;
+            let unit = GoldUnit {
+                doc: text_of(Some(doc)).ok_or("doc is empty")?,
+                text: text_of(Some(text)).ok_or("text is empty")?,
+                kind: text_of(kind),
+                commitment,
+                actor: text_of(actor).filter(|_| commitment),
+                vague: flag_of(vague)?.filter(|_| commitment),
+            };
+            check_actor(&unit)?;
+            Ok(unit)
+        })();
+        match unit {
+            Ok(unit) => units.push(unit),
+            Err(message) => problems.push(format!("{}:{line}: {message}", path.display())),
+        }
+    }
+    (units, problems)
+}
+
+/// Undoes the formula guard of CSV output: `'=x` → `=x`.
+fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
+}
+
+/// `true`/`false` as spreadsheets write them, also in Swedish.
+fn parse_flag(value: &str) -> Result<bool, String> {
+    match value.trim().to_lowercase().as_str() {
+        "true" | "sant" | "1" | "ja" | "yes" | "x" => Ok(true),
+        "false" | "falskt" | "0" | "nej" | "no" => Ok(false),
+        other => Err(format!("'{other}' is not true or false")),
     }
 }
 

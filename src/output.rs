@@ -1,25 +1,29 @@
-//! Output: labelled units as CSV or JSON Lines, one record per unit.
+//! Output: labelled units as CSV, JSON Lines or (with `xlsx`) a workbook.
 //!
-//! Input: `LabelledDocument`s in output order. Output: bytes on a writer. The record
-//! fields are a contract (README.md, "Output contract"): later versions may add
-//! fields, never rename these. In CSV, lists are joined with ` | ` and empty values
-//! are empty cells; in JSON Lines, lists are arrays and empty values are `null`.
+//! Input: `LabelledDocument`s in output order, with their `DocumentProfile` and any
+//! metadata columns the analyst supplied. Output: bytes on a writer. The record fields
+//! are a contract (README.md, "Output contract"): later versions may add fields, never
+//! rename these. In CSV, lists are joined with ` | `, empty values are empty cells, and
+//! a cell that a spreadsheet would read as a formula is neutralised; in JSON Lines,
+//! lists are arrays, empty values are `null`, and nothing is altered.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::model::{LabelledDocument, UnitKind};
+use crate::profile::DocumentProfile;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Csv,
     Jsonl,
+    Xlsx,
 }
 
-/// The record fields, in column order.
-pub const FIELDS: [&str; 17] = [
+/// The record fields, in column order; metadata columns from `--meta` follow them.
+pub const FIELDS: [&str; 20] = [
     "doc",
     "unit",
     "start",
@@ -37,6 +41,9 @@ pub const FIELDS: [&str; 17] = [
     "page",
     "commitment_cue",
     "neutralised_cues",
+    "municipality",
+    "year",
+    "doc_type",
 ];
 
 /// Separator of list items inside one CSV cell.
@@ -62,10 +69,50 @@ pub struct Record<'a> {
     pub page: Option<u32>,
     pub commitment_cue: &'a str,
     pub neutralised_cues: Vec<&'a str>,
+    pub municipality: Option<&'a str>,
+    pub year: Option<u32>,
+    pub doc_type: &'static str,
+}
+
+/// A typed value, so that a workbook gets numbers and booleans, and CSV gets text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    Empty,
+}
+
+impl Cell {
+    /// The cell as CSV text; `guard` neutralises formula triggers (OWASP).
+    pub fn to_csv(&self, guard: bool) -> String {
+        match self {
+            Cell::Text(text) if guard => neutralise_formula(text),
+            Cell::Text(text) => text.clone(),
+            Cell::Number(number) => number.to_string(),
+            Cell::Bool(value) => value.to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// A spreadsheet reads a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return as a formula. OWASP's advice is to prefix such a cell with a single quote,
+/// which the spreadsheet shows as text; the words stay readable (`'-20 % inbrott`).
+pub fn neutralise_formula(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// The records of a document: every unit, or only the commitments.
-pub fn records(labelled: &LabelledDocument, all_units: bool) -> Vec<Record<'_>> {
+pub fn records<'a>(
+    labelled: &'a LabelledDocument,
+    profile: &'a DocumentProfile,
+    all_units: bool,
+) -> Vec<Record<'a>> {
     let units = &labelled.units;
     (0..units.len())
         .filter(|&idx| all_units || labelled.commitments[idx].commitment)
@@ -102,49 +149,140 @@ pub fn records(labelled: &LabelledDocument, all_units: bool) -> Vec<Record<'_>> 
                 page: unit.page,
                 commitment_cue: &commitment.cue,
                 neutralised_cues: cues(true),
+                municipality: profile.municipality.as_deref(),
+                year: profile.year,
+                doc_type: profile.doc_type,
             }
         })
         .collect()
 }
 
-/// Writes records in one format to a writer; CSV gets its header before the first row.
+/// The record's cells, in `FIELDS` order.
+pub fn cells(record: &Record) -> Vec<Cell> {
+    let text = |value: &str| {
+        if value.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(value.to_string())
+        }
+    };
+    let optional = |value: Option<&str>| value.map_or(Cell::Empty, text);
+    let list = |values: &[&str]| text(&values.join(LIST_SEPARATOR));
+    vec![
+        text(record.doc),
+        Cell::Number(record.unit as f64),
+        Cell::Number(record.start as f64),
+        Cell::Number(record.end as f64),
+        text(record.kind.as_str()),
+        text(record.section),
+        text(record.text),
+        Cell::Bool(record.commitment),
+        optional(record.actor),
+        optional(record.actor_source),
+        text(record.actor_cue),
+        record.vague.map_or(Cell::Empty, Cell::Bool),
+        list(&record.vague_cues),
+        list(&record.anchors),
+        record.page.map_or(Cell::Empty, |p| Cell::Number(p as f64)),
+        text(record.commitment_cue),
+        list(&record.neutralised_cues),
+        optional(record.municipality),
+        record.year.map_or(Cell::Empty, |y| Cell::Number(y as f64)),
+        text(record.doc_type),
+    ]
+}
+
+/// How CSV is written.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvOptions {
+    pub delimiter: u8,
+    /// A UTF-8 byte-order mark first, so that Excel shows å/ä/ö.
+    pub bom: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            delimiter: b',',
+            bom: false,
+        }
+    }
+}
+
+/// Writes records in CSV or JSON Lines; CSV gets its header before the first row.
+/// Metadata columns (`--meta`) follow the contract fields.
 pub struct RecordWriter<W: Write> {
     format: Format,
+    meta_columns: Vec<String>,
     csv: Option<csv::Writer<W>>,
     plain: Option<W>,
 }
 
 impl<W: Write> RecordWriter<W> {
-    pub fn new(writer: W, format: Format) -> io::Result<RecordWriter<W>> {
+    pub fn new(
+        mut writer: W,
+        format: Format,
+        options: CsvOptions,
+        meta_columns: &[String],
+    ) -> io::Result<RecordWriter<W>> {
+        let meta_columns = meta_columns.to_vec();
         match format {
             Format::Csv => {
-                let mut csv = csv::WriterBuilder::new().from_writer(writer);
-                csv.write_record(FIELDS).map_err(io::Error::other)?;
+                if options.bom {
+                    writer.write_all("\u{feff}".as_bytes())?;
+                }
+                let mut csv = csv::WriterBuilder::new()
+                    .delimiter(options.delimiter)
+                    .from_writer(writer);
+                let header: Vec<&str> = FIELDS
+                    .iter()
+                    .copied()
+                    .chain(meta_columns.iter().map(String::as_str))
+                    .collect();
+                csv.write_record(header).map_err(into_io)?;
                 Ok(RecordWriter {
                     format,
+                    meta_columns,
                     csv: Some(csv),
                     plain: None,
                 })
             }
             Format::Jsonl => Ok(RecordWriter {
                 format,
+                meta_columns,
                 csv: None,
                 plain: Some(writer),
             }),
+            Format::Xlsx => Err(io::Error::other(
+                "a workbook is written by the xlsx module, not line by line",
+            )),
         }
     }
 
-    pub fn write(&mut self, record: &Record) -> io::Result<()> {
+    /// Writes one record with the metadata values of its document (in `meta_columns` order).
+    pub fn write(&mut self, record: &Record, meta: &[String]) -> io::Result<()> {
         match self.format {
             Format::Csv => {
                 let csv = self.csv.as_mut().expect("csv writer for csv format");
-                csv.write_record(csv_row(record)).map_err(into_io)
+                let row: Vec<String> = cells(record)
+                    .iter()
+                    .map(|cell| cell.to_csv(true))
+                    .chain(meta.iter().map(|value| neutralise_formula(value)))
+                    .collect();
+                csv.write_record(row).map_err(into_io)
             }
             Format::Jsonl => {
                 let out = self.plain.as_mut().expect("plain writer for jsonl format");
-                serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+                let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
+                if let Some(object) = value.as_object_mut() {
+                    for (column, cell) in self.meta_columns.iter().zip(meta) {
+                        object.insert(column.clone(), serde_json::Value::String(cell.clone()));
+                    }
+                }
+                serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
                 out.write_all(b"\n")
             }
+            Format::Xlsx => unreachable!("RecordWriter::new refuses xlsx"),
         }
     }
 
@@ -171,27 +309,47 @@ fn into_io(err: csv::Error) -> io::Error {
     }
 }
 
-fn csv_row(record: &Record) -> [String; 17] {
-    let optional = |value: Option<String>| value.unwrap_or_default();
-    [
-        record.doc.to_string(),
-        record.unit.to_string(),
-        record.start.to_string(),
-        record.end.to_string(),
-        record.kind.as_str().to_string(),
-        record.section.to_string(),
-        record.text.to_string(),
-        record.commitment.to_string(),
-        optional(record.actor.map(str::to_string)),
-        optional(record.actor_source.map(str::to_string)),
-        record.actor_cue.to_string(),
-        optional(record.vague.map(|v| v.to_string())),
-        record.vague_cues.join(LIST_SEPARATOR),
-        record.anchors.join(LIST_SEPARATOR),
-        optional(record.page.map(|p| p.to_string())),
-        record.commitment_cue.to_string(),
-        record.neutralised_cues.join(LIST_SEPARATOR),
+/// The columns of the per-document table (`lofte summary`, the workbook's Documents sheet).
+pub const PROFILE_FIELDS: [&str; 14] = [
+    "doc",
+    "municipality",
+    "year",
+    "doc_type",
+    "units",
+    "commitments",
+    "police",
+    "municipality_commitments",
+    "both",
+    "other",
+    "unspecified",
+    "share_vague",
+    "share_anchored",
+    "share_unspecified",
+];
+
+/// A profile's cells, in `PROFILE_FIELDS` order.
+pub fn profile_cells(profile: &DocumentProfile) -> Vec<Cell> {
+    let count = |n: usize| Cell::Number(n as f64);
+    vec![
+        Cell::Text(profile.doc.clone()),
+        profile.municipality.clone().map_or(Cell::Empty, Cell::Text),
+        profile.year.map_or(Cell::Empty, |y| Cell::Number(y as f64)),
+        Cell::Text(profile.doc_type.to_string()),
+        count(profile.units),
+        count(profile.commitments),
+        count(profile.police),
+        count(profile.municipality_commitments),
+        count(profile.both),
+        count(profile.other),
+        count(profile.unspecified),
+        Cell::Number(round3(profile.share_vague)),
+        Cell::Number(round3(profile.share_anchored)),
+        Cell::Number(round3(profile.share_unspecified)),
     ]
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]
@@ -199,28 +357,38 @@ mod tests {
     use super::*;
     use crate::lexicon::Lexicons;
     use crate::pipeline::label_text;
+    use crate::profile::profile;
 
-    fn written(format: Format, all_units: bool) -> String {
+    fn written(format: Format, all_units: bool, options: CsvOptions) -> String {
         let lexicons = Lexicons::embedded();
         let labelled = label_text(
             "ystad.txt",
-            "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\". Under 2018 anmäldes 312 inbrott.\n",
+            "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\". Under 2018 anmäldes 312 inbrott.\n• -20 % inbrott ska nås\n",
             &lexicons,
         );
-        let mut writer = RecordWriter::new(Vec::new(), format).unwrap();
-        for record in records(&labelled, all_units) {
-            writer.write(&record).unwrap();
+        let profile = profile(&labelled);
+        let meta = vec!["län".to_string()];
+        let mut writer = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
+        for record in records(&labelled, &profile, all_units) {
+            writer.write(&record, &["Skåne".to_string()]).unwrap();
         }
         String::from_utf8(writer.finish().unwrap()).unwrap()
     }
 
     #[test]
     fn csv_has_header_and_quoted_rows_with_empty_cells_for_non_commitments() {
-        let text = written(Format::Csv, true);
+        let text = written(Format::Csv, true, CsvOptions::default());
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), FIELDS);
+        let header: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(header[..FIELDS.len()], FIELDS);
+        assert_eq!(header[FIELDS.len()], "län");
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 4);
         assert_eq!(
             &rows[1][6],
             "Polisen ska öka närvaron i centrum, \"varje fredag\"."
@@ -231,26 +399,57 @@ mod tests {
         );
         assert_eq!((&rows[2][7], &rows[2][8], &rows[2][11]), ("false", "", ""));
         assert_eq!(&rows[1][5], "Polisens åtaganden");
+        assert_eq!(&rows[1][FIELDS.len()], "Skåne");
     }
 
     #[test]
-    fn jsonl_has_the_same_fields_with_nulls_and_arrays() {
-        let text = written(Format::Jsonl, false);
+    fn csv_neutralises_formulas_but_jsonl_keeps_the_text() {
+        let csv_text = written(Format::Csv, true, CsvOptions::default());
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(&rows[3][6], "'-20 % inbrott ska nås");
+        let jsonl = written(Format::Jsonl, true, CsvOptions::default());
+        let last: serde_json::Value = serde_json::from_str(jsonl.lines().last().unwrap()).unwrap();
+        assert_eq!(last["text"], "-20 % inbrott ska nås");
+        for trigger in ["=SUM(A1)", "+1", "@cmd", "\tx", "\rx"] {
+            assert!(neutralise_formula(trigger).starts_with('\''), "{trigger:?}");
+        }
+        assert_eq!(neutralise_formula("Polisen ska"), "Polisen ska");
+    }
+
+    #[test]
+    fn swedish_excel_csv_has_bom_and_semicolons() {
+        let text = written(
+            Format::Csv,
+            false,
+            CsvOptions {
+                delimiter: b';',
+                bom: true,
+            },
+        );
+        assert!(text.as_bytes().starts_with(b"\xef\xbb\xbfdoc;unit;start;"));
+        assert!(text.contains("Polisens åtaganden"), "å/ä/ö stay UTF-8");
+    }
+
+    #[test]
+    fn jsonl_has_the_same_fields_with_nulls_arrays_and_metadata() {
+        let text = written(Format::Jsonl, false, CsvOptions::default());
         let lines: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert_eq!(lines.len(), 1);
+        assert_eq!(lines.len(), 2);
         let keys: Vec<&str> = lines[0]
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys.len(), FIELDS.len());
+        assert_eq!(keys.len(), FIELDS.len() + 1);
         assert!(FIELDS.iter().all(|field| keys.contains(field)));
         assert_eq!(lines[0]["unit"], 2);
         assert_eq!(lines[0]["kind"], "sentence");
+        assert_eq!(lines[0]["län"], "Skåne");
         assert!(lines[0]["anchors"]
             .as_array()
             .unwrap()

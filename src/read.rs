@@ -92,6 +92,84 @@ pub fn read_document(path: &Path) -> Result<Document, ReadError> {
     })
 }
 
+/// Columns an analyst wants carried into every row of a document (`--meta FILE.csv`):
+/// the first column names the document (path or file name), the others are copied.
+#[derive(Debug, Default, Clone)]
+pub struct Metadata {
+    pub columns: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+impl Metadata {
+    /// Reads a metadata CSV (`,` or `;`, with or without a byte-order mark).
+    pub fn read(path: &Path) -> Result<Metadata, ReadError> {
+        let error = |reason: String| ReadError {
+            path: path.display().to_string(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| error("not UTF-8 text; save it as CSV UTF-8".into()))?;
+        let text = text.trim_start_matches('\u{feff}');
+        let first_line = text.lines().next().unwrap_or("");
+        let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|err| error(format!("cannot read the header: {err}")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        if header.len() < 2 {
+            return Err(error(
+                "needs a first column naming the document and at least one more column".into(),
+            ));
+        }
+        let mut rows = Vec::new();
+        for (idx, record) in reader.records().enumerate() {
+            let record = record.map_err(|err| error(format!("line {}: {err}", idx + 2)))?;
+            let values: Vec<String> = record.iter().map(|v| v.trim().to_string()).collect();
+            rows.push((values[0].replace('\\', "/"), values[1..].to_vec()));
+        }
+        Ok(Metadata {
+            columns: header[1..].to_vec(),
+            rows,
+        })
+    }
+
+    /// The values for a document: matched by path, then by path suffix, then by file
+    /// name; empty values when the file does not list it.
+    pub fn values_for(&self, doc: &str) -> Vec<String> {
+        let doc = doc.replace('\\', "/");
+        let file_name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_string();
+        let found = self
+            .rows
+            .iter()
+            .find(|(key, _)| *key == doc)
+            .or_else(|| {
+                self.rows
+                    .iter()
+                    .find(|(key, _)| doc.ends_with(&format!("/{key}")))
+            })
+            .or_else(|| {
+                self.rows
+                    .iter()
+                    .find(|(key, _)| file_name(key) == file_name(&doc))
+            });
+        match found {
+            Some((_, values)) => values.clone(),
+            None => vec![String::new(); self.columns.len()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +200,22 @@ mod tests {
         assert!(errors[0]
             .to_string()
             .ends_with("missing.txt: no such file or folder"));
+    }
+
+    #[test]
+    fn metadata_rows_match_by_path_or_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.csv");
+        std::fs::write(
+            &path,
+            "\u{feff}doc;län;granskare\nystad.txt;Skåne;Eva\ncorpus/bjuv.txt;Skåne;Per\n",
+        )
+        .unwrap();
+        let meta = Metadata::read(&path).unwrap();
+        assert_eq!(meta.columns, ["län", "granskare"]);
+        assert_eq!(meta.values_for("corpus/ystad.txt"), ["Skåne", "Eva"]);
+        assert_eq!(meta.values_for("/data/corpus/bjuv.txt"), ["Skåne", "Per"]);
+        assert_eq!(meta.values_for("lund.txt"), ["", ""]);
     }
 
     #[test]

@@ -1,0 +1,208 @@
+//! Document profiles: one row of facts per agreement, for the report that compares them.
+//!
+//! Input: a `LabelledDocument`. Output: a `DocumentProfile`: the municipality, year and
+//! document type guessed from the file name and the text, and the counts a review
+//! needs (commitments by actor, share vague, share with a measurable anchor, share
+//! with no party named).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::model::{Actor, LabelledDocument, UnitKind};
+
+/// The facts about one document.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DocumentProfile {
+    pub doc: String,
+    /// `Ystad`, from `Ystads kommun` in the text, else from the file name.
+    pub municipality: Option<String>,
+    /// The first year named in the file name, else in the title.
+    pub year: Option<u32>,
+    /// `medborgarlöfte`, `samverkansöverenskommelse` or `other`.
+    pub doc_type: &'static str,
+    pub units: usize,
+    pub commitments: usize,
+    pub police: usize,
+    pub municipality_commitments: usize,
+    pub both: usize,
+    pub other: usize,
+    pub unspecified: usize,
+    /// Vague commitments ÷ commitments (0 when there are none).
+    pub share_vague: f64,
+    /// Commitments with at least one measurable anchor (not just the period) ÷ commitments.
+    pub share_anchored: f64,
+    /// Commitments with actor `unspecified` ÷ commitments.
+    pub share_unspecified: f64,
+}
+
+static KOMMUN_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\p{Lu}[\p{L}-]+?)s? (?:kommun|stad)\b").expect("valid municipality regex")
+});
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(19[5-9]\d|20\d\d)\b").expect("valid year regex"));
+
+/// Builds the profile of a labelled document.
+pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
+    let commitments: Vec<usize> = (0..labelled.units.len())
+        .filter(|&idx| labelled.commitments[idx].commitment)
+        .collect();
+    let n = commitments.len();
+    let count_actor = |actor: Actor| {
+        commitments
+            .iter()
+            .filter(|&&idx| {
+                labelled.actors[idx]
+                    .as_ref()
+                    .is_some_and(|a| a.actor == actor)
+            })
+            .count()
+    };
+    let share = |count: usize| if n == 0 { 0.0 } else { count as f64 / n as f64 };
+    let vague = commitments
+        .iter()
+        .filter(|&&idx| labelled.vague[idx].vague)
+        .count();
+    let anchored = commitments
+        .iter()
+        .filter(|&&idx| {
+            labelled.vague[idx]
+                .anchors
+                .iter()
+                .any(|a| a.kind != "period")
+        })
+        .count();
+    let unspecified = count_actor(Actor::Unspecified);
+    let path = &labelled.document.path;
+    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    DocumentProfile {
+        doc: path.clone(),
+        municipality: municipality(labelled, file_name),
+        year: year(labelled, file_name),
+        doc_type: doc_type(labelled, file_name),
+        units: labelled.units.len(),
+        commitments: n,
+        police: count_actor(Actor::Police),
+        municipality_commitments: count_actor(Actor::Municipality),
+        both: count_actor(Actor::Both),
+        other: count_actor(Actor::Other),
+        unspecified,
+        share_vague: share(vague),
+        share_anchored: share(anchored),
+        share_unspecified: share(unspecified),
+    }
+}
+
+/// The municipality most often named as `X kommun`/`Xs kommun`/`X stad` in the text,
+/// else the first word of the file name (`ystad-2021-…` → `Ystad`).
+fn municipality(labelled: &LabelledDocument, file_name: &str) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    // The regex drops a genitive `s` (`Ystads kommun` → `Ystad`); a name that really
+    // ends in s before `kommun` (`Västerås stad`) loses it too, a known limit.
+    for found in KOMMUN_NAME.captures_iter(&labelled.document.text) {
+        let name = found[1].to_string();
+        match counts.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    // `Lokalpolisområde`, `Polismyndigheten` and the like are not municipalities.
+    counts.retain(|(name, _)| {
+        !["Polis", "Region", "Den", "Denna", "Hela", "Varje"]
+            .iter()
+            .any(|w| name.starts_with(w))
+    });
+    if let Some((name, _)) = counts.iter().max_by_key(|(_, n)| *n) {
+        return Some(name.clone());
+    }
+    let stem = file_name
+        .split(['-', '_', '.', ' '])
+        .next()
+        .filter(|s| s.chars().all(char::is_alphabetic))?;
+    let mut chars = stem.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
+}
+
+fn year(labelled: &LabelledDocument, file_name: &str) -> Option<u32> {
+    if let Some(found) = YEAR.find(file_name) {
+        return found.as_str().parse().ok();
+    }
+    // The title: the first headings of the document.
+    labelled
+        .units
+        .iter()
+        .take(5)
+        .filter(|u| u.kind == UnitKind::Heading)
+        .find_map(|u| YEAR.find(&u.text).and_then(|y| y.as_str().parse().ok()))
+}
+
+fn doc_type(labelled: &LabelledDocument, file_name: &str) -> &'static str {
+    let head: String = labelled
+        .units
+        .iter()
+        .take(8)
+        .map(|u| u.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = file_name.to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|w| head.contains(w) || name.contains(w));
+    if says(&[
+        "samverkansöverenskommelse",
+        "samverkansoverenskommelse",
+        "överenskommelse om samverkan",
+    ]) {
+        "samverkansöverenskommelse"
+    } else if says(&["medborgarlöfte", "medborgarlofte", "medborgarlöften"]) {
+        "medborgarlöfte"
+    } else {
+        "other"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::Lexicons;
+    use crate::pipeline::label_text;
+
+    #[test]
+    fn guesses_place_year_and_type_and_counts_commitments() {
+        let lexicons = Lexicons::embedded();
+        let text = "Medborgarlöfte för Ystads kommun\n\nPolisen ska öka närvaron. Kommunen ska ordna tre möten under 2021. Insatser ska genomföras.\n";
+        let labelled = label_text("corpus/ystad-2021-medborgarlofte.txt", text, &lexicons);
+        let profile = profile(&labelled);
+        assert_eq!(profile.municipality.as_deref(), Some("Ystad"));
+        assert_eq!(profile.year, Some(2021));
+        assert_eq!(profile.doc_type, "medborgarlöfte");
+        assert_eq!(
+            (
+                profile.commitments,
+                profile.police,
+                profile.municipality_commitments
+            ),
+            (3, 1, 1)
+        );
+        assert_eq!(profile.unspecified, 1);
+        assert!((profile.share_vague - 1.0 / 3.0).abs() < 1e-9);
+        assert!(
+            (profile.share_anchored - 1.0 / 3.0).abs() < 1e-9,
+            "{profile:?}"
+        );
+    }
+
+    #[test]
+    fn falls_back_to_the_file_name() {
+        let lexicons = Lexicons::embedded();
+        let labelled = label_text(
+            "x/klippan-2020-samverkansoverenskommelse.txt",
+            "Polisen ska patrullera.\n",
+            &lexicons,
+        );
+        let profile = profile(&labelled);
+        assert_eq!(profile.municipality.as_deref(), Some("Klippan"));
+        assert_eq!(profile.year, Some(2020));
+        assert_eq!(profile.doc_type, "samverkansöverenskommelse");
+    }
+}
