@@ -138,8 +138,17 @@ fn year(labelled: &LabelledDocument, file_name: &str) -> Option<u32> {
         .find_map(|u| YEAR.find(&u.text).and_then(|y| y.as_str().parse().ok()))
 }
 
+/// The title decides, then the file name, then the opening units; within one of them
+/// the type named first wins (`Medborgarlöfte 2021, en del av samverkansöverenskommelsen`).
 fn doc_type(labelled: &LabelledDocument, file_name: &str) -> &'static str {
-    let head: String = labelled
+    let title = labelled
+        .units
+        .iter()
+        .take(2)
+        .map(|u| u.text.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let head = labelled
         .units
         .iter()
         .take(8)
@@ -147,18 +156,28 @@ fn doc_type(labelled: &LabelledDocument, file_name: &str) -> &'static str {
         .collect::<Vec<_>>()
         .join(" ");
     let name = file_name.to_lowercase();
-    let says = |words: &[&str]| words.iter().any(|w| head.contains(w) || name.contains(w));
-    if says(&[
-        "samverkansöverenskommelse",
-        "samverkansoverenskommelse",
-        "överenskommelse om samverkan",
-    ]) {
-        "samverkansöverenskommelse"
-    } else if says(&["medborgarlöfte", "medborgarlofte", "medborgarlöften"]) {
-        "medborgarlöfte"
-    } else {
-        "other"
+    for source in [title.as_str(), name.as_str(), head.as_str()] {
+        let first = |words: &[&str]| words.iter().filter_map(|w| source.find(w)).min();
+        let promise = first(&["medborgarlöfte", "medborgarlofte"]);
+        let agreement = first(&[
+            "samverkansöverenskommelse",
+            "samverkansoverenskommelse",
+            "överenskommelse om samverkan",
+        ]);
+        match (promise, agreement) {
+            (Some(p), Some(a)) => {
+                return if p < a {
+                    "medborgarlöfte"
+                } else {
+                    "samverkansöverenskommelse"
+                }
+            }
+            (Some(_), None) => return "medborgarlöfte",
+            (None, Some(_)) => return "samverkansöverenskommelse",
+            (None, None) => {}
+        }
     }
+    "other"
 }
 
 #[cfg(test)]
