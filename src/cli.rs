@@ -165,6 +165,19 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE", required_unless_present = "segset")]
     pub gold: Option<PathBuf>,
 
+    /// Also score the document profiles against this gold (JSON Lines: doc, doc_type,
+    /// parties, period_start, period_end, elements), e.g. corpus/documents.gold.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub documents: Option<PathBuf>,
+
+    /// Fail (exit 1) when the mean accuracy of the six document elements is below this.
+    #[arg(long, value_name = "ACCURACY", requires = "documents")]
+    pub min_element_accuracy: Option<f64>,
+
+    /// Fail (exit 1) when the specificity mean absolute error is above this.
+    #[arg(long, value_name = "MAE")]
+    pub max_specificity_mae: Option<f64>,
+
     /// Score sentence boundaries on a segset file instead
     /// (JSON Lines with doc, text, sentences; e.g. ../shared/data/ud-sv-talbanken.segset.jsonl).
     #[arg(long, value_name = "FILE", conflicts_with = "gold")]
@@ -1019,9 +1032,10 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
             Outcome::Success
         });
     }
-    let (report, errors) = evaluate_with(&args, &gold, &lexicons)?;
+    let (report, documents, errors) = evaluate_all(&args, &gold, &lexicons)?;
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        let value = serde_json::json!({ "units": report, "documents": documents });
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         if args.errors {
             outln!("{}", report.errors_text());
@@ -1030,6 +1044,24 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
             outln!("{}", report.entries_text());
         }
         out!("{}", report.to_table());
+        if let Some(documents) = &documents {
+            out!("{}", documents.to_text(args.errors));
+        }
+    }
+    let mut below = false;
+    if let (Some(minimum), Some(documents)) = (args.min_element_accuracy, &documents) {
+        below |= below_minimum(&[(
+            "document element accuracy",
+            Some(minimum),
+            documents.element_accuracy,
+        )]);
+    }
+    if let Some(maximum) = args.max_specificity_mae {
+        let mae = report.total.specificity.mean_absolute_error;
+        if mae > maximum {
+            eprintln!("lofte: specificity MAE {mae:.3} is above the maximum {maximum:.3}");
+            below = true;
+        }
     }
     let total = &report.total;
     let checks = [
@@ -1046,7 +1078,7 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
         ),
         ("vague F1", args.min_vague_f1, total.vague.f1),
     ];
-    let mut below = below_minimum(&checks);
+    below |= below_minimum(&checks);
     if !report.missing_documents.is_empty() || report.documents.is_empty() {
         eprintln!(
             "lofte: {} gold documents were not found among the inputs",
@@ -1068,6 +1100,16 @@ fn evaluate_with(
     gold: &[eval::GoldUnit],
     lexicons: &Lexicons,
 ) -> Result<(eval::Report, usize)> {
+    let (report, _, errors) = evaluate_all(args, gold, lexicons)?;
+    Ok((report, errors))
+}
+
+/// Labels the eval inputs and scores units and, with --documents, document profiles.
+fn evaluate_all(
+    args: &EvalArgs,
+    gold: &[eval::GoldUnit],
+    lexicons: &Lexicons,
+) -> Result<(eval::Report, Option<eval::DocumentReport>, usize)> {
     let input = InputArgs {
         paths: args.paths.clone(),
         lexicons: None,
@@ -1079,7 +1121,16 @@ fn evaluate_with(
         labelled.push(doc.clone());
         Ok(())
     })?;
-    Ok((eval::evaluate(gold, &labelled), errors.len()))
+    let documents = match &args.documents {
+        Some(path) => {
+            let gold_docs =
+                eval::read_document_gold(path).map_err(|err| UsageError(err.to_string()))?;
+            let profiles: Vec<_> = labelled.iter().map(profile::profile).collect();
+            Some(eval::evaluate_documents(&gold_docs, &profiles))
+        }
+        None => None,
+    };
+    Ok((eval::evaluate(gold, &labelled), documents, errors.len()))
 }
 
 fn segset_command(args: &EvalArgs, path: &Path, lexicons: &Lexicons) -> Result<Outcome> {

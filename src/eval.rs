@@ -29,6 +29,12 @@ pub struct GoldUnit {
     pub actor: Option<String>,
     #[serde(default)]
     pub vague: Option<bool>,
+    /// 0–3, for commitments (corpus/README.md).
+    #[serde(default)]
+    pub specificity: Option<u8>,
+    /// `action` or `goal`, for commitments.
+    #[serde(default)]
+    pub commitment_type: Option<String>,
 }
 
 /// A gold file that could not be read, naming the file and line.
@@ -225,6 +231,15 @@ fn read_gold_table(path: &Path, rows: Vec<Vec<GoldCell>>) -> (Vec<GoldUnit>, Vec
                 commitment,
                 actor: text_of(actor).filter(|_| commitment),
                 vague: flag_of(vague)?.filter(|_| commitment),
+                specificity: text_of(column("specificity"))
+                    .filter(|_| commitment)
+                    .map(|v| {
+                        v.parse::<f64>()
+                            .map(|n| n as u8)
+                            .map_err(|_| format!("specificity '{v}' is not 0–3"))
+                    })
+                    .transpose()?,
+                commitment_type: text_of(column("commitment_type")).filter(|_| commitment),
             };
             check_actor(&unit)?;
             Ok(unit)
@@ -251,6 +266,173 @@ fn parse_flag(value: &str) -> Result<bool, String> {
         "true" | "sant" | "1" | "ja" | "yes" | "x" => Ok(true),
         "false" | "falskt" | "0" | "nej" | "no" => Ok(false),
         other => Err(format!("'{other}' is not true or false")),
+    }
+}
+
+/// The gold profile of one document (`corpus/documents.gold.jsonl`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct DocumentGold {
+    pub doc: String,
+    pub doc_type: String,
+    pub parties: Vec<String>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub elements: BTreeMap<String, bool>,
+}
+
+/// Reads document-profile gold (JSON Lines); every malformed line is reported.
+pub fn read_document_gold(path: &Path) -> Result<Vec<DocumentGold>, GoldError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
+    let mut docs = Vec::new();
+    let mut problems = Vec::new();
+    for (idx, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str::<DocumentGold>(line) {
+            Ok(doc) => docs.push(doc),
+            Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(docs)
+    } else {
+        Err(GoldError(problems.join("\n")))
+    }
+}
+
+/// How well the document profiles match their gold: accuracy per element and field.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentReport {
+    pub documents: usize,
+    /// (field, accuracy): doc_type, parties, period, and each of the six elements.
+    pub accuracy: Vec<(String, f64)>,
+    /// Mean accuracy over the six elements.
+    pub element_accuracy: f64,
+    pub mismatches: Vec<String>,
+}
+
+/// Compares document profiles with their gold, matching documents like `evaluate`.
+pub fn evaluate_documents(
+    gold: &[DocumentGold],
+    profiles: &[crate::profile::DocumentProfile],
+) -> DocumentReport {
+    let file_name = |path: &str| {
+        path.replace('\\', "/")
+            .rsplit('/')
+            .next()
+            .unwrap_or(path)
+            .to_string()
+    };
+    let mut right: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut mismatches = Vec::new();
+    let mut count = |field: &str, ok: bool, doc: &str, detail: String| {
+        let slot = right.entry(field.to_string()).or_default();
+        slot.0 += usize::from(ok);
+        slot.1 += 1;
+        if !ok {
+            mismatches.push(format!("{doc} [{field}] {detail}"));
+        }
+    };
+    let mut n = 0;
+    for gold_doc in gold {
+        let Some(profile) = profiles
+            .iter()
+            .find(|p| file_name(&p.doc) == file_name(&gold_doc.doc))
+        else {
+            continue;
+        };
+        n += 1;
+        let doc = gold_doc.doc.as_str();
+        count(
+            "doc_type",
+            profile.doc_type == gold_doc.doc_type,
+            doc,
+            format!("gold {} / lofte {}", gold_doc.doc_type, profile.doc_type),
+        );
+        let mut gold_parties = gold_doc.parties.clone();
+        gold_parties.sort();
+        let mut parties: Vec<String> = profile.parties.iter().map(|p| p.to_string()).collect();
+        parties.sort();
+        count(
+            "parties",
+            gold_parties == parties,
+            doc,
+            format!("gold {gold_parties:?} / lofte {parties:?}"),
+        );
+        let period_ok = gold_doc.period_start == profile.period_start
+            && gold_doc.period_end == profile.period_end;
+        count(
+            "period",
+            period_ok,
+            doc,
+            format!(
+                "gold {:?}–{:?} / lofte {:?}–{:?}",
+                gold_doc.period_start,
+                gold_doc.period_end,
+                profile.period_start,
+                profile.period_end
+            ),
+        );
+        let elements = &profile.elements;
+        let found = [
+            ("problem", elements.problem),
+            ("causes", elements.causes),
+            ("measurable_goals", elements.measurable_goals),
+            ("documentation", elements.documentation),
+            ("follow_up", elements.follow_up),
+            ("period", elements.period),
+        ];
+        for (name, value) in found {
+            let gold_value = gold_doc.elements.get(name).copied().unwrap_or(false);
+            count(
+                &format!("element {name}"),
+                gold_value == value,
+                doc,
+                format!("gold {gold_value} / lofte {value}"),
+            );
+        }
+    }
+    let accuracy: Vec<(String, f64)> = right
+        .iter()
+        .map(|(field, (ok, total))| (field.clone(), *ok as f64 / (*total).max(1) as f64))
+        .collect();
+    let elements: Vec<f64> = accuracy
+        .iter()
+        .filter(|(f, _)| f.starts_with("element "))
+        .map(|(_, a)| *a)
+        .collect();
+    let element_accuracy = if elements.is_empty() {
+        0.0
+    } else {
+        elements.iter().sum::<f64>() / elements.len() as f64
+    };
+    DocumentReport {
+        documents: n,
+        accuracy,
+        element_accuracy,
+        mismatches,
+    }
+}
+
+impl DocumentReport {
+    pub fn to_text(&self, errors: bool) -> String {
+        let mut out = format!("\ndocument profiles ({} documents)\n", self.documents);
+        for (field, accuracy) in &self.accuracy {
+            out.push_str(&format!("  {field:<26} accuracy {accuracy:.3}\n"));
+        }
+        out.push_str(&format!(
+            "  {:<26} accuracy {:.3}\n",
+            "elements (mean of six)", self.element_accuracy
+        ));
+        if errors {
+            for mismatch in &self.mismatches {
+                out.push_str(&format!("  {mismatch}\n"));
+            }
+        }
+        out
     }
 }
 
@@ -306,8 +488,12 @@ struct Counts {
     /// (gold, predicted) pairs over gold commitments; `None` = not predicted a commitment.
     actor_pairs: Vec<(Actor, Option<Actor>)>,
     mismatches: Vec<Mismatch>,
-    /// For every lexicon entry that decided a label: (what it decided, rule, was it right).
+    /// For every lexicon entry that decided a label.
     firings: Vec<Firing>,
+    /// (gold, lofte) specificity over gold commitments that lofte took for commitments.
+    specificity_pairs: Vec<(u8, u8)>,
+    /// (gold is a goal, lofte says goal), likewise.
+    type_pairs: Vec<(bool, bool)>,
 }
 
 /// One lexicon entry deciding one label: what it decided, its rule, the words it
@@ -365,6 +551,9 @@ impl Counts {
         self.actor_pairs.extend_from_slice(&other.actor_pairs);
         self.mismatches.extend_from_slice(&other.mismatches);
         self.firings.extend_from_slice(&other.firings);
+        self.specificity_pairs
+            .extend_from_slice(&other.specificity_pairs);
+        self.type_pairs.extend_from_slice(&other.type_pairs);
     }
 
     fn figures(&self, doc: &str) -> Figures {
@@ -389,6 +578,37 @@ impl Counts {
             actor_macro_f1: macro_f1(&self.actor_pairs),
             gold_commitments: self.actor_total,
             vague: Prf::from_counts(vtp, vfp, vfn),
+            specificity: SpecificityFigures::from_pairs(&self.specificity_pairs, &self.type_pairs),
+        }
+    }
+}
+
+/// How close the specificity levels and commitment types are to the gold.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct SpecificityFigures {
+    /// Gold commitments with a gold specificity that lofte took for commitments.
+    pub compared: usize,
+    pub exact_accuracy: f64,
+    pub mean_absolute_error: f64,
+    pub type_compared: usize,
+    pub type_accuracy: f64,
+}
+
+impl SpecificityFigures {
+    fn from_pairs(levels: &[(u8, u8)], types: &[(bool, bool)]) -> SpecificityFigures {
+        let share = |hits: usize, n: usize| if n == 0 { 1.0 } else { hits as f64 / n as f64 };
+        let exact = levels.iter().filter(|(g, p)| g == p).count();
+        let error: usize = levels.iter().map(|(g, p)| g.abs_diff(*p) as usize).sum();
+        SpecificityFigures {
+            compared: levels.len(),
+            exact_accuracy: share(exact, levels.len()),
+            mean_absolute_error: if levels.is_empty() {
+                0.0
+            } else {
+                error as f64 / levels.len() as f64
+            },
+            type_compared: types.len(),
+            type_accuracy: share(types.iter().filter(|(g, p)| g == p).count(), types.len()),
         }
     }
 }
@@ -435,6 +655,7 @@ pub struct Figures {
     pub actor_accuracy: f64,
     pub actor_macro_f1: f64,
     pub vague: Prf,
+    pub specificity: SpecificityFigures,
 }
 
 /// The whole evaluation: totals, per-document rows, and gold documents with no input.
@@ -654,6 +875,37 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
             let gold_vague = gold_unit.vague.unwrap_or(false);
             if predicted_commitment && gold_vague != predicted_vague {
                 mismatch("vague", gold_vague.to_string(), predicted_vague.to_string());
+            }
+            if let Some(idx) = best.filter(|_| predicted_commitment) {
+                if let (Some(gold_level), Some(specificity)) =
+                    (gold_unit.specificity, system.specificity[idx].as_ref())
+                {
+                    counts
+                        .specificity_pairs
+                        .push((gold_level, specificity.level));
+                    if gold_level != specificity.level {
+                        mismatch(
+                            "specificity",
+                            gold_level.to_string(),
+                            specificity.level.to_string(),
+                        );
+                    }
+                }
+                if let (Some(gold_type), Some(specificity)) = (
+                    gold_unit.commitment_type.as_deref(),
+                    system.specificity[idx].as_ref(),
+                ) {
+                    counts
+                        .type_pairs
+                        .push((gold_type == "goal", specificity.commitment_type == "goal"));
+                    if gold_type != specificity.commitment_type {
+                        mismatch(
+                            "commitment_type",
+                            gold_type.to_string(),
+                            specificity.commitment_type.to_string(),
+                        );
+                    }
+                }
             }
             counts.actor_total += 1;
             counts.actor_correct += usize::from(predicted_actor == Some(gold_actor));
@@ -889,6 +1141,13 @@ impl Report {
             "vague         P {:.3}  R {:.3}  F1 {:.3}  (tp {}, fp {}, fn {})\n",
             t.vague.precision, t.vague.recall, t.vague.f1, t.vague.tp, t.vague.fp, t.vague.fn_
         ));
+        let spec = &t.specificity;
+        if spec.compared > 0 {
+            out.push_str(&format!(
+                "specificity   exact {:.3}  MAE {:.3}  (over {} commitments)   type accuracy {:.3}\n",
+                spec.exact_accuracy, spec.mean_absolute_error, spec.compared, spec.type_accuracy
+            ));
+        }
         out.push_str("\nactor confusion (rows: gold commitments, columns: lofte)\n");
         out.push_str(&self.confusion_text());
         for doc in &self.missing_documents {
@@ -1006,6 +1265,8 @@ mod tests {
             commitment,
             actor: actor.map(str::to_string),
             vague,
+            specificity: None,
+            commitment_type: None,
         }
     }
 

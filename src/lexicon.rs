@@ -164,6 +164,8 @@ pub enum ActorCategory {
 pub enum VagueCategory {
     Process,
     Hedge,
+    /// A hedge that makes the commitment conditional (`vid behov`, `om ekonomin tillåter`).
+    Condition,
     Amount,
     Frequency,
 }
@@ -189,6 +191,9 @@ pub enum AnchorKind {
     /// The agreement period or a year: reported as evidence, but it neutralises no cue.
     Period,
     Deliverable,
+    /// A named place or institution (`Västerskolan`, `centrum`, `årskurs 8`): a slot,
+    /// not a measure.
+    Place,
 }
 
 /// The compiled anchor patterns.
@@ -246,7 +251,9 @@ impl AnchorLexicon {
                     let text_idx = starts.partition_point(|&s| s <= start) - 1;
                     let base = starts[text_idx];
                     let cut = without_trailing_function_word(&joined, start, end);
-                    if cut <= base + texts[text_idx].len() {
+                    let label = self.entries[idx].category == AnchorKind::Quantity
+                        && is_label_number(&joined[base..start]);
+                    if cut <= base + texts[text_idx].len() && !label {
                         per_text[text_idx].push(AnchorHit {
                             entry: &self.entries[idx],
                             start: start - base,
@@ -267,6 +274,25 @@ impl AnchorLexicon {
     }
 }
 
+/// Words before a number that make it a label or an age, not an amount:
+/// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.
+const LABEL_WORDS: &[&str] = &[
+    "årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder",
+    "paragraf", "§",
+];
+
+/// Is the number that starts right after `before` a label (`årskurs 8`)?
+fn is_label_number(before: &str) -> bool {
+    let trimmed = before.trim_end_matches(|c: char| {
+        c.is_ascii_digit() || c.is_whitespace() || matches!(c, '–' | '-' | '.')
+    });
+    let word = trimmed
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '§')
+        .next()
+        .unwrap_or("");
+    LABEL_WORDS.contains(&word.to_lowercase().as_str())
+}
+
 /// The largest char boundary at or below `pos`.
 fn floor_char_boundary(text: &str, mut pos: usize) -> usize {
     while !text.is_char_boundary(pos) {
@@ -277,7 +303,18 @@ fn floor_char_boundary(text: &str, mut pos: usize) -> usize {
 
 /// Keeps non-overlapping hits: earliest first, then longest; on an exact tie the more
 /// specific kind wins.
-fn longest_first(mut hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
+fn longest_first(hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
+    // Places are slots beside the measures: they never hide a measure they overlap.
+    let (places, measures): (Vec<_>, Vec<_>) = hits
+        .into_iter()
+        .partition(|hit| hit.entry.category == AnchorKind::Place);
+    let mut kept = resolve_overlaps(measures);
+    kept.extend(resolve_overlaps(places));
+    kept.sort_by_key(|hit| (hit.start, hit.end));
+    kept
+}
+
+fn resolve_overlaps(mut hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
     hits.sort_by(|a, b| {
         (a.start, std::cmp::Reverse(a.end), a.entry.category.rank()).cmp(&(
             b.start,
@@ -728,7 +765,7 @@ fn split_priority(pattern: &str) -> Result<(&str, i32), String> {
 
 /// Lists the category names a parser accepts, for error messages.
 fn category_names<C>(parse_category: fn(&str) -> Option<C>) -> String {
-    const ALL: [&str; 25] = [
+    const ALL: [&str; 26] = [
         "police",
         "municipality",
         "both",
@@ -748,6 +785,7 @@ fn category_names<C>(parse_category: fn(&str) -> Option<C>) -> String {
         "pledge",
         "process",
         "hedge",
+        "condition",
         "amount",
         "frequency",
         "commitments",
@@ -795,6 +833,7 @@ fn parse_vague_category(name: &str) -> Option<VagueCategory> {
     Some(match name {
         "process" => VagueCategory::Process,
         "hedge" => VagueCategory::Hedge,
+        "condition" => VagueCategory::Condition,
         "amount" => VagueCategory::Amount,
         "frequency" => VagueCategory::Frequency,
         _ => return None,
@@ -818,6 +857,7 @@ fn parse_anchor_kind(name: &str) -> Option<AnchorKind> {
         "deadline" => AnchorKind::Deadline,
         "period" => AnchorKind::Period,
         "deliverable" => AnchorKind::Deliverable,
+        "place" => AnchorKind::Place,
         _ => return None,
     })
 }
@@ -832,6 +872,7 @@ impl AnchorKind {
             AnchorKind::Quantity => 3,
             AnchorKind::Deliverable => 4,
             AnchorKind::Period => 5,
+            AnchorKind::Place => 6,
         }
     }
 
@@ -843,6 +884,7 @@ impl AnchorKind {
             AnchorKind::Deadline => "deadline",
             AnchorKind::Period => "period",
             AnchorKind::Deliverable => "deliverable",
+            AnchorKind::Place => "place",
         }
     }
 }
@@ -852,6 +894,7 @@ impl VagueCategory {
         match self {
             VagueCategory::Process => "process",
             VagueCategory::Hedge => "hedge",
+            VagueCategory::Condition => "condition",
             VagueCategory::Amount => "amount",
             VagueCategory::Frequency => "frequency",
         }
@@ -872,7 +915,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             problems.push(LexiconProblem {
                 source,
                 message: format!(
-                    "unknown anchor kind '{kind_name}' (expected: quantity, frequency, date, deadline, period, deliverable)"
+                    "unknown anchor kind '{kind_name}' (expected: quantity, frequency, date, deadline, period, deliverable, place)"
                 ),
             });
             continue;

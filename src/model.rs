@@ -172,6 +172,26 @@ pub struct VagueDecision {
     pub anchors: Vec<Anchor>,
 }
 
+/// How testable a commitment is, what kind it is, and what it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Specificity {
+    /// 0 rhetoric, 1 vague action, 2 concrete but unmeasured, 3 testable.
+    pub level: u8,
+    /// `action` or `goal`.
+    pub commitment_type: &'static str,
+    /// It holds only under a condition (`vid behov`, `i mån av resurser`).
+    pub conditional: bool,
+    /// A vague clause and a measurable one in the same unit.
+    pub mixed: bool,
+    /// Parties named after `i samverkan med`, `tillsammans med`.
+    pub partners: Vec<String>,
+    pub quantity: Vec<String>,
+    pub frequency: Vec<String>,
+    /// Dates, deadlines and periods.
+    pub period: Vec<String>,
+    pub place: Vec<String>,
+}
+
 /// Which of the two parties the document makes commit (found by the actor stage);
 /// `vi` and the single-party rule are resolved from it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,5 +208,8 @@ pub struct LabelledDocument {
     pub commitments: Vec<CommitmentDecision>,
     pub actors: Vec<Option<ActorDecision>>,
     pub vague: Vec<VagueDecision>,
+    pub specificity: Vec<Option<Specificity>>,
     pub parties: DocumentParties,
+    /// The validity period the document states.
+    pub period: Option<crate::period::Period>,
 }

@@ -23,7 +23,7 @@ pub enum Format {
 }
 
 /// The record fields, in column order; metadata columns from `--meta` follow them.
-pub const FIELDS: [&str; 20] = [
+pub const FIELDS: [&str; 29] = [
     "doc",
     "unit",
     "start",
@@ -44,6 +44,15 @@ pub const FIELDS: [&str; 20] = [
     "municipality",
     "year",
     "doc_type",
+    "specificity",
+    "commitment_type",
+    "conditional",
+    "mixed",
+    "partners",
+    "quantity",
+    "frequency",
+    "period",
+    "place",
 ];
 
 /// Separator of list items inside one CSV cell.
@@ -72,6 +81,15 @@ pub struct Record<'a> {
     pub municipality: Option<&'a str>,
     pub year: Option<u32>,
     pub doc_type: &'static str,
+    pub specificity: Option<u8>,
+    pub commitment_type: Option<&'static str>,
+    pub conditional: Option<bool>,
+    pub mixed: Option<bool>,
+    pub partners: Vec<&'a str>,
+    pub quantity: Vec<&'a str>,
+    pub frequency: Vec<&'a str>,
+    pub period: Vec<&'a str>,
+    pub place: Vec<&'a str>,
 }
 
 /// A typed value, so that a workbook gets numbers and booleans, and CSV gets text.
@@ -121,6 +139,7 @@ pub fn records<'a>(
             let commitment = &labelled.commitments[idx];
             let actor = labelled.actors[idx].as_ref();
             let vague = &labelled.vague[idx];
+            let specificity = labelled.specificity[idx].as_ref();
             let cues = |neutralised: bool| -> Vec<&str> {
                 vague
                     .cues
@@ -152,9 +171,24 @@ pub fn records<'a>(
                 municipality: profile.municipality.as_deref(),
                 year: profile.year,
                 doc_type: profile.doc_type,
+                specificity: specificity.map(|s| s.level),
+                commitment_type: specificity.map(|s| s.commitment_type),
+                conditional: specificity.map(|s| s.conditional),
+                mixed: specificity.map(|s| s.mixed),
+                partners: strs(specificity.map(|s| &s.partners)),
+                quantity: strs(specificity.map(|s| &s.quantity)),
+                frequency: strs(specificity.map(|s| &s.frequency)),
+                period: strs(specificity.map(|s| &s.period)),
+                place: strs(specificity.map(|s| &s.place)),
             }
         })
         .collect()
+}
+
+fn strs(values: Option<&Vec<String>>) -> Vec<&str> {
+    values.map_or_else(Vec::new, |values| {
+        values.iter().map(String::as_str).collect()
+    })
 }
 
 /// The record's cells, in `FIELDS` order.
@@ -189,6 +223,17 @@ pub fn cells(record: &Record) -> Vec<Cell> {
         optional(record.municipality),
         record.year.map_or(Cell::Empty, |y| Cell::Number(y as f64)),
         text(record.doc_type),
+        record
+            .specificity
+            .map_or(Cell::Empty, |level| Cell::Number(level as f64)),
+        optional(record.commitment_type),
+        record.conditional.map_or(Cell::Empty, Cell::Bool),
+        record.mixed.map_or(Cell::Empty, Cell::Bool),
+        list(&record.partners),
+        list(&record.quantity),
+        list(&record.frequency),
+        list(&record.period),
+        list(&record.place),
     ]
 }
 
@@ -310,7 +355,7 @@ fn into_io(err: csv::Error) -> io::Error {
 }
 
 /// The columns of the per-document table (`lofte summary`, the workbook's Documents sheet).
-pub const PROFILE_FIELDS: [&str; 14] = [
+pub const PROFILE_FIELDS: [&str; 25] = [
     "doc",
     "municipality",
     "year",
@@ -325,6 +370,17 @@ pub const PROFILE_FIELDS: [&str; 14] = [
     "share_vague",
     "share_anchored",
     "share_unspecified",
+    "share_specificity_3",
+    "cheap_talk_share",
+    "parties",
+    "period_start",
+    "period_end",
+    "element_problem",
+    "element_causes",
+    "element_measurable_goals",
+    "element_documentation",
+    "element_follow_up",
+    "element_period",
 ];
 
 /// A profile's cells, in `PROFILE_FIELDS` order.
@@ -345,6 +401,17 @@ pub fn profile_cells(profile: &DocumentProfile) -> Vec<Cell> {
         Cell::Number(round3(profile.share_vague)),
         Cell::Number(round3(profile.share_anchored)),
         Cell::Number(round3(profile.share_unspecified)),
+        Cell::Number(round3(profile.share_specificity_3)),
+        Cell::Number(round3(profile.cheap_talk_share)),
+        Cell::Text(profile.parties.join(LIST_SEPARATOR)),
+        profile.period_start.clone().map_or(Cell::Empty, Cell::Text),
+        profile.period_end.clone().map_or(Cell::Empty, Cell::Text),
+        Cell::Bool(profile.elements.problem),
+        Cell::Bool(profile.elements.causes),
+        Cell::Bool(profile.elements.measurable_goals),
+        Cell::Bool(profile.elements.documentation),
+        Cell::Bool(profile.elements.follow_up),
+        Cell::Bool(profile.elements.period),
     ]
 }
 

@@ -1,4 +1,5 @@
-//! The pipeline: the one place that knows the stage order.
+//! The pipeline: the one place that knows the stage order:
+//! segment → commitment → actor → vague → specificity.
 //!
 //! Input: a decoded `Document` and the compiled `Lexicons`. Output: a
 //! `LabelledDocument`. The CLI, `eval`, the tests and the benches all go through here,
@@ -8,7 +9,7 @@ use crate::lexicon::Lexicons;
 use crate::matcher::{tokenize, Tokens};
 use crate::model::{Document, LabelledDocument};
 use crate::parties::{self, Mention};
-use crate::{actor, commitment, segment, vague};
+use crate::{actor, commitment, period, segment, specificity, vague};
 
 /// Runs segment → commitment → actor → vague on one document.
 pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
@@ -22,13 +23,31 @@ pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
     let commitments = commitment::decide(&units, &tokens, &mentions, lexicons);
     let (actors, parties) = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
     let vague = vague::assess(&units, &tokens, &commitments, lexicons);
+    let title = units.first().map_or("", |unit| unit.text.as_str());
+    let file_name = document
+        .path
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(&document.path);
+    let period = period::find(&document.text, title, file_name);
+    let specificity = specificity::assess(
+        &units,
+        &tokens,
+        &mentions,
+        &commitments,
+        &vague,
+        period.as_ref(),
+        lexicons,
+    );
     LabelledDocument {
         document,
         units,
         commitments,
         actors,
         vague,
+        specificity,
         parties,
+        period,
     }
 }
 

@@ -35,7 +35,61 @@ pub struct DocumentProfile {
     pub share_anchored: f64,
     /// Commitments with actor `unspecified` ÷ commitments.
     pub share_unspecified: f64,
+    /// Commitments at specificity 3 (testable) ÷ commitments.
+    pub share_specificity_3: f64,
+    /// The cheap-talk share: vague commitments ÷ all commitments.
+    pub cheap_talk_share: f64,
+    /// The parties that take commitments on: `police`, `municipality`, `other`.
+    pub parties: Vec<&'static str>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    /// Brå's six elements of a good agreement: is each present?
+    pub elements: Elements,
+    /// For each element found, the unit or heading that shows it.
+    pub evidence: Vec<ElementEvidence>,
 }
+
+/// Brå's six elements of an agreement (problem picture, causes, measurable goals,
+/// documentation, follow-up, period).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Elements {
+    pub problem: bool,
+    pub causes: bool,
+    pub measurable_goals: bool,
+    pub documentation: bool,
+    pub follow_up: bool,
+    pub period: bool,
+}
+
+/// The unit that shows an element.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ElementEvidence {
+    pub element: &'static str,
+    pub unit: usize,
+    pub text: String,
+}
+
+static STATISTICS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\d.*\b(?:anmäl\w*|brott\w*|procent|otrygg\w*|trygghetsmätning\w*|inbrott\w*|skadegörelse\w*|rån\w*)|(?:anmäl\w*|brott\w*|otrygg\w*|inbrott\w*)\b.*\d")
+        .expect("valid regex")
+});
+static PROBLEM_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)lägesbild|problembild|situation|nuläge|bakgrund|problem").expect("valid regex")
+});
+static CAUSES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:orsak\w*|beror på|hänger (?:framför allt |främst |delvis )?(?:ihop|samman) med|förklaras|till följd av|på grund av|bakomliggande|grundorsak\w*)\b")
+        .expect("valid regex")
+});
+static DOCUMENTATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:dokumenter\w*|skriftlig\w*|\w*rapport\w*|protokoll\w*|minnesanteckningar|logg\w*|publicer\w*|sammanställ\w*|sammanfattning\w*|utvärdering\w*)\b")
+        .expect("valid regex")
+});
+static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:följ\w* (?:\w+ )?upp|uppföljning\w*|utvärder\w*|stäm\w* av|avstämning\w*)\b",
+    )
+    .expect("valid regex")
+});
 
 static KOMMUN_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\p{Lu}[\p{L}-]+?)s? (?:kommun|stad)\b").expect("valid municipality regex")
@@ -76,6 +130,25 @@ pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
     let unspecified = count_actor(Actor::Unspecified);
     let path = &labelled.document.path;
     let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let testable = commitments
+        .iter()
+        .filter(|&&idx| {
+            labelled.specificity[idx]
+                .as_ref()
+                .is_some_and(|s| s.level == 3)
+        })
+        .count();
+    let mut parties = Vec::new();
+    if labelled.parties.police || count_actor(Actor::Police) > 0 {
+        parties.push("police");
+    }
+    if labelled.parties.municipality || count_actor(Actor::Municipality) > 0 {
+        parties.push("municipality");
+    }
+    if count_actor(Actor::Other) > 0 {
+        parties.push("other");
+    }
+    let (elements, evidence) = elements(labelled);
     DocumentProfile {
         doc: path.clone(),
         municipality: municipality(labelled, file_name),
@@ -91,7 +164,71 @@ pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
         share_vague: share(vague),
         share_anchored: share(anchored),
         share_unspecified: share(unspecified),
+        share_specificity_3: share(testable),
+        cheap_talk_share: share(vague),
+        parties,
+        period_start: labelled.period.as_ref().map(|p| p.start.clone()),
+        period_end: labelled.period.as_ref().map(|p| p.end.clone()),
+        elements,
+        evidence,
     }
+}
+
+/// Finds Brå's six elements, each with the first unit that shows it.
+fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
+    let units = &labelled.units;
+    let mut evidence: Vec<ElementEvidence> = Vec::new();
+    let mut note = |element: &'static str, idx: usize| {
+        if !evidence.iter().any(|e| e.element == element) {
+            evidence.push(ElementEvidence {
+                element,
+                unit: idx + 1,
+                text: units[idx].text.clone(),
+            });
+        }
+    };
+    for (idx, unit) in units.iter().enumerate() {
+        let commitment = labelled.commitments[idx].commitment;
+        let is_heading = unit.kind == UnitKind::Heading;
+        // A problem picture: a heading that names one, or statistics outside the promises.
+        if (is_heading && PROBLEM_HEADING.is_match(&unit.text))
+            || (!commitment && !is_heading && STATISTICS.is_match(&unit.text))
+        {
+            note("problem", idx);
+        }
+        if !commitment && !is_heading && CAUSES.is_match(&unit.text) {
+            note("causes", idx);
+        }
+        let specificity = labelled.specificity[idx].as_ref();
+        if specificity.is_some_and(|s| s.commitment_type == "goal" && s.level == 3) {
+            note("measurable_goals", idx);
+        }
+        if !is_heading && DOCUMENTATION.is_match(&unit.text) {
+            note("documentation", idx);
+        }
+        if FOLLOW_UP.is_match(&unit.text) {
+            note("follow_up", idx);
+        }
+    }
+    if let (Some(period), false) = (&labelled.period, units.is_empty()) {
+        // The unit that states it, else the title (the period came from the title or the
+        // file name).
+        let idx = units
+            .iter()
+            .position(|u| u.text.contains(&period.evidence))
+            .unwrap_or(0);
+        note("period", idx);
+    }
+    let has = |element: &str| evidence.iter().any(|e| e.element == element);
+    let elements = Elements {
+        problem: has("problem"),
+        causes: has("causes"),
+        measurable_goals: has("measurable_goals"),
+        documentation: has("documentation"),
+        follow_up: has("follow_up"),
+        period: has("period"),
+    };
+    (elements, evidence)
 }
 
 /// The municipality most often named as `X kommun`/`Xs kommun`/`X stad` in the text,
@@ -209,6 +346,45 @@ mod tests {
             (profile.share_anchored - 1.0 / 3.0).abs() < 1e-9,
             "{profile:?}"
         );
+    }
+
+    #[test]
+    fn finds_the_six_elements_with_evidence() {
+        let lexicons = Lexicons::embedded();
+        let text = "Samverkansöverenskommelse Ystad 2020–2021\n\nLägesbild\n\nUnder 2019 anmäldes 312 bostadsinbrott. Otryggheten beror på dålig belysning.\n\nMål\n\nMålet är att inbrotten ska minska med 10 procent.\n\nUppföljning\n\nArbetet dokumenteras i en skriftlig rapport och följs upp två gånger per år.\n";
+        let labelled = label_text("ystad.txt", text, &lexicons);
+        let profile = profile(&labelled);
+        let e = profile.elements;
+        assert!(
+            e.problem
+                && e.causes
+                && e.measurable_goals
+                && e.documentation
+                && e.follow_up
+                && e.period,
+            "{profile:?}"
+        );
+        assert_eq!(
+            (
+                profile.period_start.as_deref(),
+                profile.period_end.as_deref()
+            ),
+            (Some("2020-01-01"), Some("2021-12-31"))
+        );
+        let causes = profile
+            .evidence
+            .iter()
+            .find(|e| e.element == "causes")
+            .unwrap();
+        assert_eq!(causes.text, "Otryggheten beror på dålig belysning.");
+        assert_eq!(profile.doc_type, "samverkansöverenskommelse");
+
+        let bare = profile_of_text("Polisen ska patrullera i centrum.\n");
+        assert_eq!(bare.elements, Elements::default());
+    }
+
+    fn profile_of_text(text: &str) -> DocumentProfile {
+        profile(&label_text("x.txt", text, &Lexicons::embedded()))
     }
 
     #[test]

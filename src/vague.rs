@@ -63,9 +63,6 @@ fn assess_unit(
     let anchor_hits: Vec<(AnchorKind, usize, usize, String)> = anchors
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
-        .filter(|hit| {
-            hit.entry.category != AnchorKind::Quantity || !is_label_number(&unit.text[..hit.start])
-        })
         .map(|hit| {
             (
                 hit.entry.category,
@@ -89,12 +86,15 @@ fn assess_unit(
     for hit in hits {
         let in_purpose = purpose_from.is_some_and(|from| hit.start >= from)
             && !main_clause_vague
-            && hit.entry.category != VagueCategory::Hedge;
+            && !matches!(
+                hit.entry.category,
+                VagueCategory::Hedge | VagueCategory::Condition
+            );
         let text =
             unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
         let neutralised = in_purpose
             || match hit.entry.category {
-                VagueCategory::Hedge => false,
+                VagueCategory::Hedge | VagueCategory::Condition => false,
                 VagueCategory::Amount => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
                 // `regelbundet` needs a number or a calendar frequency, not just a date.
                 VagueCategory::Frequency => has(&[AnchorKind::Quantity, AnchorKind::Frequency]),
@@ -183,25 +183,6 @@ const GOVERNS_FOR: &[&str] = &[
     "garant",
     "tacksamma",
 ];
-
-/// Words before a number that make it a label or an age, not an amount:
-/// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.
-const LABEL_WORDS: &[&str] = &[
-    "årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder",
-    "paragraf", "§",
-];
-
-/// Is the number that starts right after `before` a label (`årskurs 8`)?
-fn is_label_number(before: &str) -> bool {
-    let trimmed = before.trim_end_matches(|c: char| {
-        c.is_ascii_digit() || c.is_whitespace() || matches!(c, '–' | '-' | '.')
-    });
-    let word = trimmed
-        .rsplit(|c: char| !c.is_alphanumeric() && c != '§')
-        .next()
-        .unwrap_or("");
-    LABEL_WORDS.contains(&word.to_lowercase().as_str())
-}
 
 /// The byte range of an example clause (`t.ex. under Äldreveckan i oktober`), if any.
 fn example_start(tokens: &Tokens) -> Option<(usize, usize)> {

@@ -318,11 +318,38 @@ fn eval_reports_figures_and_fails_below_a_minimum() {
     ] {
         assert!(table.contains(line), "{table}");
     }
-    let json_args = [&base[..], &["--json"]].concat();
+    let json_args = [
+        &base[..],
+        &["--json", "--documents", "corpus/documents.gold.jsonl"],
+    ]
+    .concat();
     let json = run_ok(root.parent().unwrap(), &json_args);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(report["documents"].as_array().unwrap().len(), 31);
-    assert!(report["total"]["commitment"]["f1"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["units"]["documents"].as_array().unwrap().len(), 31);
+    assert!(
+        report["units"]["total"]["commitment"]["f1"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(
+        report["units"]["total"]["specificity"]["compared"]
+            .as_u64()
+            .unwrap()
+            > 500
+    );
+    assert_eq!(report["documents"]["documents"], 31);
+    assert!(report["documents"]["element_accuracy"].as_f64().unwrap() > 0.0);
+
+    // A maximum below any real error must fail too.
+    let strict_mae = [&base[..], &["--max-specificity-mae=-1"]].concat();
+    let output = lofte(root.parent().unwrap(), &strict_mae);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        describe(&strict_mae, &output)
+    );
 
     // A minimum above what any system reaches must fail with exit code 1.
     let strict = [&base[..], &["--min-commitment-f1", "1.01"]].concat();

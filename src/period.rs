@@ -1,0 +1,169 @@
+//! The validity period a document states: `gäller 2020–2021`, `1 januari 2019 –
+//! 31 december 2020`, `avtalsperiod 2022-01-01 – 2023-12-31`, or the year of its title.
+//!
+//! Input: the document text, its first units and its file name. Output: an optional
+//! `Period` of ISO dates; a bare year stands for its first or last day.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// A validity period, as `YYYY-MM-DD` dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub start: String,
+    pub end: String,
+    /// The words that stated it.
+    pub evidence: String,
+}
+
+impl Period {
+    /// The years the period covers.
+    pub fn years(&self) -> std::ops::RangeInclusive<u32> {
+        let year = |date: &str| date[..4].parse::<u32>().unwrap_or(0);
+        year(&self.start)..=year(&self.end)
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+static ISO_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\d{4}-\d{2}-\d{2})\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*(\d{4}-\d{2}-\d{2})")
+        .expect("valid regex")
+});
+static WRITTEN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?: (\d{4}))?\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*(?:den )?(\d{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) (\d{4})")
+        .expect("valid regex")
+});
+static VALID_UNTIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:gäller|giltig|giltighetstid|avtalsperiod|period)[^.\n]{0,40}?(?:till och med|t\.o\.m\.|till)\s*(?:den )?(\d{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) (\d{4})")
+        .expect("valid regex")
+});
+static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(20\d\d|19\d\d)\s*(?:–|-|—|/)\s*(20\d\d|19\d\d|\d\d)\b").expect("valid regex")
+});
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(20\d\d|19\d\d)\b").expect("valid regex"));
+static STATES_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:gäller|giltig|giltighetstid|avtalsperiod|avtalstid|löftesperiod|perioden|för år|under år|under åren)\b")
+        .expect("valid regex")
+});
+
+/// The period the document states. The text's own dates come first (a range of
+/// dates, `gäller … till och med …`), then a year or a range of years in a sentence
+/// that speaks of validity, then the title, then the file name.
+pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
+    if let Some(found) = ISO_RANGE.captures(text) {
+        return Some(Period {
+            start: found[1].to_string(),
+            end: found[2].to_string(),
+            evidence: found[0].to_string(),
+        });
+    }
+    if let Some(found) = WRITTEN_RANGE.captures(text) {
+        let end_year = &found[6];
+        let start_year = found.get(3).map_or(end_year, |y| y.as_str());
+        return Some(Period {
+            start: date(start_year, &found[2], &found[1]),
+            end: date(end_year, &found[5], &found[4]),
+            evidence: found[0].to_string(),
+        });
+    }
+    let sentences = text.split(['.', '\n']);
+    for sentence in sentences.filter(|s| STATES_PERIOD.is_match(s)) {
+        if let Some(period) = years(sentence) {
+            return Some(period);
+        }
+    }
+    if let Some(found) = VALID_UNTIL.captures(text) {
+        let end = date(&found[3], &found[2], &found[1]);
+        return Some(Period {
+            start: format!("{}-01-01", &found[3]),
+            end,
+            evidence: found[0].to_string(),
+        });
+    }
+    years(title).or_else(|| years(file_name))
+}
+
+/// `2020–2022` → 2020-01-01 … 2022-12-31; `2021` → the whole year.
+fn years(text: &str) -> Option<Period> {
+    if let Some(found) = YEAR_RANGE.captures(text) {
+        let start = &found[1];
+        let end = if found[2].len() == 2 {
+            format!("{}{}", &start[..2], &found[2])
+        } else {
+            found[2].to_string()
+        };
+        if end.as_str() >= start {
+            return Some(Period {
+                start: format!("{start}-01-01"),
+                end: format!("{end}-12-31"),
+                evidence: found[0].to_string(),
+            });
+        }
+    }
+    let found = YEAR.find(text)?;
+    Some(Period {
+        start: format!("{}-01-01", found.as_str()),
+        end: format!("{}-12-31", found.as_str()),
+        evidence: found.as_str().to_string(),
+    })
+}
+
+fn date(year: &str, month: &str, day: &str) -> String {
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(month))
+        .map_or(1, |m| m + 1);
+    format!("{year}-{month:02}-{:02}", day.parse::<u32>().unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dates(text: &str, title: &str, file: &str) -> Option<(String, String)> {
+        find(text, title, file).map(|p| (p.start, p.end))
+    }
+
+    #[test]
+    fn finds_the_stated_period() {
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(
+            dates("Avtalsperiod 2022-01-01 – 2023-12-31.", "", ""),
+            pair("2022-01-01", "2023-12-31")
+        );
+        assert_eq!(
+            dates("Löftet gäller 1 januari 2019 – 31 december 2020.", "", ""),
+            pair("2019-01-01", "2020-12-31")
+        );
+        assert_eq!(
+            dates("Överenskommelsen gäller 2020–2021.", "", ""),
+            pair("2020-01-01", "2021-12-31")
+        );
+        assert_eq!(
+            dates("Text utan år.", "Medborgarlöfte 2021", "x.txt"),
+            pair("2021-01-01", "2021-12-31")
+        );
+        assert_eq!(
+            dates("Text.", "Titel", "horby-2020-2022-samverkan.txt"),
+            pair("2020-01-01", "2022-12-31")
+        );
+        assert_eq!(dates("Inget alls.", "Titel", "x.txt"), None);
+    }
+}
