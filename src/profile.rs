@@ -70,7 +70,8 @@ pub struct ElementEvidence {
 }
 
 static STATISTICS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\d.*\b(?:anmäl\w*|brott\w*|procent|otrygg\w*|trygghetsmätning\w*|inbrott\w*|skadegörelse\w*|rån\w*)|(?:anmäl\w*|brott\w*|otrygg\w*|inbrott\w*)\b.*\d")
+    // A count or a share (not a year) of crimes, reports, people or insecurity.
+    Regex::new(r"(?i)\b(?:\d{1,3}(?:\s\d{3})*(?:,\d+)?\s*(?:%|procent)|\d{1,3}(?:\s\d{3})*\s+(?:\w+\s+){0,2}(?:anmäl\w*|brott\w*|\w*inbrott\w*|stölder|rån|skadegörelse\w*|personer|ungdomar|invånare|fall|ärenden|händelser))")
         .expect("valid regex")
 });
 static PROBLEM_HEADING: LazyLock<Regex> = LazyLock::new(|| {
@@ -81,7 +82,8 @@ static CAUSES: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static DOCUMENTATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:dokumenter\w*|skriftlig\w*|\w*rapport\w*|protokoll\w*|minnesanteckningar|logg\w*|publicer\w*|sammanställ\w*|sammanfattning\w*|utvärdering\w*)\b")
+    // A written record: a report, minutes, a log, or results published on a website.
+    Regex::new(r"(?i)\b(?:\w+\.se|webbplats\w*|hemsida\w*|dokumenter\w*|skriftlig\w*|\w*rapport\w*|protokoll\w*|minnesanteckningar|logg\w*|publicer\w*|sammanställ\w*|sammanfattning\w*|utvärdering\w*)\b")
         .expect("valid regex")
 });
 static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
@@ -203,7 +205,11 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         if specificity.is_some_and(|s| s.commitment_type == "goal" && s.level == 3) {
             note("measurable_goals", idx);
         }
-        if !is_heading && DOCUMENTATION.is_match(&unit.text) {
+        // Documentation is something the parties do: a promise, or a line of the follow-up.
+        let in_follow_up = unit
+            .heading
+            .is_some_and(|h| FOLLOW_UP.is_match(&units[h].text));
+        if !is_heading && (commitment || in_follow_up) && DOCUMENTATION.is_match(&unit.text) {
             note("documentation", idx);
         }
         if FOLLOW_UP.is_match(&unit.text) {
