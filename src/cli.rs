@@ -648,13 +648,7 @@ impl Collected {
         if let Some(rows) = self.rows.as_mut() {
             for record in output::records(labelled, &document_profile, all_units) {
                 let mut cells = output::cells(&record);
-                cells.extend(values.iter().map(|v| {
-                    if v.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(v.clone())
-                    }
-                }));
+                cells.extend(values.iter().map(|v| Cell::text(v)));
                 rows.push(cells);
             }
         }
@@ -707,13 +701,7 @@ fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
         .iter()
         .map(|(document_profile, values)| {
             let mut cells = output::profile_cells(document_profile);
-            cells.extend(values.iter().map(|v| {
-                if v.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(v.clone())
-                }
-            }));
+            cells.extend(values.iter().map(|v| Cell::text(v)));
             cells
         })
         .collect();
@@ -777,13 +765,7 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
         .iter()
         .map(|(document_profile, values)| {
             let mut cells = output::profile_cells(document_profile);
-            cells.extend(values.iter().map(|v| {
-                if v.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(v.clone())
-                }
-            }));
+            cells.extend(values.iter().map(|v| Cell::text(v)));
             cells
         })
         .collect();

@@ -64,20 +64,12 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
 }
 
 fn read_gold_jsonl(path: &Path) -> Result<(Vec<GoldUnit>, Vec<String>), GoldError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
     let mut units = Vec::new();
     let mut problems = Vec::new();
-    for (idx, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<GoldUnit>(line) {
-            Ok(unit) => match check_actor(&unit) {
-                Ok(()) => units.push(unit),
-                Err(message) => problems.push(format!("{}:{}: {message}", path.display(), idx + 1)),
-            },
-            Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
+    for (line, unit) in read_jsonl::<GoldUnit>(path)? {
+        match check_actor(&unit) {
+            Ok(()) => units.push(unit),
+            Err(message) => problems.push(format!("{}:{line}: {message}", path.display())),
         }
     }
     Ok((units, problems))
@@ -282,22 +274,30 @@ pub struct DocumentGold {
 
 /// Reads document-profile gold (JSON Lines); every malformed line is reported.
 pub fn read_document_gold(path: &Path) -> Result<Vec<DocumentGold>, GoldError> {
+    Ok(read_jsonl(path)?.into_iter().map(|(_, doc)| doc).collect())
+}
+
+/// Reads a JSON Lines file of `T`, with each record's line number; every malformed
+/// line is reported at once.
+pub(crate) fn read_jsonl<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Vec<(usize, T)>, GoldError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
-    let mut docs = Vec::new();
+    let mut records = Vec::new();
     let mut problems = Vec::new();
     for (idx, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        match serde_json::from_str::<DocumentGold>(line) {
-            Ok(doc) => docs.push(doc),
+        match serde_json::from_str::<T>(line) {
+            Ok(record) => records.push((idx + 1, record)),
             Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
         }
     }
     if problems.is_empty() {
-        Ok(docs)
+        Ok(records)
     } else {
         Err(GoldError(problems.join("\n")))
     }

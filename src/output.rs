@@ -102,6 +102,15 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// A text cell, or an empty one for empty text.
+    pub fn text(value: &str) -> Cell {
+        if value.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(value.to_string())
+        }
+    }
+
     /// The cell as CSV text; `guard` neutralises formula triggers (OWASP).
     pub fn to_csv(&self, guard: bool) -> String {
         match self {

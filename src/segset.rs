@@ -45,25 +45,10 @@ pub struct SegsetReport {
 
 /// Reads a segset file; every malformed line is reported with its line number.
 pub fn read_segset(path: &Path) -> Result<Vec<SegsetDoc>, GoldError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
-    let mut docs = Vec::new();
-    let mut problems = Vec::new();
-    for (idx, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        match serde_json::from_str::<SegsetDoc>(line) {
-            Ok(doc) => docs.push(doc),
-            Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
-        }
-    }
-    if problems.is_empty() {
-        Ok(docs)
-    } else {
-        Err(GoldError(problems.join("\n")))
-    }
+    Ok(crate::eval::read_jsonl(path)?
+        .into_iter()
+        .map(|(_, doc)| doc)
+        .collect())
 }
 
 /// Segments every document's text and scores the units against the gold sentences.
