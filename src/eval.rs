@@ -64,9 +64,9 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldUnit>, GoldError> {
 }
 
 fn read_gold_jsonl(path: &Path) -> Result<(Vec<GoldUnit>, Vec<String>), GoldError> {
+    let (records, mut problems) = read_jsonl::<GoldUnit>(path)?;
     let mut units = Vec::new();
-    let mut problems = Vec::new();
-    for (line, unit) in read_jsonl::<GoldUnit>(path)? {
+    for (line, unit) in records {
         match check_actor(&unit) {
             Ok(()) => units.push(unit),
             Err(message) => problems.push(format!("{}:{line}: {message}", path.display())),
@@ -274,14 +274,19 @@ pub struct DocumentGold {
 
 /// Reads document-profile gold (JSON Lines); every malformed line is reported.
 pub fn read_document_gold(path: &Path) -> Result<Vec<DocumentGold>, GoldError> {
-    Ok(read_jsonl(path)?.into_iter().map(|(_, doc)| doc).collect())
+    let (records, problems) = read_jsonl(path)?;
+    if problems.is_empty() {
+        Ok(records.into_iter().map(|(_, doc)| doc).collect())
+    } else {
+        Err(GoldError(problems.join("\n")))
+    }
 }
 
-/// Reads a JSON Lines file of `T`, with each record's line number; every malformed
-/// line is reported at once.
+/// Reads a JSON Lines file of `T`: the records with their line numbers, and a problem
+/// (`file:line: reason`) for every malformed line.
 pub(crate) fn read_jsonl<T: serde::de::DeserializeOwned>(
     path: &Path,
-) -> Result<Vec<(usize, T)>, GoldError> {
+) -> Result<(Vec<(usize, T)>, Vec<String>), GoldError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
     let mut records = Vec::new();
@@ -296,11 +301,7 @@ pub(crate) fn read_jsonl<T: serde::de::DeserializeOwned>(
             Err(err) => problems.push(format!("{}:{}: {err}", path.display(), idx + 1)),
         }
     }
-    if problems.is_empty() {
-        Ok(records)
-    } else {
-        Err(GoldError(problems.join("\n")))
-    }
+    Ok((records, problems))
 }
 
 /// How well the document profiles match their gold: accuracy per element and field.
