@@ -45,10 +45,12 @@ pub struct SegsetReport {
 
 /// Reads a segset file; every malformed line is reported with its line number.
 pub fn read_segset(path: &Path) -> Result<Vec<SegsetDoc>, GoldError> {
-    Ok(crate::eval::read_jsonl(path)?
-        .into_iter()
-        .map(|(_, doc)| doc)
-        .collect())
+    let (records, problems) = crate::eval::read_jsonl(path)?;
+    if problems.is_empty() {
+        Ok(records.into_iter().map(|(_, doc)| doc).collect())
+    } else {
+        Err(GoldError(problems.join("\n")))
+    }
 }
 
 /// Segments every document's text and scores the units against the gold sentences.
