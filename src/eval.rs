@@ -282,11 +282,14 @@ pub fn read_document_gold(path: &Path) -> Result<Vec<DocumentGold>, GoldError> {
     }
 }
 
-/// Reads a JSON Lines file of `T`: the records with their line numbers, and a problem
+/// Records of a JSON Lines file with their line numbers, and a problem
 /// (`file:line: reason`) for every malformed line.
+pub(crate) type JsonLines<T> = (Vec<(usize, T)>, Vec<String>);
+
+/// Reads a JSON Lines file of `T`.
 pub(crate) fn read_jsonl<T: serde::de::DeserializeOwned>(
     path: &Path,
-) -> Result<(Vec<(usize, T)>, Vec<String>), GoldError> {
+) -> Result<JsonLines<T>, GoldError> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| GoldError(format!("{}: cannot read: {err}", path.display())))?;
     let mut records = Vec::new();
