@@ -327,6 +327,10 @@ impl<W: Write> RecordWriter<W> {
             }
             Format::Jsonl => {
                 let out = self.plain.as_mut().expect("plain writer for jsonl format");
+                if self.meta_columns.is_empty() {
+                    serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+                    return out.write_all(b"\n");
+                }
                 let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
                 if let Some(object) = value.as_object_mut() {
                     for (column, cell) in self.meta_columns.iter().zip(meta) {
