@@ -172,7 +172,7 @@ fn csv_file_output_with_summary_on_stderr() {
     let output = run_ok(temp.path(), &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("31 documents") && stderr.contains("commitments"),
+        stderr.contains("34 documents") && stderr.contains("commitments"),
         "{stderr}"
     );
     let mut reader = csv::Reader::from_path(&out).unwrap();
@@ -325,7 +325,7 @@ fn eval_reports_figures_and_fails_below_a_minimum() {
     .concat();
     let json = run_ok(root.parent().unwrap(), &json_args);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(report["units"]["documents"].as_array().unwrap().len(), 31);
+    assert_eq!(report["units"]["documents"].as_array().unwrap().len(), 34);
     assert!(
         report["units"]["total"]["commitment"]["f1"]
             .as_f64()
@@ -338,7 +338,7 @@ fn eval_reports_figures_and_fails_below_a_minimum() {
             .unwrap()
             > 500
     );
-    assert_eq!(report["documents"]["documents"], 31);
+    assert_eq!(report["documents"]["documents"], 34);
     assert!(report["documents"]["element_accuracy"].as_f64().unwrap() > 0.0);
 
     // A maximum below any real error must fail too.
