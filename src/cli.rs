@@ -89,6 +89,11 @@ pub struct InputArgs {
     /// No progress bar and no summary line on stderr (errors are still reported).
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Read every file in this encoding (utf-8, utf-16le, windows-1252, iso-8859-1,
+    /// macintosh …) instead of detecting it; a byte-order mark still wins.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
 }
 
 /// How the per-unit and per-document tables are written.
@@ -363,15 +368,20 @@ fn process_documents(
         progress.report(&format!("lofte: {error}"));
     }
     for batch in paths.chunks(BATCH) {
-        let results: Vec<Result<LabelledDocument, ReadError>> = pool.install(|| {
+        let results: Vec<Result<(LabelledDocument, Vec<String>), ReadError>> = pool.install(|| {
             batch
                 .par_iter()
-                .map(|path| read_and_label(path, lexicons))
+                .map(|path| read_and_label(path, input.encoding.as_deref(), lexicons))
                 .collect()
         });
         for result in results {
             match result {
-                Ok(labelled) => sink(&labelled)?,
+                Ok((labelled, warnings)) => {
+                    for warning in warnings {
+                        progress.report(&format!("lofte: {warning}"));
+                    }
+                    sink(&labelled)?
+                }
                 Err(error) => {
                     progress.report(&format!("lofte: {error}"));
                     errors.push(error);
@@ -436,11 +446,16 @@ impl Progress {
     }
 }
 
-/// Reads and labels one document; a panic inside becomes an error for that file only.
-fn read_and_label(path: &Path, lexicons: &Lexicons) -> Result<LabelledDocument, ReadError> {
-    let document = read::read_document(path)?;
-    panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons))).map_err(
-        |payload| {
+/// Reads and labels one document, with its decoding warnings; a panic inside becomes an
+/// error for that file only.
+fn read_and_label(
+    path: &Path,
+    encoding: Option<&str>,
+    lexicons: &Lexicons,
+) -> Result<(LabelledDocument, Vec<String>), ReadError> {
+    let (document, warnings) = read::read_document(path, encoding)?;
+    let labelled = panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons)))
+        .map_err(|payload| {
             let detail = payload
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
@@ -450,8 +465,8 @@ fn read_and_label(path: &Path, lexicons: &Lexicons) -> Result<LabelledDocument, 
                 path: path.display().to_string(),
                 reason: format!("internal error while labelling: {detail}"),
             }
-        },
-    )
+        })?;
+    Ok((labelled, warnings))
 }
 
 fn extract(args: ExtractArgs) -> Result<Outcome> {
@@ -930,14 +945,20 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
             batch
                 .par_iter()
                 .map(|path| {
-                    read::read_document(path)
-                        .map(|doc| (segment::segment(&doc.text, &lexicons), doc))
+                    read::read_document(path, args.input.encoding.as_deref()).map(
+                        |(doc, warnings)| (segment::segment(&doc.text, &lexicons), doc, warnings),
+                    )
                 })
                 .collect()
         });
         for result in results {
             let (units, doc) = match result {
-                Ok(found) => found,
+                Ok((units, doc, warnings)) => {
+                    for warning in warnings {
+                        eprintln!("lofte: {warning}");
+                    }
+                    (units, doc)
+                }
                 Err(error) => {
                     eprintln!("lofte: {error}");
                     errors.push(error);
@@ -1097,6 +1118,7 @@ fn evaluate_all(
         lexicons: None,
         threads: args.threads,
         quiet: true,
+        encoding: None,
     };
     let mut labelled = Vec::new();
     let errors = process_documents(&input, lexicons, |doc| {
@@ -1156,7 +1178,10 @@ fn explain_command(args: ExplainArgs) -> Result<Outcome> {
             (labelled, all)
         }
         (None, Some(path)) => {
-            let document = read::read_document(path)?;
+            let (document, warnings) = read::read_document(path, None)?;
+            for warning in warnings {
+                eprintln!("lofte: {warning}");
+            }
             let labelled = pipeline::label(document, &lexicons);
             let unit = args.unit.expect("clap requires --unit with --doc");
             if unit == 0 || unit > labelled.units.len() {

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod cli;
 pub mod commitment;
+pub mod decode;
 pub mod eval;
 pub mod explain;
 pub mod lexicon;

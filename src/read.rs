@@ -1,13 +1,15 @@
 //! Reading: which files are documents, and their decoded text.
 //!
 //! Input: the paths a user gave (files and folders). Output: a sorted list of document
-//! paths, then one `Document` (or a `ReadError` naming the file) per path.
+//! paths, then one `Document` (or a `ReadError` naming the file) per path, its text
+//! decoded and normalised by `decode`.
 //! Folders are walked recursively for `.txt` and `.md` files; hidden files and
 //! `README` files (a folder's own documentation) are skipped. A file named explicitly
 //! is read whatever its extension.
 
 use std::path::{Path, PathBuf};
 
+use crate::decode;
 use crate::model::Document;
 
 /// A document that could not be read, with its path and the reason.
@@ -66,30 +68,40 @@ fn is_document(path: &Path) -> bool {
         .is_some_and(|ext| DOCUMENT_EXTENSIONS.contains(&ext.to_lowercase().as_str()))
 }
 
-/// Reads one document as UTF-8 text (a byte-order mark is dropped).
-pub fn read_document(path: &Path) -> Result<Document, ReadError> {
+/// Reads one document: its bytes decoded (see `decode`: byte-order mark, `--encoding`,
+/// UTF-8, UTF-16, legacy encodings) and normalised. Returns the document and any
+/// warnings about its decoding.
+pub fn read_document(
+    path: &Path,
+    encoding: Option<&str>,
+) -> Result<(Document, Vec<String>), ReadError> {
     let error = |reason: String| ReadError {
         path: path.display().to_string(),
         reason,
     };
     let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-    if bytes.contains(&0) {
-        return Err(error("not a text file (it holds NUL bytes)".into()));
-    }
-    let text = std::str::from_utf8(bytes).map_err(|err| {
-        error(format!(
-            "not UTF-8 text (invalid byte at offset {}); save it as UTF-8 and run again",
-            err.valid_up_to()
-        ))
-    })?;
-    if text.trim().is_empty() {
+    let decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
+    if decoded.text.trim().is_empty() {
         return Err(error("the file is empty".into()));
     }
-    Ok(Document {
-        path: path.display().to_string(),
-        text: text.to_string(),
-    })
+    let warnings = decoded
+        .warnings
+        .into_iter()
+        .map(|warning| {
+            format!(
+                "{}: warning: {warning} (read as {})",
+                path.display(),
+                decoded.encoding
+            )
+        })
+        .collect();
+    Ok((
+        Document {
+            path: path.display().to_string(),
+            text: decoded.text,
+        },
+        warnings,
+    ))
 }
 
 /// Columns an analyst wants carried into every row of a document (`--meta FILE.csv`):
@@ -219,26 +231,32 @@ mod tests {
     }
 
     #[test]
-    fn rejects_binary_non_utf8_and_empty_files_with_reasons() {
+    fn rejects_binary_and_empty_files_and_decodes_legacy_text() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [
-            ("bin.txt", &b"ab\0cd"[..], "NUL bytes"),
-            (
-                "latin1.txt",
-                &b"Polisen \xe5tar sig"[..],
-                "not UTF-8 text (invalid byte at offset 8)",
-            ),
+            ("bin.txt", &b"ab\0cd\0\xff"[..], "NUL bytes"),
             ("empty.txt", &b"  \n"[..], "the file is empty"),
         ];
         for (name, bytes, reason) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
-            let err = read_document(&path).unwrap_err();
+            let err = read_document(&path, None).unwrap_err();
             assert!(err.to_string().contains(reason), "{err}");
             assert!(err.to_string().contains(name), "{err}");
         }
+        let latin1 = dir.path().join("latin1.txt");
+        std::fs::write(&latin1, b"Polisen \xe5tar sig att \xf6ka n\xe4rvaron.").unwrap();
+        assert_eq!(
+            read_document(&latin1, None).unwrap().0.text,
+            "Polisen åtar sig att öka närvaron."
+        );
         let bom = dir.path().join("bom.txt");
         std::fs::write(&bom, b"\xef\xbb\xbfPolisen ska.").unwrap();
-        assert_eq!(read_document(&bom).unwrap().text, "Polisen ska.");
+        assert_eq!(read_document(&bom, None).unwrap().0.text, "Polisen ska.");
+        let unknown = read_document(&bom, Some("klingon")).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown encoding 'klingon'"),
+            "{unknown}"
+        );
     }
 }

@@ -206,10 +206,11 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
     )
     .unwrap();
     std::fs::write(
-        temp.path().join("latin1.txt"),
-        b"Polisen \xe5tar sig att ringa.\n",
+        temp.path().join("binary.txt"),
+        b"\x00\x01\x02PK\x00\xff\xfe\x00\x00",
     )
     .unwrap();
+    std::fs::write(temp.path().join("empty.txt"), b"").unwrap();
     let args = ["extract", "--format", "jsonl", ".", "missing.txt"];
     let output = lofte(temp.path(), &args);
     assert_eq!(
@@ -219,7 +220,8 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
         describe(&args, &output)
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("latin1.txt: not UTF-8 text"), "{stderr}");
+    assert!(stderr.contains("binary.txt: not a text file"), "{stderr}");
+    assert!(stderr.contains("empty.txt: the file is empty"), "{stderr}");
     assert!(
         stderr.contains("missing.txt: no such file or folder"),
         "{stderr}"
@@ -231,6 +233,53 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
         "the good file is still processed: {stdout}"
     );
     assert!(stdout.contains("good.txt"));
+}
+
+#[test]
+fn every_encoding_of_an_agreement_gives_the_same_commitments() {
+    let temp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(corpus().join("ystad-2021-medborgarlofte.txt")).unwrap();
+    let utf16le: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    let latin1: Vec<u8> = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+    let mac: Vec<u8> = encoding_rs::MACINTOSH.encode(&text).0.into_owned();
+    let nfd: String = text
+        .replace('å', "a\u{30a}")
+        .replace('ä', "a\u{308}")
+        .replace('ö', "o\u{308}");
+    let variants: [(&str, Vec<u8>); 5] = [
+        ("utf8.txt", text.clone().into_bytes()),
+        ("utf16.txt", utf16le),
+        ("windows1252.txt", latin1),
+        ("macroman.txt", mac),
+        ("nfd.txt", nfd.into_bytes()),
+    ];
+    let mut outputs = Vec::new();
+    for (name, bytes) in &variants {
+        std::fs::write(temp.path().join(name), bytes).unwrap();
+        let output = run_ok(
+            temp.path(),
+            &["extract", "--format", "jsonl", "--quiet", name],
+        );
+        let texts: Vec<String> = String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let record: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!("{} {} {}", record["text"], record["actor"], record["vague"])
+            })
+            .collect();
+        assert!(texts.len() > 10, "{name}: {texts:?}");
+        outputs.push(texts);
+    }
+    for (idx, (name, _)) in variants.iter().enumerate().skip(1) {
+        assert_eq!(
+            outputs[idx], outputs[0],
+            "{name} differs from the UTF-8 text"
+        );
+    }
 }
 
 #[test]
