@@ -11,6 +11,7 @@ pub mod commitment;
 pub mod decode;
 pub mod eval;
 pub mod explain;
+pub mod html;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;

@@ -3,14 +3,15 @@
 //! Input: the paths a user gave (files and folders). Output: a sorted list of document
 //! paths, then one `Document` (or a `ReadError` naming the file) per path, its text
 //! decoded and normalised by `decode`.
-//! Folders are walked recursively for `.txt` and `.md` files; hidden files and
+//! Folders are walked recursively for `.txt`, `.md`, `.html` and `.htm` files (a web
+//! page is read for its visible text, see `html`); hidden files and
 //! `README` files (a folder's own documentation) are skipped. A file named explicitly
 //! is read whatever its extension.
 
 use std::path::{Path, PathBuf};
 
-use crate::decode;
 use crate::model::Document;
+use crate::{decode, html};
 
 /// A document that could not be read, with its path and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +22,7 @@ pub struct ReadError {
 }
 
 /// The extensions of documents found when walking a folder.
-const DOCUMENT_EXTENSIONS: [&str; 2] = ["txt", "md"];
+const DOCUMENT_EXTENSIONS: [&str; 4] = ["txt", "md", "html", "htm"];
 
 /// Expands the given paths into document paths, sorted and without duplicates.
 /// Paths that do not exist are returned as errors.
@@ -80,7 +81,19 @@ pub fn read_document(
         reason,
     };
     let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
-    let decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
+    let mut decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
+    // A web page is read for its visible text, whatever its extension says.
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if matches!(extension.as_str(), "html" | "htm") || html::looks_like_html(&decoded.text) {
+        decoded.text = decode::normalise(&html::text_of(&decoded.text));
+        if decoded.text.trim().is_empty() {
+            return Err(error("the web page has no visible text".into()));
+        }
+    }
     if decoded.text.trim().is_empty() {
         return Err(error("the file is empty".into()));
     }

@@ -282,6 +282,50 @@ fn every_encoding_of_an_agreement_gives_the_same_commitments() {
     }
 }
 
+/// The commitments of a file, as (text, actor, vague) lines.
+fn commitments_of(dir: &Path, name: &str) -> Vec<String> {
+    let output = run_ok(dir, &["extract", "--format", "jsonl", "--quiet", name]);
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let record: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{} {} {}", record["text"], record["actor"], record["vague"])
+        })
+        .collect()
+}
+
+#[test]
+fn a_web_page_gives_the_same_commitments_as_its_text() {
+    let temp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(corpus().join("ystad-2021-medborgarlofte.txt")).unwrap();
+    // The agreement as a municipal web page: blocks become headings, paragraphs and
+    // lists, with navigation, a cookie banner and a script around them.
+    let mut body = String::new();
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let lines: Vec<&str> = block.lines().collect();
+        if lines.iter().all(|l| l.starts_with("• ")) {
+            body.push_str("<ul>");
+            for line in lines {
+                body.push_str(&format!("<li>{}</li>", &line["• ".len()..]));
+            }
+            body.push_str("</ul>\n");
+        } else if lines.len() == 1 && !block.trim_end().ends_with(['.', ':', '!', '?']) {
+            body.push_str(&format!("<h2>{}</h2>\n", block.trim()));
+        } else {
+            body.push_str(&format!("<p>{}</p>\n", lines.join("<br>")));
+        }
+    }
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>track()</script></head><body><nav><ul><li>Start</li><li>Kontakt</li></ul></nav><div id=\"cookie\" hidden>Vi använder kakor</div><main>{body}</main><footer>Ystads kommun</footer></body></html>"
+    );
+    std::fs::write(temp.path().join("ystad.txt"), &text).unwrap();
+    std::fs::write(temp.path().join("ystad.html"), page).unwrap();
+    let from_text = commitments_of(temp.path(), "ystad.txt");
+    assert!(from_text.len() > 10);
+    assert_eq!(commitments_of(temp.path(), "ystad.html"), from_text);
+}
+
 #[test]
 fn output_never_overwrites_an_input() {
     let temp = tempfile::tempdir().unwrap();

@@ -1,0 +1,190 @@
+//! HTML: the visible text of a web page, laid out as lines the segmenter understands.
+//!
+//! Input: decoded HTML. Output: plain text in which block structure becomes layout:
+//! a heading or paragraph is a block between blank lines, a list item a `• ` line, a
+//! `<br>` a line break, a table row one line with its cells separated by tabs.
+//! Scripts, styles, navigation, headers, footers, forms and asides are dropped; when
+//! the page has a `<main>` or `<article>`, only that is read.
+
+use scraper::{ElementRef, Html, Node, Selector};
+
+/// Elements whose content is never part of the agreement.
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "svg",
+    "iframe", "template", "head", "select", "menu",
+];
+
+/// Elements that start and end a block of text.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "figure",
+    "figcaption",
+    "address",
+    "body",
+];
+
+/// Does this look like an HTML document, whatever its file name says?
+pub fn looks_like_html(text: &str) -> bool {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .to_lowercase();
+    head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || (head.starts_with("<") && head.contains("<body"))
+}
+
+/// The visible text of an HTML page, as lines and blocks.
+///
+/// ```
+/// let page = "<html><body><nav>Meny</nav><main><h1>Medborgarlöfte</h1><p>Polisen lovar att:</p><ul><li>genomföra trygghetsvandringar</li></ul></main></body></html>";
+/// assert_eq!(lofte::html::text_of(page), "Medborgarlöfte\n\nPolisen lovar att:\n\n• genomföra trygghetsvandringar\n");
+/// ```
+pub fn text_of(html: &str) -> String {
+    let document = Html::parse_document(html);
+    let main = Selector::parse("main, article, [role=main]").expect("valid selector");
+    let root = document
+        .select(&main)
+        .next()
+        .unwrap_or_else(|| document.root_element());
+    let mut out = Layout::default();
+    walk(root, &mut out);
+    out.finish()
+}
+
+/// Builds the text, keeping track of blank lines between blocks.
+#[derive(Default)]
+struct Layout {
+    text: String,
+    /// Text of the line being built (whitespace already collapsed).
+    line: String,
+}
+
+impl Layout {
+    fn push_text(&mut self, text: &str) {
+        for (idx, word) in text.split_whitespace().enumerate() {
+            let starts_with_space = idx > 0 || text.starts_with(char::is_whitespace);
+            if !self.line.is_empty() && starts_with_space && !self.line.ends_with(' ') {
+                self.line.push(' ');
+            }
+            self.line.push_str(word);
+        }
+        if text.ends_with(char::is_whitespace) && !self.line.is_empty() && !self.line.ends_with(' ')
+        {
+            self.line.push(' ');
+        }
+    }
+
+    /// Ends the current line.
+    fn line_break(&mut self) {
+        let line = self.line.trim().to_string();
+        self.line.clear();
+        if !line.is_empty() {
+            self.text.push_str(&line);
+            self.text.push('\n');
+        }
+    }
+
+    /// Ends the current block: a blank line follows.
+    fn block_break(&mut self) {
+        self.line_break();
+        if !self.text.is_empty() && !self.text.ends_with("\n\n") {
+            self.text.push('\n');
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.line_break();
+        let trimmed = self.text.trim_end().to_string();
+        if trimmed.is_empty() {
+            trimmed
+        } else {
+            trimmed + "\n"
+        }
+    }
+}
+
+fn walk(element: ElementRef, out: &mut Layout) {
+    let name = element.value().name();
+    if SKIPPED.contains(&name) || element.value().attr("hidden").is_some() {
+        return;
+    }
+    let heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+    match name {
+        "li" => {
+            out.line_break();
+            out.push_text("• ");
+        }
+        "tr" => out.line_break(),
+        "td" | "th" => {
+            if !out.line.is_empty() {
+                out.line.push('\t');
+            }
+        }
+        _ if heading || BLOCKS.contains(&name) => out.block_break(),
+        _ => {}
+    }
+    for child in element.children() {
+        match child.value() {
+            Node::Text(text) => out.push_text(text),
+            Node::Element(_) => {
+                if let Some(child) = ElementRef::wrap(child) {
+                    if child.value().name() == "br" {
+                        out.line_break();
+                    } else {
+                        walk(child, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match name {
+        "li" | "tr" => out.line_break(),
+        _ if heading || BLOCKS.contains(&name) => out.block_break(),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_scripts_and_chrome_are_dropped() {
+        let page = r#"<!DOCTYPE html><html><head><title>Sida</title><style>p{}</style></head><body>
+            <header><a href="/">Till toppen</a></header><nav><ul><li>Meny</li></ul></nav>
+            <div class="content"><h2>Polisens   åtaganden</h2>
+            <p>Polisen <b>ska</b> genomföra
+               trygghetsvandringar.<br>Kommunen deltar.</p>
+            <ol><li>besöka skolor</li><li>ordna möten</li></ol>
+            <table><tr><td>Åtgärd</td><td>Ansvar</td></tr></table>
+            <script>var x = 1;</script></div><footer>Cookies</footer></body></html>"#;
+        assert!(looks_like_html(page));
+        assert_eq!(
+            text_of(page),
+            "Polisens åtaganden\n\nPolisen ska genomföra trygghetsvandringar.\nKommunen deltar.\n\n• besöka skolor\n• ordna möten\n\nÅtgärd\tAnsvar\n"
+        );
+    }
+
+    #[test]
+    fn plain_text_is_not_html() {
+        assert!(!looks_like_html("Polisen ska <i>nog</i> komma."));
+    }
+}
