@@ -132,11 +132,7 @@ fn walk(element: ElementRef, out: &mut Layout) {
             out.push_text("• ");
         }
         "tr" => out.line_break(),
-        "td" | "th" => {
-            if !out.line.is_empty() {
-                out.line.push('\t');
-            }
-        }
+        "td" | "th" if !out.line.is_empty() => out.line.push('\t'),
         _ if heading || BLOCKS.contains(&name) => out.block_break(),
         _ => {}
     }
