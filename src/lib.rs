@@ -9,6 +9,7 @@ pub mod actor;
 pub mod cli;
 pub mod commitment;
 pub mod decode;
+pub mod docx;
 pub mod eval;
 pub mod explain;
 pub mod html;

@@ -3,15 +3,16 @@
 //! Input: the paths a user gave (files and folders). Output: a sorted list of document
 //! paths, then one `Document` (or a `ReadError` naming the file) per path, its text
 //! decoded and normalised by `decode`.
-//! Folders are walked recursively for `.txt`, `.md`, `.html` and `.htm` files (a web
-//! page is read for its visible text, see `html`); hidden files and
+//! Folders are walked recursively for `.txt`, `.md`, `.html`, `.htm` and `.docx` files
+//! (a web page is read for its visible text, see `html`; a Word document for its
+//! paragraphs, see `docx`); hidden files and
 //! `README` files (a folder's own documentation) are skipped. A file named explicitly
 //! is read whatever its extension.
 
 use std::path::{Path, PathBuf};
 
 use crate::model::Document;
-use crate::{decode, html};
+use crate::{decode, docx, html};
 
 /// A document that could not be read, with its path and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +23,7 @@ pub struct ReadError {
 }
 
 /// The extensions of documents found when walking a folder.
-const DOCUMENT_EXTENSIONS: [&str; 4] = ["txt", "md", "html", "htm"];
+const DOCUMENT_EXTENSIONS: [&str; 5] = ["txt", "md", "html", "htm", "docx"];
 
 /// Expands the given paths into document paths, sorted and without duplicates.
 /// Paths that do not exist are returned as errors.
@@ -81,6 +82,25 @@ pub fn read_document(
         reason,
     };
     let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    // A Word document is a zip archive, whatever its extension says.
+    if extension == "docx" || docx::looks_like_zip(&bytes) {
+        let text = decode::normalise(&docx::text_of(&bytes).map_err(error)?);
+        if text.trim().is_empty() {
+            return Err(error("the Word document has no text".into()));
+        }
+        return Ok((
+            Document {
+                path: path.display().to_string(),
+                text,
+            },
+            Vec::new(),
+        ));
+    }
     let mut decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
     // A web page is read for its visible text, whatever its extension says.
     let extension = path

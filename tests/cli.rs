@@ -327,6 +327,48 @@ fn a_web_page_gives_the_same_commitments_as_its_text() {
 }
 
 #[test]
+fn a_word_document_gives_the_same_commitments_as_its_text() {
+    let temp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(corpus().join("ystad-2021-medborgarlofte.txt")).unwrap();
+    // Headings get a heading style, bullets Word numbering, the rest are paragraphs.
+    let mut paragraphs: Vec<String> = Vec::new();
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let lines: Vec<&str> = block.lines().collect();
+        if lines.len() == 1 && !block.trim_end().ends_with(['.', ':', '!', '?']) {
+            paragraphs.push(format!("# {}", block.trim()));
+        } else {
+            paragraphs.extend(lines.iter().map(|l| l.to_string()));
+        }
+    }
+    let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    std::fs::write(temp.path().join("ystad.txt"), &text).unwrap();
+    std::fs::write(
+        temp.path().join("ystad.docx"),
+        lofte::docx::build_for_tests(&refs),
+    )
+    .unwrap();
+    // A document named .txt that is really a Word file is read as one, too.
+    std::fs::write(
+        temp.path().join("renamed.txt"),
+        lofte::docx::build_for_tests(&refs),
+    )
+    .unwrap();
+    let from_text = commitments_of(temp.path(), "ystad.txt");
+    assert!(from_text.len() > 10);
+    assert_eq!(commitments_of(temp.path(), "ystad.docx"), from_text);
+    assert_eq!(commitments_of(temp.path(), "renamed.txt"), from_text);
+
+    let broken = lofte::docx::build_for_tests(&refs);
+    std::fs::write(temp.path().join("broken.docx"), &broken[..broken.len() / 3]).unwrap();
+    let output = lofte(
+        temp.path(),
+        &["extract", "--quiet", "broken.docx", "ystad.docx"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("broken.docx: cannot read DOCX"));
+}
+
+#[test]
 fn output_never_overwrites_an_input() {
     let temp = tempfile::tempdir().unwrap();
     std::fs::write(temp.path().join("a.txt"), "Polisen ska besöka skolorna.\n").unwrap();
