@@ -774,13 +774,11 @@ fn char_stream<'a>(texts: impl Iterator<Item = &'a str>) -> (Vec<char>, Vec<usiz
     (chars, owner)
 }
 
-fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
-    let (gold_chars, gold_owner) = char_stream(gold.iter().map(|g| g.text.as_str()));
-    let (sys_chars, sys_owner) = char_stream(system.units.iter().map(|u| u.text.as_str()));
-    // Map each gold character to the system character it aligns with.
-    let mut mapped: Vec<Option<usize>> = vec![None; gold_chars.len()];
-    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &gold_chars, &sys_chars);
-    for op in ops {
+/// For each character of `from`, the position of the same character in `to` where a
+/// character diff aligns them (`None` where `to` has no counterpart).
+pub(crate) fn align(from: &[char], to: &[char]) -> Vec<Option<usize>> {
+    let mut mapped = vec![None; from.len()];
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, from, to) {
         if let similar::DiffOp::Equal {
             old_index,
             new_index,
@@ -792,6 +790,14 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
             }
         }
     }
+    mapped
+}
+
+fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> Counts {
+    let (gold_chars, gold_owner) = char_stream(gold.iter().map(|g| g.text.as_str()));
+    let (sys_chars, sys_owner) = char_stream(system.units.iter().map(|u| u.text.as_str()));
+    // Map each gold character to the system character it aligns with.
+    let mapped = align(&gold_chars, &sys_chars);
     // System unit character ranges, for exact matches.
     let mut sys_range: Vec<(usize, usize)> = vec![(usize::MAX, 0); system.units.len()];
     for (pos, &unit) in sys_owner.iter().enumerate() {

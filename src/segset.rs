@@ -121,20 +121,7 @@ fn spans_on(text: &str, pieces: &[&str]) -> Vec<(usize, usize)> {
     } else {
         let mut map = vec![0; joined.len() + 1];
         let mut last = 0;
-        let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &joined, &text_chars);
-        let mut equal = vec![None; joined.len()];
-        for op in ops {
-            if let similar::DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } = op
-            {
-                for k in 0..len {
-                    equal[old_index + k] = Some(new_index + k);
-                }
-            }
-        }
+        let equal = crate::eval::align(&joined, &text_chars);
         for (k, slot) in map.iter_mut().enumerate().take(joined.len()) {
             if let Some(pos) = equal[k] {
                 last = pos;
