@@ -94,6 +94,11 @@ pub struct InputArgs {
     /// macintosh …) instead of detecting it; a byte-order mark still wins.
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
+
+    /// Stop at the first file that cannot be read, writing no output (exit 1), instead of
+    /// reporting it and going on with the others.
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// How the per-unit and per-document tables are written.
@@ -363,6 +368,11 @@ fn process_documents(
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
     let (paths, mut errors) = read::document_paths(&input.paths);
+    if input.fail_fast {
+        if let Some(error) = errors.first() {
+            bail!("{error} (stopped by --fail-fast)");
+        }
+    }
     let progress = Progress::new(paths.len() as u64, input.quiet);
     for error in &errors {
         progress.report(&format!("lofte: {error}"));
@@ -381,6 +391,10 @@ fn process_documents(
                         progress.report(&format!("lofte: {warning}"));
                     }
                     sink(&labelled)?
+                }
+                Err(error) if input.fail_fast => {
+                    progress.finish();
+                    bail!("{error} (stopped by --fail-fast)");
                 }
                 Err(error) => {
                     progress.report(&format!("lofte: {error}"));
@@ -1119,6 +1133,7 @@ fn evaluate_all(
         threads: args.threads,
         quiet: true,
         encoding: None,
+        fail_fast: false,
     };
     let mut labelled = Vec::new();
     let errors = process_documents(&input, lexicons, |doc| {

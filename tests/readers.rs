@@ -1,0 +1,100 @@
+//! A mixed folder of the fixtures (tests/fixtures, made by make.py there): every format
+//! and encoding of the same agreement gives the same commitments as its UTF-8 text, and
+//! every broken file gives one clear error while the good files are all processed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args(["extract", "--quiet", "--format", "jsonl", "good", "broken"])
+        .current_dir(&fixtures)
+        .output()
+        .expect("lofte runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "broken files make the exit code 1: {stderr}"
+    );
+
+    // One error line per broken file, naming it and the reason.
+    let expected_errors = [
+        ("broken/binary.txt", "not a text file"),
+        ("broken/empty.txt", "the file is empty"),
+        ("broken/no-text.html", "no visible text"),
+        ("broken/truncated.docx", "cannot read DOCX"),
+    ];
+    assert_eq!(stderr.lines().count(), expected_errors.len(), "{stderr}");
+    for (file, reason) in expected_errors {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason)),
+            "{file}: {stderr}"
+        );
+    }
+
+    // Every good file, whatever its format or encoding, has the commitments of aby.txt.
+    let mut by_doc: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let summary = format!(
+            "{} | {} | {}",
+            record["text"], record["actor"], record["vague"]
+        );
+        by_doc
+            .entry(record["doc"].as_str().unwrap().to_string())
+            .or_default()
+            .push(summary);
+    }
+    let reference = by_doc.get("good/aby.txt").expect("the UTF-8 text").clone();
+    assert_eq!(reference.len(), 5, "{reference:#?}");
+    assert!(reference
+        .iter()
+        .any(|r| r.contains("verka för ökad närvaro") && r.ends_with("| true")));
+    let good_files = std::fs::read_dir(fixtures.join("good")).unwrap().count();
+    assert_eq!(
+        by_doc.len(),
+        good_files,
+        "every good file is in the output: {:?}",
+        by_doc.keys()
+    );
+    for (doc, commitments) in &by_doc {
+        assert_eq!(commitments, &reference, "{doc} differs from good/aby.txt");
+    }
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_broken_file_and_writes_nothing() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("out.csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args([
+            "extract",
+            "--quiet",
+            "--fail-fast",
+            "broken",
+            "good",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(&fixtures)
+        .output()
+        .expect("lofte runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("broken/binary.txt") && stderr.contains("--fail-fast"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(temp.path()).unwrap().count(),
+        0,
+        "no output and no temporary file left"
+    );
+}
