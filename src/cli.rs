@@ -639,8 +639,7 @@ impl TableSetup {
                         .with_context(|| format!("{}: cannot write output", path.display()))?;
                     Ok(value)
                 })?;
-                temp.persist(path)
-                    .with_context(|| format!("{}: cannot write output", path.display()))?;
+                persist(temp, path)?;
                 Ok(value)
             }
         }
@@ -783,8 +782,7 @@ fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
         file.flush()?;
         Ok(())
     })?;
-    temp.persist(path)
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    persist(temp, path)?;
     Ok(())
 }
 
@@ -848,8 +846,7 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
             let (bytes, _) = xlsx::workbook_bytes(&[sheet])
                 .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
             let (temp, ()) = write_atomically(path, |mut file| Ok(file.write_all(&bytes)?))?;
-            temp.persist(path)
-                .with_context(|| format!("{}: cannot write output", path.display()))?;
+            persist(temp, path)?;
         }
         (Some(path), _) => {
             let (temp, ()) = write_atomically(path, |mut file| {
@@ -858,8 +855,7 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
                 buffered.flush()?;
                 Ok(())
             })?;
-            temp.persist(path)
-                .with_context(|| format!("{}: cannot write output", path.display()))?;
+            persist(temp, path)?;
         }
     }
     Ok(())
@@ -886,11 +882,41 @@ fn write_atomically<T>(
                 dir.display()
             )
         })?;
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(temp.path().to_path_buf());
     let file = temp
         .reopen()
         .with_context(|| format!("{}: cannot open output file", path.display()))?;
     let value = fill(file)?;
     Ok((temp, value))
+}
+
+/// Temporary output files being written; removed if the run is interrupted.
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the temporary files of outputs not yet complete (for an interrupt: Ctrl-C),
+/// so that an interrupted run leaves nothing half-written behind.
+pub fn remove_unfinished_outputs() {
+    let paths = UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for path in paths.iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Renames a finished temporary file into place.
+fn persist(temp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    let temp_path = temp.path().to_path_buf();
+    temp.persist(path)
+        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .retain(|p| *p != temp_path);
+    Ok(())
 }
 
 fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {

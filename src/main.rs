@@ -20,6 +20,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // On Ctrl-C, delete the temporary files of outputs still being written, so an
+    // interrupted run leaves neither a half-written file nor stray temporaries.
+    let _ = ctrlc::set_handler(|| {
+        cli::remove_unfinished_outputs();
+        std::process::exit(130);
+    });
     match cli::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::PartialFailure) => ExitCode::from(1),

@@ -660,3 +660,65 @@ fn explain_names_the_entry_that_made_a_sentence_vague() {
     assert!(String::from_utf8_lossy(&missing.stderr)
         .contains("no unit 9; the document has units 1 to 2"));
 }
+
+/// Ctrl-C during a run removes the output being written: neither the target file nor
+/// a temporary is left behind, and the exit code is 130 (interrupted).
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_output_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input");
+    std::fs::create_dir(&input).unwrap();
+    // Enough text that the run is still writing when the signal arrives.
+    for copy in 0..20 {
+        for entry in std::fs::read_dir(corpus()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "txt") {
+                let name = format!("{copy}-{}", path.file_name().unwrap().to_string_lossy());
+                std::fs::copy(&path, input.join(name)).unwrap();
+            }
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args([
+            "extract",
+            "input",
+            "--all-sentences",
+            "--threads",
+            "1",
+            "-o",
+            "out.jsonl",
+        ])
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let temporaries = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".lofte-"))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while temporaries(dir.path()).is_empty() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "lofte finished before it could be interrupted"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no output was started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert!(!dir.path().join("out.jsonl").exists());
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}
