@@ -67,13 +67,22 @@ pub enum Command {
     /// Copy the built-in lexicons to a folder, or check a lexicon set for mistakes.
     #[command(subcommand)]
     Lexicon(LexiconCommand),
+    /// Internal: parse one PDF and print its pages as JSON. lofte runs this in a child
+    /// process of itself, so that a damaged PDF cannot crash or exhaust the batch.
+    #[command(name = "read-pdf", hide = true)]
+    ReadPdf {
+        #[arg(value_name = "FILE")]
+        path: PathBuf,
+    },
 }
 
 /// Options shared by the commands that read documents.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Files or folders; folders are searched recursively for .txt and .md files
-    /// (README files are skipped). Documents are processed in path order.
+    /// Files or folders; folders are searched recursively for .txt, .md, .html, .htm,
+    /// .docx and .pdf files (hidden and README files are skipped). A file named here is
+    /// read whatever its extension; its format is recognised by content. Documents are
+    /// processed in path order.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -330,6 +339,10 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain_command(args),
         Command::Lexicon(LexiconCommand::Dump { dir }) => dump_lexicons(&dir),
         Command::Lexicon(LexiconCommand::Check { lexicons }) => check_lexicons(lexicons.as_deref()),
+        Command::ReadPdf { path } => {
+            crate::pdf::child_main(&path)?;
+            Ok(Outcome::Success)
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod matcher;
 pub mod model;
 pub mod output;
 pub mod parties;
+pub mod pdf;
 pub mod period;
 pub mod pipeline;
 pub mod profile;

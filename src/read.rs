@@ -3,16 +3,16 @@
 //! Input: the paths a user gave (files and folders). Output: a sorted list of document
 //! paths, then one `Document` (or a `ReadError` naming the file) per path, its text
 //! decoded and normalised by `decode`.
-//! Folders are walked recursively for `.txt`, `.md`, `.html`, `.htm` and `.docx` files
-//! (a web page is read for its visible text, see `html`; a Word document for its
-//! paragraphs, see `docx`); hidden files and
+//! Folders are walked recursively for `.txt`, `.md`, `.html`, `.htm`, `.docx` and `.pdf`
+//! files (a web page is read for its visible text, see `html`; a Word document for its
+//! paragraphs, see `docx`; a PDF for the text of its pages, see `pdf`); hidden files and
 //! `README` files (a folder's own documentation) are skipped. A file named explicitly
 //! is read whatever its extension.
 
 use std::path::{Path, PathBuf};
 
 use crate::model::Document;
-use crate::{decode, docx, html};
+use crate::{decode, docx, html, pdf};
 
 /// A document that could not be read, with its path and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,7 @@ pub struct ReadError {
 }
 
 /// The extensions of documents found when walking a folder.
-const DOCUMENT_EXTENSIONS: [&str; 5] = ["txt", "md", "html", "htm", "docx"];
+const DOCUMENT_EXTENSIONS: [&str; 6] = ["txt", "md", "html", "htm", "docx", "pdf"];
 
 /// Expands the given paths into document paths, sorted and without duplicates.
 /// Paths that do not exist are returned as errors.
@@ -87,6 +87,17 @@ pub fn read_document(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_lowercase();
+    // A PDF is known by its header, whatever its extension says.
+    if extension == "pdf" || pdf::looks_like_pdf(&bytes) {
+        let text = decode::normalise(&pdf::text_of(path, &bytes).map_err(error)?);
+        return Ok((
+            Document {
+                path: path.display().to_string(),
+                text,
+            },
+            Vec::new(),
+        ));
+    }
     // A Word document is a zip archive, whatever its extension says.
     if extension == "docx" || docx::looks_like_zip(&bytes) {
         let text = decode::normalise(&docx::text_of(&bytes).map_err(error)?);

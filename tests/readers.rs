@@ -1,6 +1,7 @@
 //! A mixed folder of the fixtures (tests/fixtures, made by make.py there): every format
 //! and encoding of the same agreement gives the same commitments as its UTF-8 text, and
 //! every broken file gives one clear error while the good files are all processed.
+//! PDFs are parsed in a child process of the binary, as in real use.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,6 +28,9 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
         ("broken/empty.txt", "the file is empty"),
         ("broken/no-text.html", "no visible text"),
         ("broken/truncated.docx", "cannot read DOCX"),
+        ("broken/encrypted.pdf", "encrypted PDF"),
+        ("broken/scanned.pdf", "scanned image without a text layer"),
+        ("broken/truncated.pdf", "damaged PDF"),
     ];
     assert_eq!(stderr.lines().count(), expected_errors.len(), "{stderr}");
     for (file, reason) in expected_errors {
@@ -40,8 +44,14 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
 
     // Every good file, whatever its format or encoding, has the commitments of aby.txt.
     let mut by_doc: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pdf_pages = Vec::new();
     for line in String::from_utf8(output.stdout).unwrap().lines() {
         let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        if record["doc"] == "good/aby.pdf" {
+            pdf_pages.push(record["page"].as_u64());
+        } else {
+            assert!(record["page"].is_null(), "only a PDF has pages: {record}");
+        }
         let summary = format!(
             "{} | {} | {}",
             record["text"], record["actor"], record["vague"]
@@ -63,6 +73,8 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
         "every good file is in the output: {:?}",
         by_doc.keys()
     );
+    // The PDF's promises are on its second page (make.py breaks it after the background).
+    assert_eq!(pdf_pages, vec![Some(2); 5]);
     for (doc, commitments) in &by_doc {
         assert_eq!(commitments, &reference, "{doc} differs from good/aby.txt");
     }
