@@ -473,26 +473,37 @@ impl Progress {
     }
 }
 
-/// Reads and labels one document, with its decoding warnings; a panic inside becomes an
-/// error for that file only.
+/// Reads and labels one document, with its decoding warnings; a panic inside (in a
+/// reader or a stage) becomes an error for that file only, and so does a document in
+/// which no unit is found.
 fn read_and_label(
     path: &Path,
     encoding: Option<&str>,
     lexicons: &Lexicons,
 ) -> Result<(LabelledDocument, Vec<String>), ReadError> {
-    let (document, warnings) = read::read_document(path, encoding)?;
-    let labelled = panic::catch_unwind(AssertUnwindSafe(|| pipeline::label(document, lexicons)))
-        .map_err(|payload| {
-            let detail = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            ReadError {
-                path: path.display().to_string(),
-                reason: format!("internal error while labelling: {detail}"),
-            }
-        })?;
+    let error = |reason: String| ReadError {
+        path: path.display().to_string(),
+        reason,
+    };
+    let (labelled, warnings) = panic::catch_unwind(AssertUnwindSafe(|| {
+        let (document, warnings) = read::read_document(path, encoding)?;
+        Ok::<_, ReadError>((pipeline::label(document, lexicons), warnings))
+    }))
+    .map_err(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        error(format!(
+            "internal error while reading or labelling: {detail}"
+        ))
+    })??;
+    if labelled.units.is_empty() {
+        return Err(error(
+            "no text units: only page numbers, running headers or dot-leader lines".into(),
+        ));
+    }
     Ok((labelled, warnings))
 }
 

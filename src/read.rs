@@ -87,6 +87,9 @@ pub fn read_document(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_lowercase();
+    if bytes.is_empty() {
+        return Err(error("the file is empty".into()));
+    }
     // A PDF is known by its header, whatever its extension says.
     if extension == "pdf" || pdf::looks_like_pdf(&bytes) {
         let text = decode::normalise(&pdf::text_of(path, &bytes).map_err(error)?);

@@ -31,6 +31,9 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
         ("broken/encrypted.pdf", "encrypted PDF"),
         ("broken/scanned.pdf", "scanned image without a text layer"),
         ("broken/truncated.pdf", "damaged PDF"),
+        ("broken/empty.pdf", "the file is empty"),
+        ("broken/random.docx", "cannot read DOCX"),
+        ("broken/page-numbers-only.txt", "no text units"),
     ];
     assert_eq!(stderr.lines().count(), expected_errors.len(), "{stderr}");
     for (file, reason) in expected_errors {
