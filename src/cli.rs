@@ -67,10 +67,12 @@ pub enum Command {
     /// Copy the built-in lexicons to a folder, or check a lexicon set for mistakes.
     #[command(subcommand)]
     Lexicon(LexiconCommand),
-    /// Internal: parse one PDF and print its pages as JSON. lofte runs this in a child
-    /// process of itself, so that a damaged PDF cannot crash or exhaust the batch.
-    #[command(name = "read-pdf", hide = true)]
-    ReadPdf {
+    /// Internal: parse one PDF or DOCX and print its pages as JSON. lofte runs this in a
+    /// child process of itself, so that a damaged file cannot crash or exhaust the batch.
+    #[command(name = "read-isolated", hide = true)]
+    ReadIsolated {
+        #[arg(long = "as", value_enum)]
+        format: crate::isolate::Format,
         #[arg(value_name = "FILE")]
         path: PathBuf,
     },
@@ -339,8 +341,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain_command(args),
         Command::Lexicon(LexiconCommand::Dump { dir }) => dump_lexicons(&dir),
         Command::Lexicon(LexiconCommand::Check { lexicons }) => check_lexicons(lexicons.as_deref()),
-        Command::ReadPdf { path } => {
-            crate::pdf::child_main(&path)?;
+        Command::ReadIsolated { format, path } => {
+            crate::isolate::child_main(format, &path)?;
             Ok(Outcome::Success)
         }
     }

@@ -13,6 +13,7 @@ pub mod docx;
 pub mod eval;
 pub mod explain;
 pub mod html;
+pub mod isolate;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;

@@ -20,9 +20,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    // Parse PDFs in a child process of this binary (see `pdf`).
+    // Parse PDF and DOCX files in a child process of this binary (see `isolate`).
     if let Ok(exe) = std::env::current_exe() {
-        lofte::pdf::use_child_process(exe);
+        lofte::isolate::use_child_process(exe);
     }
     // On Ctrl-C, delete the temporary files of outputs still being written, so an
     // interrupted run leaves neither a half-written file nor stray temporaries.

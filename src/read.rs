@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::Document;
-use crate::{decode, docx, html, pdf};
+use crate::{decode, docx, html, isolate, pdf};
 
 /// A document that could not be read, with its path and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,8 @@ pub fn read_document(
     }
     // A PDF is known by its header, whatever its extension says.
     if extension == "pdf" || pdf::looks_like_pdf(&bytes) {
-        let text = decode::normalise(&pdf::text_of(path, &bytes).map_err(error)?);
+        let pages = isolate::pages(isolate::Format::Pdf, path, &bytes).map_err(error)?;
+        let text = decode::normalise(&pages.join("\u{c}"));
         return Ok((
             Document {
                 path: path.display().to_string(),
@@ -103,7 +104,8 @@ pub fn read_document(
     }
     // A Word document is a zip archive, whatever its extension says.
     if extension == "docx" || docx::looks_like_zip(&bytes) {
-        let text = decode::normalise(&docx::text_of(&bytes).map_err(error)?);
+        let pages = isolate::pages(isolate::Format::Docx, path, &bytes).map_err(error)?;
+        let text = decode::normalise(&pages.concat());
         if text.trim().is_empty() {
             return Err(error("the Word document has no text".into()));
         }

@@ -33,6 +33,8 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
         ("broken/truncated.pdf", "damaged PDF"),
         ("broken/empty.pdf", "the file is empty"),
         ("broken/random.docx", "cannot read DOCX"),
+        ("broken/empty.docx", "the file is empty"),
+        ("broken/random.pdf", "damaged PDF"),
         ("broken/page-numbers-only.txt", "no text units"),
     ];
     assert_eq!(stderr.lines().count(), expected_errors.len(), "{stderr}");
