@@ -23,8 +23,17 @@ pub fn pages(bytes: &[u8]) -> Result<Vec<String>, String> {
     if document.is_encrypted() && document.decrypt("").is_err() {
         return Err("encrypted PDF: it needs a password to open".into());
     }
-    let pages = pdf_extract::extract_text_from_mem_by_pages(bytes)
-        .map_err(|err| format!("damaged PDF: cannot extract its text ({err})"))?;
+    // Page by page from the document already loaded (and decrypted), stopping at the
+    // first page the parser cannot render, as pdf-extract's own page loop does.
+    let mut pages = Vec::new();
+    for number in 1..=document.get_pages().len() as u32 {
+        let mut text = String::new();
+        let mut output = pdf_extract::PlainTextOutput::new(&mut text);
+        if pdf_extract::output_doc_page(&document, &mut output, number).is_err() {
+            break;
+        }
+        pages.push(text);
+    }
     if pages.iter().all(|page| page.trim().is_empty()) {
         return Err(if document.was_encrypted() {
             "encrypted PDF: no text could be extracted".into()

@@ -82,48 +82,37 @@ pub fn read_document(
         reason,
     };
     let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
     if bytes.is_empty() {
         return Err(error("the file is empty".into()));
     }
-    // A PDF is known by its header, whatever its extension says.
-    if extension == "pdf" || pdf::looks_like_pdf(&bytes) {
-        let pages = isolate::pages(isolate::Format::Pdf, path, &bytes).map_err(error)?;
-        let text = decode::normalise(&pages.join("\u{c}"));
-        return Ok((
-            Document {
-                path: path.display().to_string(),
-                text,
-            },
-            Vec::new(),
-        ));
-    }
-    // A Word document is a zip archive, whatever its extension says.
-    if extension == "docx" || docx::looks_like_zip(&bytes) {
-        let pages = isolate::pages(isolate::Format::Docx, path, &bytes).map_err(error)?;
-        let text = decode::normalise(&pages.concat());
-        if text.trim().is_empty() {
-            return Err(error("the Word document has no text".into()));
-        }
-        return Ok((
-            Document {
-                path: path.display().to_string(),
-                text,
-            },
-            Vec::new(),
-        ));
-    }
-    let mut decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
-    // A web page is read for its visible text, whatever its extension says.
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_lowercase();
+    let document = |text: String| Document {
+        path: path.display().to_string(),
+        text,
+    };
+    // A PDF is known by its header and a Word document by its zip container, whatever
+    // the extension says; both are parsed in isolation (see `isolate`).
+    let binary = if extension == "pdf" || pdf::looks_like_pdf(&bytes) {
+        Some((isolate::Format::Pdf, "the PDF has no text"))
+    } else if extension == "docx" || docx::looks_like_zip(&bytes) {
+        Some((isolate::Format::Docx, "the Word document has no text"))
+    } else {
+        None
+    };
+    if let Some((format, no_text)) = binary {
+        let pages = isolate::pages(format, path, &bytes).map_err(error)?;
+        let text = decode::normalise(&pages.join("\u{c}"));
+        if text.trim().is_empty() {
+            return Err(error(no_text.into()));
+        }
+        return Ok((document(text), Vec::new()));
+    }
+    let mut decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
+    // A web page is read for its visible text, whatever its extension says.
     if matches!(extension.as_str(), "html" | "htm") || html::looks_like_html(&decoded.text) {
         decoded.text = decode::normalise(&html::text_of(&decoded.text));
         if decoded.text.trim().is_empty() {
@@ -144,13 +133,7 @@ pub fn read_document(
             )
         })
         .collect();
-    Ok((
-        Document {
-            path: path.display().to_string(),
-            text: decoded.text,
-        },
-        warnings,
-    ))
+    Ok((document(decoded.text), warnings))
 }
 
 /// Columns an analyst wants carried into every row of a document (`--meta FILE.csv`):
