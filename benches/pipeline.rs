@@ -12,23 +12,14 @@ use lofte::matcher::{tokenize, Tokens};
 use lofte::parties::{self, Mention};
 use lofte::{actor, commitment, pipeline, segment, vague};
 
+mod common;
+
 /// The corpus documents, as (name, text).
 fn corpus() -> Vec<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("corpus folder")
-        .map(|entry| entry.expect("corpus entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .collect();
-    paths.sort();
-    paths
+    common::corpus_texts()
+        .expect("corpus texts")
         .into_iter()
-        .map(|path| {
-            (
-                path.display().to_string(),
-                std::fs::read_to_string(&path).expect("corpus text"),
-            )
-        })
+        .map(|(path, text)| (path.display().to_string(), text))
         .collect()
 }
 

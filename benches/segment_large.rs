@@ -10,18 +10,14 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lofte::lexicon::Lexicons;
 use lofte::segment::segment;
 
+mod common;
+
 /// One document of at least `size` bytes built from the corpus texts.
 fn large_document(size: usize) -> String {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("corpus folder")
-        .map(|entry| entry.expect("corpus entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .collect();
-    paths.sort();
-    let texts: Vec<String> = paths
-        .iter()
-        .map(|p| std::fs::read_to_string(p).expect("corpus text"))
+    let texts: Vec<String> = common::corpus_texts()
+        .expect("corpus texts")
+        .into_iter()
+        .map(|(_, text)| text)
         .collect();
     let mut document = String::with_capacity(size + 100_000);
     let mut copy = 0usize;

@@ -9,7 +9,10 @@
 //! Files go 1,000 to a folder. The same size always gives the same bytes.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+#[path = "../benches/common/mod.rs"]
+mod common;
 
 fn main() {
     if let Err(message) = run() {
@@ -35,7 +38,11 @@ fn run() -> Result<(), String> {
     }
     let size = size.ok_or("give --size SIZE (e.g. 100MB)")?;
     let out = out.ok_or("give the output folder")?;
-    let sources = corpus_texts()?;
+    let sources: Vec<String> = common::corpus_texts()
+        .map_err(|err| format!("cannot read the corpus: {err}"))?
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
     let mut written = 0u64;
     let mut index = 0usize;
     while written < size {
@@ -82,20 +89,6 @@ fn parse_size(value: &str) -> Result<u64, String> {
         _ => return Err(format!("bad size unit in `{value}` (use KB, MB or GB)")),
     };
     Ok((number * factor) as u64)
-}
-
-fn corpus_texts() -> Result<Vec<String>, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-        .map_err(|err| format!("{}: {err}", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|path| fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display())))
-        .collect()
 }
 
 /// Hard-wraps every line at 72 columns and breaks pages every 45 lines with a footer,

@@ -47,10 +47,20 @@ fn describe(args: &[&str], output: &Output) -> String {
     )
 }
 
-fn run_ok(dir: &Path, args: &[&str]) -> Output {
+/// Runs lofte and checks its exit code, showing the whole run when it differs.
+fn run_expecting(dir: &Path, args: &[&str], code: i32) -> Output {
     let output = lofte(dir, args);
-    assert_eq!(output.status.code(), Some(0), "{}", describe(args, &output));
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}",
+        describe(args, &output)
+    );
     output
+}
+
+fn run_ok(dir: &Path, args: &[&str]) -> Output {
+    run_expecting(dir, args, 0)
 }
 
 #[test]
@@ -212,13 +222,7 @@ fn unreadable_files_are_reported_and_the_batch_goes_on() {
     .unwrap();
     std::fs::write(temp.path().join("empty.txt"), b"").unwrap();
     let args = ["extract", "--format", "jsonl", ".", "missing.txt"];
-    let output = lofte(temp.path(), &args);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        describe(&args, &output)
-    );
+    let output = run_expecting(temp.path(), &args, 1);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("binary.txt: not a text file"), "{stderr}");
     assert!(stderr.contains("empty.txt: the file is empty"), "{stderr}");
@@ -373,13 +377,7 @@ fn output_never_overwrites_an_input() {
     let temp = tempfile::tempdir().unwrap();
     std::fs::write(temp.path().join("a.txt"), "Polisen ska besöka skolorna.\n").unwrap();
     let args = ["extract", "a.txt", "-o", "a.txt"];
-    let output = lofte(temp.path(), &args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        describe(&args, &output)
-    );
+    run_expecting(temp.path(), &args, 2);
     assert_eq!(
         std::fs::read_to_string(temp.path().join("a.txt")).unwrap(),
         "Polisen ska besöka skolorna.\n"
@@ -397,13 +395,7 @@ fn malformed_lexicon_fails_with_file_and_line_and_exit_2() {
     let line = text.lines().count();
     std::fs::write(temp.path().join("a.txt"), "Polisen ska besöka skolorna.\n").unwrap();
     let args = ["extract", "--lexicons", "lex", "a.txt"];
-    let output = lofte(temp.path(), &args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        describe(&args, &output)
-    );
+    let output = run_expecting(temp.path(), &args, 2);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!("vague.txt:{line}: unknown category 'hedg'")),
@@ -553,13 +545,7 @@ fn lexicon_check_names_file_and_line_and_fails() {
     std::fs::write(&actors, &text).unwrap();
     let lines = text.lines().count();
     let args = ["lexicon", "check", "--lexicons", "lex"];
-    let output = lofte(temp.path(), &args);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        describe(&args, &output)
-    );
+    let output = run_expecting(temp.path(), &args, 2);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains(&format!(

@@ -48,6 +48,23 @@ fn tricky_folder() -> tempfile::TempDir {
     dir
 }
 
+/// Writes every unit of the Åby agreement as a `;`-separated CSV, as Swedish Excel wants.
+fn write_swedish_csv(dir: &Path, output: &str) {
+    lofte(
+        dir,
+        &[
+            "extract",
+            "--all-sentences",
+            "--quiet",
+            "--delimiter",
+            ";",
+            "åby-2021-medborgarlofte.txt",
+            "-o",
+            output,
+        ],
+    );
+}
+
 fn jsonl_records(dir: &Path, input: &str) -> Vec<serde_json::Value> {
     let output = lofte(
         dir,
@@ -119,19 +136,7 @@ fn csv_reads_back_as_the_jsonl_records() {
 #[test]
 fn swedish_csv_has_bom_semicolons_and_neutralised_formulas() {
     let temp = tricky_folder();
-    lofte(
-        temp.path(),
-        &[
-            "extract",
-            "--all-sentences",
-            "--quiet",
-            "--delimiter",
-            ";",
-            "åby-2021-medborgarlofte.txt",
-            "-o",
-            "out.csv",
-        ],
-    );
+    write_swedish_csv(temp.path(), "out.csv");
     let bytes = std::fs::read(temp.path().join("out.csv")).unwrap();
     assert!(
         bytes.starts_with(b"\xef\xbb\xbfdoc;unit;start;end;"),
@@ -297,19 +302,7 @@ fn summary_has_one_row_per_document() {
 #[test]
 fn reviewed_csv_is_gold() {
     let temp = tricky_folder();
-    lofte(
-        temp.path(),
-        &[
-            "extract",
-            "--all-sentences",
-            "--quiet",
-            "--delimiter",
-            ";",
-            "åby-2021-medborgarlofte.txt",
-            "-o",
-            "review.csv",
-        ],
-    );
+    write_swedish_csv(temp.path(), "review.csv");
     // Unchanged, the review agrees with lofte on everything.
     let same = lofte(
         temp.path(),
