@@ -12,12 +12,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use rayon::prelude::*;
 
 use crate::eval;
 use crate::explain;
 use crate::lexicon::{self, Lexicons};
 use crate::model::{LabelledDocument, UnitKind};
+use crate::ordered;
 use crate::output::{self, Cell, CsvOptions, Format, RecordWriter};
 use crate::pipeline;
 use crate::profile::{self, DocumentProfile};
@@ -371,15 +371,24 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     builder.build().context("cannot start worker threads")
 }
 
-/// Documents are labelled in parallel a batch at a time and handed to `sink` in path
-/// order, so output is deterministic and memory stays bounded by the batch.
-const BATCH: usize = 64;
+/// How many documents may be read and labelled ahead of the one being written: enough
+/// to keep every worker busy while the output is written, few enough that memory does
+/// not grow with the size of the batch.
+const WINDOW: usize = 64;
 
-/// Reads and labels every document, calling `sink` in path order; returns the errors.
+/// A document read and labelled by a worker, with its profile (computed there too, so
+/// the thread that writes the output does as little as possible).
+pub struct Processed {
+    pub labelled: LabelledDocument,
+    pub profile: DocumentProfile,
+}
+
+/// Reads and labels every document in parallel, calling `sink` in path order; returns
+/// the errors. Output is deterministic for any number of threads.
 fn process_documents(
     input: &InputArgs,
     lexicons: &Lexicons,
-    mut sink: impl FnMut(&LabelledDocument) -> io::Result<()>,
+    mut sink: impl FnMut(Processed) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
     let (paths, mut errors) = read::document_paths(&input.paths);
@@ -392,20 +401,18 @@ fn process_documents(
     for error in &errors {
         progress.report(&format!("lofte: {error}"));
     }
-    for batch in paths.chunks(BATCH) {
-        let results: Vec<Result<(LabelledDocument, Vec<String>), ReadError>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|path| read_and_label(path, input.encoding.as_deref(), lexicons))
-                .collect()
-        });
-        for result in results {
+    ordered::map_in_order(
+        &pool,
+        &paths,
+        WINDOW,
+        |path| read_and_label(path, input.encoding.as_deref(), lexicons),
+        |result| {
             match result {
-                Ok((labelled, warnings)) => {
+                Ok((processed, warnings)) => {
                     for warning in warnings {
                         progress.report(&format!("lofte: {warning}"));
                     }
-                    sink(&labelled)?
+                    sink(processed)?
                 }
                 Err(error) if input.fail_fast => {
                     progress.finish();
@@ -417,8 +424,9 @@ fn process_documents(
                 }
             }
             progress.advance();
-        }
-    }
+            Ok(())
+        },
+    )?;
     progress.finish();
     Ok(errors)
 }
@@ -482,14 +490,21 @@ fn read_and_label(
     path: &Path,
     encoding: Option<&str>,
     lexicons: &Lexicons,
-) -> Result<(LabelledDocument, Vec<String>), ReadError> {
+) -> Result<(Processed, Vec<String>), ReadError> {
     let error = |reason: String| ReadError {
         path: path.display().to_string(),
         reason,
     };
-    let (labelled, warnings) = panic::catch_unwind(AssertUnwindSafe(|| {
+    let (processed, warnings) = panic::catch_unwind(AssertUnwindSafe(|| {
         let (document, warnings) = read::read_document(path, encoding)?;
-        Ok::<_, ReadError>((pipeline::label(document, lexicons), warnings))
+        let labelled = pipeline::label(document, lexicons);
+        if labelled.units.is_empty() {
+            return Err(error(
+                "no text units: only page numbers, running headers or dot-leader lines".into(),
+            ));
+        }
+        let profile = profile::profile(&labelled);
+        Ok::<_, ReadError>((Processed { labelled, profile }, warnings))
     }))
     .map_err(|payload| {
         let detail = payload
@@ -501,12 +516,7 @@ fn read_and_label(
             "internal error while reading or labelling: {detail}"
         ))
     })??;
-    if labelled.units.is_empty() {
-        return Err(error(
-            "no text units: only page numbers, running headers or dot-leader lines".into(),
-        ));
-    }
-    Ok((labelled, warnings))
+    Ok((processed, warnings))
 }
 
 fn extract(args: ExtractArgs) -> Result<Outcome> {
@@ -516,29 +526,33 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     if let Some(summary) = &args.summary {
         refuse_overwriting_input(summary, &args.input.paths)?;
     }
-    let mut collected = Collected::new(table.format == Format::Xlsx);
+    let workbook = table.format == Format::Xlsx;
+    let mut collected = Collected::new(workbook, args.summary.is_some());
     let mut stats = Stats::default();
-    let errors = if table.format == Format::Xlsx {
-        let errors = process_documents(&args.input, &lexicons, |labelled| {
-            stats.add(labelled);
-            collected.add(labelled, &table.meta, args.all_sentences);
+    let errors = if workbook {
+        process_documents(&args.input, &lexicons, |processed| {
+            stats.add(&processed.labelled);
+            collected.add(&processed, &table.meta, args.all_sentences);
             Ok(())
-        })?;
-        write_workbook(&table, &collected)?;
-        errors
+        })?
     } else {
         table.write_stream(|writer| {
-            process_documents(&args.input, &lexicons, |labelled| {
-                stats.add(labelled);
-                let profile = collected.add(labelled, &table.meta, args.all_sentences);
+            process_documents(&args.input, &lexicons, |processed| {
+                stats.add(&processed.labelled);
+                collected.add(&processed, &table.meta, args.all_sentences);
+                let (labelled, profile) = (&processed.labelled, &processed.profile);
                 let meta = table.meta.values_for(&labelled.document.path);
-                for record in output::records(labelled, &profile, args.all_sentences) {
+                for record in output::records(labelled, profile, args.all_sentences) {
                     writer.write(&record, &meta)?;
                 }
                 Ok(())
             })
         })?
     };
+    let profiles = collected.profiles.take();
+    if workbook {
+        write_workbook(&table, collected, profiles.as_deref().unwrap_or_default())?;
+    }
     if let Some(path) = &args.summary {
         let format = format_for(None, Some(path));
         let setup = TableSetup {
@@ -546,7 +560,7 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
             output: Some(path.clone()),
             ..table.clone_options()
         };
-        write_profiles(&setup, &collected.profiles)?;
+        write_profiles(&setup, profiles.as_deref().unwrap_or_default())?;
     }
     if !args.input.quiet {
         eprintln!(
@@ -564,12 +578,12 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
 fn summary(args: SummaryArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let table = TableSetup::new(&args.table, &args.input.paths)?;
-    let mut collected = Collected::new(false);
-    let errors = process_documents(&args.input, &lexicons, |labelled| {
-        collected.add(labelled, &table.meta, false);
+    let mut collected = Collected::new(false, true);
+    let errors = process_documents(&args.input, &lexicons, |processed| {
+        collected.add(&processed, &table.meta, false);
         Ok(())
     })?;
-    write_profiles(&table, &collected.profiles)?;
+    write_profiles(&table, collected.profiles())?;
     Ok(if errors.is_empty() {
         Outcome::Success
     } else {
@@ -672,73 +686,84 @@ impl TableSetup {
     }
 }
 
-/// What a run collects beside the streamed records: the document profiles, the cue
-/// counts and, for a workbook, the record rows.
+/// What a run collects beside the streamed records, and only what its outputs need: the
+/// document profiles (for a summary or the workbook's Documents sheet), the cue counts
+/// and the record rows (for a workbook).
 struct Collected {
-    profiles: Vec<(DocumentProfile, Vec<String>)>,
+    profiles: Option<Vec<(DocumentProfile, Vec<String>)>>,
     rows: Option<Vec<Vec<Cell>>>,
     /// (kind, cue, rule) → how often it fired.
-    cues: BTreeMap<(String, String, String), usize>,
+    cues: Option<BTreeMap<(String, String, String), usize>>,
 }
 
 impl Collected {
-    fn new(keep_rows: bool) -> Collected {
+    fn new(workbook: bool, profiles: bool) -> Collected {
         Collected {
-            profiles: Vec::new(),
-            rows: keep_rows.then(Vec::new),
-            cues: BTreeMap::new(),
+            profiles: (workbook || profiles).then(Vec::new),
+            rows: workbook.then(Vec::new),
+            cues: workbook.then(BTreeMap::new),
         }
     }
 
-    /// Adds a document; returns its profile.
-    fn add(
-        &mut self,
-        labelled: &LabelledDocument,
-        meta: &Metadata,
-        all_units: bool,
-    ) -> DocumentProfile {
-        let document_profile = profile::profile(labelled);
+    /// The profiles collected, in document order (none unless asked for).
+    fn profiles(&self) -> &[(DocumentProfile, Vec<String>)] {
+        self.profiles.as_deref().unwrap_or_default()
+    }
+
+    /// Adds a document.
+    fn add(&mut self, processed: &Processed, meta: &Metadata, all_units: bool) {
+        let (labelled, document_profile) = (&processed.labelled, &processed.profile);
         let values = meta.values_for(&labelled.document.path);
         if let Some(rows) = self.rows.as_mut() {
-            for record in output::records(labelled, &document_profile, all_units) {
+            for record in output::records(labelled, document_profile, all_units) {
                 let mut cells = output::cells(&record);
                 cells.extend(values.iter().map(|v| Cell::text(v)));
                 rows.push(cells);
             }
         }
-        for (idx, decision) in labelled.commitments.iter().enumerate() {
-            if !decision.commitment {
-                continue;
-            }
-            for cue in &labelled.vague[idx].cues {
-                let kind = if cue.neutralised {
-                    "vague cue (neutralised)"
-                } else {
-                    "vague cue"
-                };
-                *self
-                    .cues
-                    .entry((kind.into(), cue.text.to_lowercase(), cue.rule.clone()))
-                    .or_default() += 1;
-            }
-            if let Some(actor) = &labelled.actors[idx] {
-                let kind = format!(
-                    "actor cue ({} → {})",
-                    actor.source.as_str(),
-                    actor.actor.as_str()
-                );
-                *self
-                    .cues
-                    .entry((kind, actor.cue.clone(), actor.rule.clone()))
-                    .or_default() += 1;
-            }
+        if let Some(cues) = self.cues.as_mut() {
+            count_cues(labelled, cues);
         }
-        self.profiles.push((document_profile.clone(), values));
-        document_profile
+        if let Some(profiles) = self.profiles.as_mut() {
+            profiles.push((document_profile.clone(), values));
+        }
     }
 }
 
-fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
+/// Counts how often each vague and actor cue fired on the document's commitments.
+fn count_cues(labelled: &LabelledDocument, cues: &mut BTreeMap<(String, String, String), usize>) {
+    for (idx, decision) in labelled.commitments.iter().enumerate() {
+        if !decision.commitment {
+            continue;
+        }
+        for cue in &labelled.vague[idx].cues {
+            let kind = if cue.neutralised {
+                "vague cue (neutralised)"
+            } else {
+                "vague cue"
+            };
+            *cues
+                .entry((kind.into(), cue.text.to_lowercase(), cue.rule.clone()))
+                .or_default() += 1;
+        }
+        if let Some(actor) = &labelled.actors[idx] {
+            let kind = format!(
+                "actor cue ({} → {})",
+                actor.source.as_str(),
+                actor.actor.as_str()
+            );
+            *cues
+                .entry((kind, actor.cue.clone(), actor.rule.clone()))
+                .or_default() += 1;
+        }
+    }
+}
+
+fn write_workbook(
+    table: &TableSetup,
+    collected: Collected,
+    profiles: &[(DocumentProfile, Vec<String>)],
+) -> Result<()> {
     let path = table
         .output
         .as_deref()
@@ -750,8 +775,7 @@ fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
             .chain(table.meta.columns.iter().cloned())
             .collect()
     };
-    let documents: Vec<Vec<Cell>> = collected
-        .profiles
+    let documents: Vec<Vec<Cell>> = profiles
         .iter()
         .map(|(document_profile, values)| {
             let mut cells = output::profile_cells(document_profile);
@@ -759,7 +783,8 @@ fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
             cells
         })
         .collect();
-    let mut cue_rows: Vec<(&(String, String, String), &usize)> = collected.cues.iter().collect();
+    let cue_counts = collected.cues.unwrap_or_default();
+    let mut cue_rows: Vec<(&(String, String, String), &usize)> = cue_counts.iter().collect();
     cue_rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     let cues: Vec<Vec<Cell>> = cue_rows
         .into_iter()
@@ -776,7 +801,7 @@ fn write_workbook(table: &TableSetup, collected: &Collected) -> Result<()> {
         xlsx::Sheet {
             name: "Commitments",
             columns: columns(&output::FIELDS),
-            rows: collected.rows.clone().unwrap_or_default(),
+            rows: collected.rows.unwrap_or_default(),
         },
         xlsx::Sheet {
             name: "Documents",
@@ -1006,55 +1031,49 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     for error in &errors {
         eprintln!("lofte: {error}");
     }
-    for batch in paths.chunks(BATCH) {
-        let results: Vec<_> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|path| {
-                    read::read_document(path, args.input.encoding.as_deref()).map(
-                        |(doc, warnings)| (segment::segment(&doc.text, &lexicons), doc, warnings),
-                    )
-                })
-                .collect()
-        });
-        for result in results {
-            let (units, doc) = match result {
-                Ok((units, doc, warnings)) => {
-                    for warning in warnings {
-                        eprintln!("lofte: {warning}");
-                    }
-                    (units, doc)
+    // Workers render each document's units into bytes; this thread only writes them.
+    let render = |path: &PathBuf| -> Result<(Vec<u8>, Vec<String>), ReadError> {
+        let (doc, warnings) = read::read_document(path, args.input.encoding.as_deref())?;
+        let units = segment::segment(&doc.text, &lexicons);
+        let mut bytes = Vec::with_capacity(doc.text.len() + units.len() * 64);
+        for (idx, unit) in units.iter().enumerate() {
+            match args.format {
+                SegmentFormat::Text => bytes.extend_from_slice(unit.text.as_bytes()),
+                SegmentFormat::Jsonl => {
+                    let record = SegmentRecord {
+                        doc: &doc.path,
+                        unit: idx + 1,
+                        start: unit.start,
+                        end: unit.end,
+                        kind: unit.kind,
+                        text: &unit.text,
+                    };
+                    serde_json::to_writer(&mut bytes, &record)
+                        .expect("a record serialises into memory");
                 }
-                Err(error) => {
-                    eprintln!("lofte: {error}");
-                    errors.push(error);
-                    continue;
+            }
+            bytes.push(b'\n');
+        }
+        Ok((bytes, warnings))
+    };
+    let written = ordered::map_in_order(&pool, &paths, WINDOW, render, |result| {
+        match result {
+            Ok((bytes, warnings)) => {
+                for warning in warnings {
+                    eprintln!("lofte: {warning}");
                 }
-            };
-            let written: io::Result<()> =
-                units
-                    .iter()
-                    .enumerate()
-                    .try_for_each(|(idx, unit)| match args.format {
-                        SegmentFormat::Text => writeln!(out, "{}", unit.text),
-                        SegmentFormat::Jsonl => {
-                            let record = SegmentRecord {
-                                doc: &doc.path,
-                                unit: idx + 1,
-                                start: unit.start,
-                                end: unit.end,
-                                kind: unit.kind,
-                                text: &unit.text,
-                            };
-                            serde_json::to_writer(&mut out, &record).map_err(io::Error::other)?;
-                            writeln!(out)
-                        }
-                    });
-            match written {
-                Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
-                other => other?,
+                out.write_all(&bytes)?;
+            }
+            Err(error) => {
+                eprintln!("lofte: {error}");
+                errors.push(error);
             }
         }
+        Ok::<_, io::Error>(())
+    });
+    match written {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
+        other => other?,
     }
     match out.flush() {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
@@ -1188,15 +1207,16 @@ fn evaluate_all(
         fail_fast: false,
     };
     let mut labelled = Vec::new();
-    let errors = process_documents(&input, lexicons, |doc| {
-        labelled.push(doc.clone());
+    let mut profiles = Vec::new();
+    let errors = process_documents(&input, lexicons, |processed| {
+        labelled.push(processed.labelled);
+        profiles.push(processed.profile);
         Ok(())
     })?;
     let documents = match &args.documents {
         Some(path) => {
             let gold_docs =
                 eval::read_document_gold(path).map_err(|err| UsageError(err.to_string()))?;
-            let profiles: Vec<_> = labelled.iter().map(profile::profile).collect();
             Some(eval::evaluate_documents(&gold_docs, &profiles))
         }
         None => None,

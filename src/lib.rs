@@ -17,6 +17,7 @@ pub mod isolate;
 pub mod lexicon;
 pub mod matcher;
 pub mod model;
+pub mod ordered;
 pub mod output;
 pub mod parties;
 pub mod pdf;

@@ -1,0 +1,198 @@
+//! A parallel map whose results are handed over in input order through a bounded window.
+//!
+//! Workers on the rayon pool take items in order and work on them; the calling thread
+//! receives the results, puts them back in order and hands each to `sink` as soon as
+//! all earlier ones have been handed over. A worker does not start an item more than
+//! `window` places ahead of the last one handed over, so memory stays bounded however
+//! many items there are, and the workers never wait for the sink to finish a batch:
+//! writing the output overlaps with labelling the next documents.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+
+/// Calls `work` on every item in parallel and `sink` on each result in item order.
+/// Stops early, without calling `sink` again, when `sink` returns an error.
+pub fn map_in_order<T, R, E>(
+    pool: &rayon::ThreadPool,
+    items: &[T],
+    window: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+    R: Send,
+{
+    let window = window.max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many results the sink has taken; workers wait on it to stay inside the window.
+    let handed_over = (Mutex::new(0usize), Condvar::new());
+    let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
+
+    std::thread::scope(|scope| {
+        let workers = pool.current_num_threads().min(items.len()).max(1);
+        let (next, stop, handed_over, work) = (&next, &stop, &handed_over, &work);
+        scope.spawn(move || {
+            pool.scope(|pool_scope| {
+                for _ in 0..workers {
+                    let sender = sender.clone();
+                    pool_scope.spawn(move |_| loop {
+                        let idx = next.fetch_add(1, Ordering::Relaxed);
+                        if idx >= items.len() || stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        {
+                            let (count, moved) = handed_over;
+                            let mut count = count.lock().unwrap_or_else(|e| e.into_inner());
+                            while idx >= *count + window && !stop.load(Ordering::Relaxed) {
+                                count = moved.wait(count).unwrap_or_else(|e| e.into_inner());
+                            }
+                        }
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        if sender.send((idx, work(&items[idx]))).is_err() {
+                            break;
+                        }
+                    });
+                }
+                drop(sender);
+            });
+        });
+
+        let mut pending: BTreeMap<usize, R> = BTreeMap::new();
+        let mut expected = 0usize;
+        let mut outcome = Ok(());
+        'receive: for (idx, result) in receiver.iter() {
+            pending.insert(idx, result);
+            while let Some(result) = pending.remove(&expected) {
+                expected += 1;
+                if let Err(err) = sink(result) {
+                    outcome = Err(err);
+                    break 'receive;
+                }
+                let (count, moved) = &handed_over;
+                *count.lock().unwrap_or_else(|e| e.into_inner()) = expected;
+                moved.notify_all();
+            }
+        }
+        if outcome.is_err() {
+            // Wake the waiting workers and let the blocked senders fail.
+            stop.store(true, Ordering::Relaxed);
+            let (count, moved) = &handed_over;
+            drop(count.lock().unwrap_or_else(|e| e.into_inner()));
+            moved.notify_all();
+            drop(receiver);
+        }
+        outcome
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+    }
+
+    #[test]
+    fn results_arrive_in_item_order_whatever_the_work_time() {
+        let items: Vec<u64> = (0..500).collect();
+        let mut seen = Vec::new();
+        map_in_order(
+            &pool(4),
+            &items,
+            8,
+            |&n| {
+                // Uneven work so that later items often finish first.
+                std::thread::sleep(std::time::Duration::from_micros((n * 37) % 200));
+                n * 2
+            },
+            |r| {
+                seen.push(r);
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn no_item_starts_more_than_a_window_ahead_of_the_sink() {
+        let items: Vec<usize> = (0..300).collect();
+        let handed = AtomicUsize::new(0);
+        let worst = AtomicUsize::new(0);
+        let window = 5;
+        map_in_order(
+            &pool(3),
+            &items,
+            window,
+            |&idx| {
+                let ahead = idx.saturating_sub(handed.load(Ordering::SeqCst));
+                worst.fetch_max(ahead, Ordering::SeqCst);
+                idx
+            },
+            |idx| {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+                handed.store(idx + 1, Ordering::SeqCst);
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        let worst = worst.load(Ordering::SeqCst);
+        assert!(worst < window, "an item started {worst} places ahead");
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_run_and_is_returned() {
+        let items: Vec<usize> = (0..10_000).collect();
+        let worked = AtomicUsize::new(0);
+        let mut taken = 0;
+        let outcome = map_in_order(
+            &pool(2),
+            &items,
+            16,
+            |&idx| {
+                worked.fetch_add(1, Ordering::SeqCst);
+                idx
+            },
+            |idx| {
+                taken += 1;
+                if idx == 20 {
+                    Err("disk full")
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(outcome, Err("disk full"));
+        assert_eq!(taken, 21);
+        // The workers stopped near the failure instead of working through every item.
+        assert!(worked.load(Ordering::SeqCst) < 100);
+    }
+
+    #[test]
+    fn no_items_means_no_calls() {
+        let items: Vec<u8> = Vec::new();
+        let mut calls = 0;
+        map_in_order(
+            &pool(2),
+            &items,
+            4,
+            |_| 0,
+            |_| {
+                calls += 1;
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(calls, 0);
+    }
+}
