@@ -11,7 +11,9 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::matcher::{single_word_forms, Hit, PhraseSet, Tokens, WordForm};
@@ -203,8 +205,8 @@ pub struct AnchorLexicon {
     regexes: Vec<Regex>,
     /// The same patterns anchored at the start and ending on a word boundary: used only
     /// where the fast match ends inside a word, to find a longer alternative
-    /// (`halvera|halveras` on `halveras`).
-    edge_regexes: Vec<Regex>,
+    /// (`halvera|halveras` on `halveras`). Compiled on first use, since most never are.
+    edge_regexes: Vec<OnceLock<Regex>>,
 }
 
 /// One anchor found in a text: its kind, byte span and entry.
@@ -222,6 +224,14 @@ impl AnchorLexicon {
     /// All non-overlapping anchors in `text`, earliest first; at one place the longest wins.
     pub fn find_all<'a>(&'a self, text: &str) -> Vec<AnchorHit<'a>> {
         self.find_in_each(&[text]).pop().unwrap_or_default()
+    }
+
+    /// The edge regex of entry `idx`, compiled the first time it is needed.
+    fn edge_regex(&self, idx: usize) -> &Regex {
+        self.edge_regexes[idx].get_or_init(|| {
+            Regex::new(&format!(r"(?i)^(?:{})\b", self.entries[idx].pattern))
+                .expect("the pattern compiled when the lexicon was loaded")
+        })
     }
 
     /// The anchors of each text. The texts are searched as one string, so each regex
@@ -243,7 +253,7 @@ impl AnchorLexicon {
                 if is_word_edge(&joined, start) && !is_word_edge(&joined, end) {
                     // Ends inside a word: a longer alternative may end on its edge.
                     let window = floor_char_boundary(&joined, (start + 400).min(joined.len()));
-                    if let Some(longer) = self.edge_regexes[idx].find(&joined[start..window]) {
+                    if let Some(longer) = self.edge_regex(idx).find(&joined[start..window]) {
                         end = start + longer.end();
                     }
                 }
@@ -902,38 +912,42 @@ impl VagueCategory {
 }
 
 fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
-    let mut entries = Vec::new();
-    let mut regexes = Vec::new();
-    let mut edge_regexes = Vec::new();
+    let mut lines = Vec::new();
     for (line, content) in entry_lines(text) {
         let source = Source {
             file: file.to_string(),
             line,
         };
         let (kind_name, pattern) = split_category(content);
-        let Some(kind) = parse_anchor_kind(kind_name) else {
-            problems.push(LexiconProblem {
+        match parse_anchor_kind(kind_name) {
+            Some(kind) => lines.push((source, kind, pattern)),
+            None => problems.push(LexiconProblem {
                 source,
                 message: format!(
                     "unknown anchor kind '{kind_name}' (expected: quantity, frequency, date, deadline, period, deliverable, place)"
                 ),
-            });
-            continue;
-        };
-        // Anchors match whole words (checked in `find_all`), case-insensitively.
-        let full = format!(r"(?i)(?:{pattern})");
-        let matches_empty = Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|r| r.is_match(""));
-        match Regex::new(&full) {
-            Ok(_) if matches_empty => problems.push(LexiconProblem {
+            }),
+        }
+    }
+    // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
+    // Anchors match whole words (checked in `find_in_each`), case-insensitively.
+    let compiled: Vec<Result<Regex, regex::Error>> = lines
+        .par_iter()
+        .map(|(_, _, pattern)| Regex::new(&format!(r"(?i)(?:{pattern})")))
+        .collect();
+    let mut entries = Vec::new();
+    let mut regexes = Vec::new();
+    let mut edge_regexes = Vec::new();
+    for ((source, kind, pattern), compiled) in lines.into_iter().zip(compiled) {
+        match compiled {
+            // The only match possible in "" is an empty one.
+            Ok(regex) if regex.is_match("") => problems.push(LexiconProblem {
                 source,
                 message: format!("regex '{pattern}' matches the empty string"),
             }),
             Ok(regex) => {
                 regexes.push(regex);
-                edge_regexes.push(
-                    Regex::new(&format!(r"(?i)^(?:{pattern})\b"))
-                        .expect("the same pattern compiled above"),
-                );
+                edge_regexes.push(OnceLock::new());
                 entries.push(Entry {
                     category: kind,
                     pattern: pattern.to_string(),
