@@ -203,9 +203,11 @@ pub enum AnchorKind {
 pub struct AnchorLexicon {
     pub entries: Vec<Entry<AnchorKind>>,
     regexes: Vec<Regex>,
-    /// The same patterns anchored at the start and ending on a word boundary: used only
-    /// where the fast match ends inside a word, to find a longer alternative
-    /// (`halvera|halveras` on `halveras`). Compiled on first use, since most never are.
+    /// The same patterns (as group 1) anchored at the start and followed by a character
+    /// that is not a letter or digit, or by the end: used only where the fast match ends inside a word,
+    /// to find a longer alternative (`halvera|halveras` on `halveras`). Compiled on first
+    /// use, since most never are. (Not `\b`: a Unicode word boundary keeps the regex
+    /// crate off its fast DFA.)
     edge_regexes: Vec<OnceLock<Regex>>,
 }
 
@@ -217,8 +219,10 @@ pub struct AnchorHit<'a> {
     pub end: usize,
 }
 
-/// Separates unit texts when they are searched together; no anchor spans it.
-const UNIT_SEPARATOR: &str = "\n\n";
+/// Separates unit texts when they are searched together. Not just white space, so that
+/// an anchor ending in an optional `\s+…` stops at its unit's end instead of running
+/// into the next unit (and being dropped there).
+const UNIT_SEPARATOR: &str = "\n\u{1F}\n";
 
 impl AnchorLexicon {
     /// All non-overlapping anchors in `text`, earliest first; at one place the longest wins.
@@ -229,8 +233,11 @@ impl AnchorLexicon {
     /// The edge regex of entry `idx`, compiled the first time it is needed.
     fn edge_regex(&self, idx: usize) -> &Regex {
         self.edge_regexes[idx].get_or_init(|| {
-            Regex::new(&format!(r"(?i)^(?:{})\b", self.entries[idx].pattern))
-                .expect("the pattern compiled when the lexicon was loaded")
+            Regex::new(&format!(
+                r"(?i)^((?:{}))(?:[^\p{{Alphabetic}}\p{{N}}]|$)",
+                self.entries[idx].pattern
+            ))
+            .expect("the pattern compiled when the lexicon was loaded")
         })
     }
 
@@ -253,8 +260,9 @@ impl AnchorLexicon {
                 if is_word_edge(&joined, start) && !is_word_edge(&joined, end) {
                     // Ends inside a word: a longer alternative may end on its edge.
                     let window = floor_char_boundary(&joined, (start + 400).min(joined.len()));
-                    if let Some(longer) = self.edge_regex(idx).find(&joined[start..window]) {
-                        end = start + longer.end();
+                    let longer = self.edge_regex(idx).captures(&joined[start..window]);
+                    if let Some(anchor) = longer.as_ref().and_then(|c| c.get(1)) {
+                        end = start + anchor.end();
                     }
                 }
                 if is_word_edge(&joined, start) && is_word_edge(&joined, end) && end > start {

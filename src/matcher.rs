@@ -13,10 +13,11 @@
 //! A pattern written `/REGEX/` is a regular expression instead, matched on the
 //! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
-use std::collections::HashMap;
-
 use regex::Regex;
+// Fx hashing: the keys are short words from our own lexicons, so no attacker to fear,
+// and the index is looked up a dozen times per token.
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
 
 /// Longest gap, in tokens, that `...` may stand for.
 const MAX_GAP: usize = 3;
@@ -153,10 +154,10 @@ pub struct Hit {
 #[derive(Default)]
 pub struct PhraseSet {
     patterns: Vec<Vec<Step>>,
-    by_exact: HashMap<String, Vec<usize>>,
-    by_prefix: HashMap<String, Vec<usize>>,
-    by_suffix: HashMap<String, Vec<usize>>,
-    by_stem: HashMap<String, Vec<usize>>,
+    by_exact: FxHashMap<String, Vec<usize>>,
+    by_prefix: FxHashMap<String, Vec<usize>>,
+    by_suffix: FxHashMap<String, Vec<usize>>,
+    by_stem: FxHashMap<String, Vec<usize>>,
     /// Patterns whose first element is a class (`<Name>`, `<num>`): tried at every token.
     by_class: Vec<usize>,
     prefix_lengths: Vec<usize>,
@@ -398,7 +399,7 @@ pub fn stem_word(word: &str) -> String {
     STEMMER.with(|stemmer| stemmer.stem(word).into_owned())
 }
 
-fn push_index(index: &mut HashMap<String, Vec<usize>>, key: &str, entry: usize) {
+fn push_index(index: &mut FxHashMap<String, Vec<usize>>, key: &str, entry: usize) {
     index.entry(key.to_string()).or_default().push(entry);
 }
 
