@@ -13,7 +13,7 @@
 //! into this normalised text.
 
 use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Decoded, normalised text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +142,26 @@ fn looks_like_mojibake(text: &str) -> bool {
 /// NFC, soft hyphens and zero-width characters dropped, non-breaking spaces as spaces,
 /// ligatures spelled out.
 pub fn normalise(text: &str) -> String {
+    // Most agreements are already NFC and have none of the characters below: one quick
+    // scan instead of decomposing and recomposing every character.
+    let special = |ch: char| {
+        matches!(
+            ch,
+            '\u{00ad}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2060}'
+                | '\u{feff}'
+                | '\u{00a0}'
+                | '\u{202f}'
+                | '\u{2007}'
+                | 'ﬀ'..='ﬄ'
+        )
+    };
+    if text.is_ascii()
+        || (is_nfc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(special))
+    {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for ch in text.nfc() {
         match ch {
