@@ -9,8 +9,9 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lofte::lexicon::Lexicons;
 use lofte::matcher::{tokenize, Tokens};
+use lofte::output::{self, CsvOptions, Format, RecordWriter};
 use lofte::parties::{self, Mention};
-use lofte::{actor, commitment, pipeline, segment, vague};
+use lofte::{actor, commitment, decode, period, pipeline, profile, segment, specificity, vague};
 
 mod common;
 
@@ -111,6 +112,85 @@ fn stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    group.bench_function("specificity", |b| {
+        b.iter(|| {
+            prepared
+                .iter()
+                .map(|(l, tokens, mentions)| {
+                    specificity::assess(
+                        &l.units,
+                        tokens,
+                        mentions,
+                        &l.commitments,
+                        &l.vague,
+                        l.period.as_ref(),
+                        &lexicons,
+                    )
+                    .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("period", |b| {
+        b.iter(|| {
+            let found = labelled
+                .iter()
+                .filter(|l| {
+                    let title = l.units.first().map_or("", |u| u.text.as_str());
+                    period::find(black_box(&l.document.text), title, &l.document.path).is_some()
+                })
+                .count();
+            // Nearly every corpus agreement states its period (documents.gold.jsonl).
+            assert!(found * 4 >= labelled.len() * 3, "period found in {found}");
+            found
+        })
+    });
+    group.bench_function("profile", |b| {
+        b.iter(|| {
+            // Each profile counts its document's units: the sum is the corpus total.
+            let units: usize = labelled
+                .iter()
+                .map(|l| profile::profile(black_box(l)).units)
+                .sum();
+            assert_eq!(units, n_units);
+            units
+        })
+    });
+    // Reading: decoding and normalising the bytes (the file system is left out).
+    let raw: Vec<Vec<u8>> = documents
+        .iter()
+        .map(|(_, text)| text.as_bytes().to_vec())
+        .collect();
+    group.bench_function("decode", |b| {
+        b.iter(|| {
+            raw.iter()
+                .map(|bytes| {
+                    decode::decode(black_box(bytes), None)
+                        .expect("UTF-8")
+                        .text
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    // Writing: every unit as a JSON Lines record, into memory.
+    let profiles: Vec<_> = labelled.iter().map(profile::profile).collect();
+    group.bench_function("output_jsonl", |b| {
+        b.iter(|| {
+            let mut writer =
+                RecordWriter::new(Vec::new(), Format::Jsonl, CsvOptions::default(), &[])
+                    .expect("writer");
+            let mut records = 0;
+            for (l, p) in labelled.iter().zip(&profiles) {
+                for record in output::records(l, p, true) {
+                    writer.write(&record, &[]).expect("in memory");
+                    records += 1;
+                }
+            }
+            assert_eq!(records, n_units);
+            records
+        })
+    });
     group.bench_function("pipeline", |b| {
         b.iter(|| {
             documents
@@ -121,6 +201,28 @@ fn stages(c: &mut Criterion) {
                         .len()
                 })
                 .sum::<usize>()
+        })
+    });
+    group.finish();
+
+    // The whole pipeline on one document: the longest agreement in the corpus, whose
+    // unit count must match its gold.
+    let (name, text) = documents
+        .iter()
+        .max_by_key(|(_, text)| text.len())
+        .expect("a corpus document");
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let gold_units = gold_unit_count(file);
+    assert!(gold_units > 0, "{file} has no gold units");
+    let mut group = c.benchmark_group("one_document");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function(file, |b| {
+        b.iter(|| {
+            let units = pipeline::label_text(name, black_box(text), &lexicons)
+                .units
+                .len();
+            assert_eq!(units, gold_units);
+            units
         })
     });
     group.finish();
@@ -156,13 +258,43 @@ fn stages(c: &mut Criterion) {
     }
     group.finish();
 
-    c.bench_function("lexicons_embedded", |b| {
+    // Loading: parsing and compiling every embedded lexicon (the bulk of start-up).
+    let lexicon_bytes: usize = Lexicons::embedded_files()
+        .iter()
+        .map(|(_, text)| text.len())
+        .sum();
+    let mut group = c.benchmark_group("lexicons");
+    group.throughput(Throughput::Bytes(lexicon_bytes as u64));
+    group.bench_function("embedded", |b| {
         b.iter(|| {
             let lexicons = Lexicons::embedded();
-            assert!(lexicons.actors.entries.len() > 100);
+            assert_eq!(lexicons.anchors.entries.len(), anchor_lines());
             lexicons
         })
     });
+    group.finish();
+}
+
+/// Units in the corpus gold for one document.
+fn gold_unit_count(file: &str) -> usize {
+    let gold = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/gold.jsonl"))
+        .expect("corpus gold");
+    let needle = format!("\"doc\": \"{file}\"");
+    gold.lines().filter(|line| line.contains(&needle)).count()
+}
+
+/// Entry lines in the embedded `anchors.txt`: each must compile into one regex.
+fn anchor_lines() -> usize {
+    let (_, text) = Lexicons::embedded_files()
+        .iter()
+        .find(|(name, _)| *name == "anchors.txt")
+        .expect("anchors.txt is embedded");
+    text.lines()
+        .filter(|line| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with('#')
+        })
+        .count()
 }
 
 /// Writes the embedded lexicons with every entry doubled by a twin that never matches.

@@ -54,12 +54,13 @@ static VALID_UNTIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(20\d\d|19\d\d)\s*(?:–|-|—|/)\s*(20\d\d|19\d\d|\d\d)\b").expect("valid regex")
+    Regex::new(r"(?-u:\b)(20\d\d|19\d\d)\s*(?:–|-|—|/)\s*(20\d\d|19\d\d|\d\d)(?-u:\b)")
+        .expect("valid regex")
 });
 static YEAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(20\d\d|19\d\d)\b").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(20\d\d|19\d\d)(?-u:\b)").expect("valid regex"));
 static STATES_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:gäller|giltig|giltighetstid|avtalsperiod|avtalstid|löftesperiod|perioden|för år|under år|under åren)\b")
+    Regex::new(r"(?i)(?:^|\W)(?:gäller|giltig|giltighetstid|avtalsperiod|avtalstid|löftesperiod|perioden|för år|under år|under åren)(?:$|\W)")
         .expect("valid regex")
 });
 
