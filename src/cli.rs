@@ -376,18 +376,24 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 /// not grow with the size of the batch.
 const WINDOW: usize = 64;
 
-/// A document read and labelled by a worker, with its profile (computed there too, so
-/// the thread that writes the output does as little as possible).
+/// A document read and labelled by a worker, with its profile and, for a streamed
+/// table, its rows already rendered (both done there, so the thread that writes the
+/// output does as little as possible).
 pub struct Processed {
     pub labelled: LabelledDocument,
     pub profile: DocumentProfile,
+    pub rendered: Vec<u8>,
 }
+
+/// Renders a processed document's rows in a worker (see `RecordWriter::rows_only`).
+type Render<'a> = &'a (dyn Fn(&Processed) -> io::Result<Vec<u8>> + Sync);
 
 /// Reads and labels every document in parallel, calling `sink` in path order; returns
 /// the errors. Output is deterministic for any number of threads.
 fn process_documents(
     input: &InputArgs,
     lexicons: &Lexicons,
+    render: Option<Render>,
     mut sink: impl FnMut(Processed) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
@@ -405,7 +411,17 @@ fn process_documents(
         &pool,
         &paths,
         WINDOW,
-        |path| read_and_label(path, input.encoding.as_deref(), lexicons),
+        |path| {
+            let (mut processed, warnings) =
+                read_and_label(path, input.encoding.as_deref(), lexicons)?;
+            if let Some(render) = render {
+                processed.rendered = render(&processed).map_err(|err| ReadError {
+                    path: path.display().to_string(),
+                    reason: format!("cannot render its rows: {err}"),
+                })?;
+            }
+            Ok((processed, warnings))
+        },
         |result| {
             match result {
                 Ok((processed, warnings)) => {
@@ -504,7 +520,12 @@ fn read_and_label(
             ));
         }
         let profile = profile::profile(&labelled);
-        Ok::<_, ReadError>((Processed { labelled, profile }, warnings))
+        let processed = Processed {
+            labelled,
+            profile,
+            rendered: Vec::new(),
+        };
+        Ok::<_, ReadError>((processed, warnings))
     }))
     .map_err(|payload| {
         let detail = payload
@@ -530,22 +551,27 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     let mut collected = Collected::new(workbook, args.summary.is_some());
     let mut stats = Stats::default();
     let errors = if workbook {
-        process_documents(&args.input, &lexicons, |processed| {
+        process_documents(&args.input, &lexicons, None, |processed| {
             stats.add(&processed.labelled);
             collected.add(&processed, &table.meta, args.all_sentences);
             Ok(())
         })?
     } else {
+        let render = |processed: &Processed| -> io::Result<Vec<u8>> {
+            let (labelled, profile) = (&processed.labelled, &processed.profile);
+            let meta = table.meta.values_for(&labelled.document.path);
+            let mut rows =
+                RecordWriter::rows_only(Vec::new(), table.format, table.csv, &table.meta.columns)?;
+            for record in output::records(labelled, profile, args.all_sentences) {
+                rows.write(&record, &meta)?;
+            }
+            rows.finish()
+        };
         table.write_stream(|writer| {
-            process_documents(&args.input, &lexicons, |processed| {
+            process_documents(&args.input, &lexicons, Some(&render), |processed| {
                 stats.add(&processed.labelled);
                 collected.add(&processed, &table.meta, args.all_sentences);
-                let (labelled, profile) = (&processed.labelled, &processed.profile);
-                let meta = table.meta.values_for(&labelled.document.path);
-                for record in output::records(labelled, profile, args.all_sentences) {
-                    writer.write(&record, &meta)?;
-                }
-                Ok(())
+                writer.write_rendered(&processed.rendered)
             })
         })?
     };
@@ -579,7 +605,7 @@ fn summary(args: SummaryArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let table = TableSetup::new(&args.table, &args.input.paths)?;
     let mut collected = Collected::new(false, true);
-    let errors = process_documents(&args.input, &lexicons, |processed| {
+    let errors = process_documents(&args.input, &lexicons, None, |processed| {
         collected.add(&processed, &table.meta, false);
         Ok(())
     })?;
@@ -1208,7 +1234,7 @@ fn evaluate_all(
     };
     let mut labelled = Vec::new();
     let mut profiles = Vec::new();
-    let errors = process_documents(&input, lexicons, |processed| {
+    let errors = process_documents(&input, lexicons, None, |processed| {
         labelled.push(processed.labelled);
         profiles.push(processed.profile);
         Ok(())

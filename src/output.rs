@@ -268,6 +268,9 @@ impl Default for CsvOptions {
 pub struct RecordWriter<W: Write> {
     format: Format,
     meta_columns: Vec<String>,
+    delimiter: u8,
+    /// Exactly one of the two holds the writer: CSV rows go through the csv crate,
+    /// JSON Lines and rendered rows (`write_rendered`) straight to the writer.
     csv: Option<csv::Writer<W>>,
     plain: Option<W>,
 }
@@ -297,6 +300,7 @@ impl<W: Write> RecordWriter<W> {
                 Ok(RecordWriter {
                     format,
                     meta_columns,
+                    delimiter: options.delimiter,
                     csv: Some(csv),
                     plain: None,
                 })
@@ -304,6 +308,7 @@ impl<W: Write> RecordWriter<W> {
             Format::Jsonl => Ok(RecordWriter {
                 format,
                 meta_columns,
+                delimiter: options.delimiter,
                 csv: None,
                 plain: Some(writer),
             }),
@@ -313,10 +318,57 @@ impl<W: Write> RecordWriter<W> {
         }
     }
 
+    /// A writer for rows only: no byte-order mark and no header, for rendering one
+    /// document's records in a worker thread (see `write_rendered`).
+    pub fn rows_only(
+        writer: W,
+        format: Format,
+        options: CsvOptions,
+        meta_columns: &[String],
+    ) -> io::Result<RecordWriter<W>> {
+        let meta_columns = meta_columns.to_vec();
+        match format {
+            Format::Csv => Ok(RecordWriter {
+                format,
+                meta_columns,
+                delimiter: options.delimiter,
+                csv: Some(
+                    csv::WriterBuilder::new()
+                        .delimiter(options.delimiter)
+                        .from_writer(writer),
+                ),
+                plain: None,
+            }),
+            _ => RecordWriter::new(writer, format, options, &meta_columns),
+        }
+    }
+
+    /// Writes rows rendered by a `rows_only` writer with the same format and options.
+    pub fn write_rendered(&mut self, rows: &[u8]) -> io::Result<()> {
+        if let Some(csv) = self.csv.take() {
+            let writer = csv
+                .into_inner()
+                .map_err(|err| io::Error::other(err.to_string()))?;
+            self.plain = Some(writer);
+        }
+        self.plain
+            .as_mut()
+            .expect("a RecordWriter holds one writer")
+            .write_all(rows)
+    }
+
     /// Writes one record with the metadata values of its document (in `meta_columns` order).
     pub fn write(&mut self, record: &Record, meta: &[String]) -> io::Result<()> {
         match self.format {
             Format::Csv => {
+                if let Some(writer) = self.plain.take() {
+                    // After rendered rows: back to the csv crate for this one.
+                    self.csv = Some(
+                        csv::WriterBuilder::new()
+                            .delimiter(self.delimiter)
+                            .from_writer(writer),
+                    );
+                }
                 let csv = self.csv.as_mut().expect("csv writer for csv format");
                 let row: Vec<String> = cells(record)
                     .iter()
@@ -453,6 +505,58 @@ mod tests {
             writer.write(&record, &["Skåne".to_string()]).unwrap();
         }
         String::from_utf8(writer.finish().unwrap()).unwrap()
+    }
+
+    /// The same document written row by row and as rows rendered apart (as the workers
+    /// do), twice over, with a direct row in between.
+    fn written_rendered(format: Format, options: CsvOptions) -> (String, String) {
+        let lexicons = Lexicons::embedded();
+        let labelled = label_text(
+            "ystad.txt",
+            "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\"; =1+1.\n• Kommunen ska belysa; parken\n",
+            &lexicons,
+        );
+        let profile = profile(&labelled);
+        let meta = vec!["län".to_string()];
+        let values = ["Skåne; \"syd\"".to_string()];
+        let all = records(&labelled, &profile, true);
+        let mut direct = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
+        for record in all.iter().chain(&all).chain(&all) {
+            direct.write(record, &values).unwrap();
+        }
+        let mut rendered_rows =
+            RecordWriter::rows_only(Vec::new(), format, options, &meta).unwrap();
+        for record in &all {
+            rendered_rows.write(record, &values).unwrap();
+        }
+        let rendered_rows = rendered_rows.finish().unwrap();
+        let mut rendered = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
+        rendered.write_rendered(&rendered_rows).unwrap();
+        for record in &all {
+            rendered.write(record, &values).unwrap();
+        }
+        rendered.write_rendered(&rendered_rows).unwrap();
+        (
+            String::from_utf8(direct.finish().unwrap()).unwrap(),
+            String::from_utf8(rendered.finish().unwrap()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn rows_rendered_apart_are_the_same_bytes_as_rows_written_directly() {
+        let semicolon = CsvOptions {
+            delimiter: b';',
+            bom: true,
+        };
+        for (format, options) in [
+            (Format::Csv, CsvOptions::default()),
+            (Format::Csv, semicolon),
+            (Format::Jsonl, CsvOptions::default()),
+        ] {
+            let (direct, rendered) = written_rendered(format, options);
+            assert!(direct.lines().count() >= 9, "{direct}");
+            assert_eq!(direct, rendered, "{format:?}");
+        }
     }
 
     #[test]
