@@ -397,23 +397,16 @@ fn process_documents(
     mut sink: impl FnMut(Processed) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
-    let (paths, mut errors) = read::document_paths(&input.paths);
-    if input.fail_fast {
-        if let Some(error) = errors.first() {
-            bail!("{error} (stopped by --fail-fast)");
-        }
-    }
-    let progress = Progress::new(paths.len() as u64, input.quiet);
-    for error in &errors {
-        progress.report(&format!("lofte: {error}"));
-    }
+    let progress = Progress::new(&input.paths, input.quiet);
+    let mut errors = Vec::new();
     ordered::map_in_order(
         &pool,
-        &paths,
+        read::document_paths(&input.paths),
         WINDOW,
-        |path| {
+        |found| {
+            let path = found?;
             let (mut processed, warnings) =
-                read_and_label(path, input.encoding.as_deref(), lexicons)?;
+                read_and_label(&path, input.encoding.as_deref(), lexicons)?;
             if let Some(render) = render {
                 processed.rendered = render(&processed).map_err(|err| ReadError {
                     path: path.display().to_string(),
@@ -457,7 +450,15 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: u64, quiet: bool) -> Progress {
+    /// A progress bar for the documents under `inputs`; they are counted (one more walk
+    /// of the folders) only when the bar can be shown.
+    fn new(inputs: &[PathBuf], quiet: bool) -> Progress {
+        let enabled = !quiet && std::io::IsTerminal::is_terminal(&io::stderr());
+        let total = if enabled {
+            read::document_paths(inputs).filter(Result::is_ok).count() as u64
+        } else {
+            0
+        };
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(total),
             indicatif::ProgressDrawTarget::hidden(),
@@ -467,7 +468,6 @@ impl Progress {
         )
         .expect("valid progress template");
         bar.set_style(style);
-        let enabled = !quiet && std::io::IsTerminal::is_terminal(&io::stderr());
         Progress {
             bar,
             started: Instant::now(),
@@ -1000,10 +1000,8 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     let Ok(output) = output.canonicalize() else {
         return Ok(());
     };
-    let (paths, _) = read::document_paths(inputs);
-    if paths
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
+    if read::document_paths(inputs)
+        .filter_map(|found| found.ok()?.canonicalize().ok())
         .any(|p| p == output)
     {
         bail!(UsageError(format!(
@@ -1053,13 +1051,10 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let mut out = BufWriter::new(io::stdout().lock());
     let pool = thread_pool(args.input.threads)?;
-    let (paths, mut errors) = read::document_paths(&args.input.paths);
-    for error in &errors {
-        eprintln!("lofte: {error}");
-    }
+    let mut errors = Vec::new();
     // Workers render each document's units into bytes; this thread only writes them.
-    let render = |path: &PathBuf| -> Result<(Vec<u8>, Vec<String>), ReadError> {
-        let (doc, warnings) = read::read_document(path, args.input.encoding.as_deref())?;
+    let render = |found: Result<PathBuf, ReadError>| -> Result<(Vec<u8>, Vec<String>), ReadError> {
+        let (doc, warnings) = read::read_document(&found?, args.input.encoding.as_deref())?;
         let units = segment::segment(&doc.text, &lexicons);
         let mut bytes = Vec::with_capacity(doc.text.len() + units.len() * 64);
         for (idx, unit) in units.iter().enumerate() {
@@ -1082,7 +1077,8 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
         }
         Ok((bytes, warnings))
     };
-    let written = ordered::map_in_order(&pool, &paths, WINDOW, render, |result| {
+    let documents = read::document_paths(&args.input.paths);
+    let written = ordered::map_in_order(&pool, documents, WINDOW, render, |result| {
         match result {
             Ok((bytes, warnings)) => {
                 for warning in warnings {

@@ -1,6 +1,7 @@
 //! A parallel map whose results are handed over in input order through a bounded window.
 //!
-//! Workers on the rayon pool take items in order and work on them; the calling thread
+//! Workers on the rayon pool take items in order from the iterator (which may be lazy,
+//! like a folder walk, so the items are never all in memory) and work on them; the calling thread
 //! receives the results, puts them back in order and hands each to `sink` as soon as
 //! all earlier ones have been handed over. A worker does not start an item more than
 //! `window` places ahead of the last one handed over, so memory stays bounded however
@@ -8,41 +9,45 @@
 //! writing the output overlaps with labelling the next documents.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 /// Calls `work` on every item in parallel and `sink` on each result in item order.
 /// Stops early, without calling `sink` again, when `sink` returns an error.
-pub fn map_in_order<T, R, E>(
+pub fn map_in_order<I, R, E>(
     pool: &rayon::ThreadPool,
-    items: &[T],
+    items: I,
     window: usize,
-    work: impl Fn(&T) -> R + Sync,
+    work: impl Fn(I::Item) -> R + Sync,
     mut sink: impl FnMut(R) -> Result<(), E>,
 ) -> Result<(), E>
 where
-    T: Sync,
+    I: Iterator + Send,
     R: Send,
 {
     let window = window.max(1);
-    let next = AtomicUsize::new(0);
+    // The next item and its number are taken together, so numbers follow item order.
+    let items = Mutex::new(items.enumerate());
     let stop = AtomicBool::new(false);
     // How many results the sink has taken; workers wait on it to stay inside the window.
     let handed_over = (Mutex::new(0usize), Condvar::new());
     let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
 
     std::thread::scope(|scope| {
-        let workers = pool.current_num_threads().min(items.len()).max(1);
-        let (next, stop, handed_over, work) = (&next, &stop, &handed_over, &work);
+        let workers = pool.current_num_threads().max(1);
+        let (items, stop, handed_over, work) = (&items, &stop, &handed_over, &work);
         scope.spawn(move || {
             pool.scope(|pool_scope| {
                 for _ in 0..workers {
                     let sender = sender.clone();
                     pool_scope.spawn(move |_| loop {
-                        let idx = next.fetch_add(1, Ordering::Relaxed);
-                        if idx >= items.len() || stop.load(Ordering::Relaxed) {
+                        if stop.load(Ordering::Relaxed) {
                             break;
                         }
+                        let next = items.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((idx, item)) = next else {
+                            break;
+                        };
                         {
                             let (count, moved) = handed_over;
                             let mut count = count.lock().unwrap_or_else(|e| e.into_inner());
@@ -53,7 +58,7 @@ where
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        if sender.send((idx, work(&items[idx]))).is_err() {
+                        if sender.send((idx, work(item))).is_err() {
                             break;
                         }
                     });
@@ -108,7 +113,7 @@ mod tests {
         let mut seen = Vec::new();
         map_in_order(
             &pool(4),
-            &items,
+            items.iter(),
             8,
             |&n| {
                 // Uneven work so that later items often finish first.
@@ -132,7 +137,7 @@ mod tests {
         let window = 5;
         map_in_order(
             &pool(3),
-            &items,
+            items.iter(),
             window,
             |&idx| {
                 let ahead = idx.saturating_sub(handed.load(Ordering::SeqCst));
@@ -151,13 +156,41 @@ mod tests {
     }
 
     #[test]
+    fn a_lazy_iterator_is_drawn_no_further_than_the_window_and_the_workers() {
+        let drawn = AtomicUsize::new(0);
+        let worst = AtomicUsize::new(0);
+        let (window, workers) = (4, 2);
+        let items = (0..200usize).inspect(|_| {
+            drawn.fetch_add(1, Ordering::SeqCst);
+        });
+        let mut handed = 0;
+        map_in_order(
+            &pool(workers),
+            items,
+            window,
+            |idx| idx,
+            |idx| {
+                std::thread::sleep(std::time::Duration::from_micros(100));
+                handed = idx + 1;
+                let ahead = drawn.load(Ordering::SeqCst) - handed;
+                worst.fetch_max(ahead, Ordering::SeqCst);
+                Ok::<_, ()>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(handed, 200);
+        let worst = worst.load(Ordering::SeqCst);
+        assert!(worst <= window + workers, "{worst} items drawn ahead");
+    }
+
+    #[test]
     fn a_sink_error_stops_the_run_and_is_returned() {
         let items: Vec<usize> = (0..10_000).collect();
         let worked = AtomicUsize::new(0);
         let mut taken = 0;
         let outcome = map_in_order(
             &pool(2),
-            &items,
+            items.iter(),
             16,
             |&idx| {
                 worked.fetch_add(1, Ordering::SeqCst);
@@ -184,7 +217,7 @@ mod tests {
         let mut calls = 0;
         map_in_order(
             &pool(2),
-            &items,
+            items.iter(),
             4,
             |_| 0,
             |_| {

@@ -25,37 +25,60 @@ pub struct ReadError {
 /// The extensions of documents found when walking a folder.
 const DOCUMENT_EXTENSIONS: [&str; 6] = ["txt", "md", "html", "htm", "docx", "pdf"];
 
-/// Expands the given paths into document paths, sorted and without duplicates.
-/// Paths that do not exist are returned as errors.
-pub fn document_paths(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<ReadError>) {
+/// The documents under the given paths, in path order and without duplicates, each as
+/// it is found. A single folder is walked lazily with names sorted, which is path
+/// order, so a corpus of any size costs no memory here; several inputs are gathered
+/// and sorted first. Paths that do not exist and folders that cannot be walked come as
+/// errors (first, when there are several inputs).
+pub fn document_paths(inputs: &[PathBuf]) -> DocumentPaths {
+    if let [input] = inputs {
+        if input.is_dir() {
+            return Box::new(walk(input.clone()));
+        }
+    }
     let mut paths = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                match entry {
-                    Ok(entry) if entry.file_type().is_file() && is_document(entry.path()) => {
-                        paths.push(entry.into_path())
-                    }
-                    Ok(_) => {}
-                    Err(err) => errors.push(ReadError {
-                        path: err.path().unwrap_or(input).display().to_string(),
-                        reason: format!("cannot walk folder: {err}"),
-                    }),
-                }
-            }
+        let found: DocumentPaths = if input.is_dir() {
+            Box::new(walk(input.clone()))
         } else if input.exists() {
-            paths.push(input.clone());
+            Box::new(std::iter::once(Ok(input.clone())))
         } else {
-            errors.push(ReadError {
+            Box::new(std::iter::once(Err(ReadError {
                 path: input.display().to_string(),
                 reason: "no such file or folder".into(),
-            });
+            })))
+        };
+        for item in found {
+            match item {
+                Ok(path) => paths.push(path),
+                Err(error) => errors.push(error),
+            }
         }
     }
     paths.sort();
     paths.dedup();
-    (paths, errors)
+    Box::new(errors.into_iter().map(Err).chain(paths.into_iter().map(Ok)))
+}
+
+/// Document paths in order, or the reason a path could not be listed.
+pub type DocumentPaths = Box<dyn Iterator<Item = Result<PathBuf, ReadError>> + Send>;
+
+/// The documents in a folder and its subfolders, depth first with names sorted.
+fn walk(folder: PathBuf) -> impl Iterator<Item = Result<PathBuf, ReadError>> + Send {
+    walkdir::WalkDir::new(&folder)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(move |entry| match entry {
+            Ok(entry) if entry.file_type().is_file() && is_document(entry.path()) => {
+                Some(Ok(entry.into_path()))
+            }
+            Ok(_) => None,
+            Err(err) => Some(Err(ReadError {
+                path: err.path().unwrap_or(&folder).display().to_string(),
+                reason: format!("cannot walk folder: {err}"),
+            })),
+        })
 }
 
 fn is_document(path: &Path) -> bool {
@@ -233,8 +256,11 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "Text.").unwrap();
         }
-        let (paths, errors) =
-            document_paths(&[dir.path().to_path_buf(), dir.path().join("missing.txt")]);
+        let (paths, errors): (Vec<_>, Vec<_>) =
+            document_paths(&[dir.path().to_path_buf(), dir.path().join("missing.txt")])
+                .partition(Result::is_ok);
+        let paths: Vec<PathBuf> = paths.into_iter().map(Result::unwrap).collect();
+        let errors: Vec<ReadError> = errors.into_iter().map(Result::unwrap_err).collect();
         let names: Vec<String> = paths
             .iter()
             .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
@@ -244,6 +270,32 @@ mod tests {
         assert!(errors[0]
             .to_string()
             .ends_with("missing.txt: no such file or folder"));
+    }
+
+    #[test]
+    fn a_folder_walked_lazily_comes_in_the_same_order_as_its_paths_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.txt", "b/x.txt", "b-c.txt", "b/a/z.md", "a b.txt", "B.txt", "b0/y.txt", "ä.txt",
+            "10.txt", "9.txt",
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "Text.").unwrap();
+        }
+        let walked: Vec<PathBuf> = document_paths(&[dir.path().to_path_buf()])
+            .map(Result::unwrap)
+            .collect();
+        let mut sorted = walked.clone();
+        sorted.sort();
+        assert_eq!(walked.len(), 10);
+        assert_eq!(walked, sorted);
+        // Two inputs take the gathering path; the order is the same.
+        let gathered: Vec<PathBuf> =
+            document_paths(&[dir.path().join("b"), dir.path().to_path_buf()])
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(gathered, sorted);
     }
 
     #[test]
