@@ -13,10 +13,12 @@
 //! A pattern written `/REGEX/` is a regular expression instead, matched on the
 //! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
+use std::cell::OnceCell;
+
 use regex::Regex;
+use rust_stemmers::{Algorithm, Stemmer};
 // Fx hashing: the keys are short words from our own lexicons, so no attacker to fear,
 // and the index is looked up a dozen times per token.
-use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 
 /// Longest gap, in tokens, that `...` may stand for.
@@ -47,9 +49,17 @@ pub struct Token {
 pub struct Tokens {
     lower: String,
     pub list: Vec<Token>,
+    /// Each token's Snowball stem, computed the first time a lexicon asks for it and
+    /// then shared by every lexicon and stage.
+    stems: Vec<OnceCell<String>>,
 }
 
 impl Tokens {
+    /// The Swedish Snowball stem of token `idx` (see `stem_word`).
+    pub fn stem(&self, idx: usize) -> &str {
+        self.stems[idx].get_or_init(|| stem_word(self.norm(idx)))
+    }
+
     /// The lower-cased form of token `idx`.
     pub fn norm(&self, idx: usize) -> &str {
         let token = &self.list[idx];
@@ -71,6 +81,7 @@ pub fn tokenize(text: &str) -> Tokens {
     let mut tokens = Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
+        stems: Vec::new(),
     };
     let mut chars = text.char_indices().peekable();
     while let Some((start, ch)) = chars.next() {
@@ -109,6 +120,7 @@ pub fn tokenize(text: &str) -> Tokens {
             capitalised: ch.is_uppercase(),
         });
     }
+    tokens.stems = vec![OnceCell::new(); tokens.list.len()];
     tokens
 }
 
@@ -233,11 +245,10 @@ impl PhraseSet {
     /// Every match of every entry, ordered by start token, then entry.
     pub fn find_all(&self, tokens: &Tokens) -> Vec<Hit> {
         let mut hits = Vec::new();
-        let mut stems: Vec<Option<String>> = Vec::new();
         let mut candidates: Vec<usize> = Vec::new();
         for start in 0..tokens.len() {
             candidates.clear();
-            self.candidates_at(tokens, start, &mut stems, &mut candidates);
+            self.candidates_at(tokens, start, &mut candidates);
             candidates.sort_unstable();
             candidates.dedup();
             for &entry in &candidates {
@@ -284,13 +295,7 @@ impl PhraseSet {
         }
     }
 
-    fn candidates_at(
-        &self,
-        tokens: &Tokens,
-        idx: usize,
-        stems: &mut Vec<Option<String>>,
-        out: &mut Vec<usize>,
-    ) {
+    fn candidates_at(&self, tokens: &Tokens, idx: usize, out: &mut Vec<usize>) {
         let norm = tokens.norm(idx);
         if let Some(entries) = self.by_exact.get(norm) {
             out.extend_from_slice(entries);
@@ -310,7 +315,7 @@ impl PhraseSet {
             }
         }
         if !self.by_stem.is_empty() {
-            if let Some(entries) = self.by_stem.get(stem_of(tokens, idx, stems)) {
+            if let Some(entries) = self.by_stem.get(tokens.stem(idx)) {
                 out.extend_from_slice(entries);
             }
         }
@@ -376,19 +381,10 @@ fn element_matches(element: &Element, tokens: &Tokens, idx: usize) -> bool {
         Element::Exact(word) => norm == word,
         Element::Prefix(prefix) => norm.starts_with(prefix.as_str()),
         Element::Suffix(suffix) => norm.ends_with(suffix.as_str()),
-        Element::Stem(stem) => tokens.list[idx].kind == TokenKind::Word && stem_word(norm) == *stem,
+        Element::Stem(stem) => tokens.list[idx].kind == TokenKind::Word && tokens.stem(idx) == stem,
         Element::Name => tokens.list[idx].kind == TokenKind::Word && tokens.list[idx].capitalised,
         Element::Number => tokens.list[idx].kind == TokenKind::Number,
     }
-}
-
-fn stem_of<'a>(tokens: &Tokens, idx: usize, cache: &'a mut Vec<Option<String>>) -> &'a str {
-    if cache.len() < tokens.len() {
-        cache.resize(tokens.len(), None);
-    }
-    cache[idx]
-        .get_or_insert_with(|| stem_word(tokens.norm(idx)))
-        .as_str()
 }
 
 /// The Swedish Snowball stem of a lower-cased word.
