@@ -13,8 +13,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::Regex;
+use regex_automata::{meta, Anchored, Input};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{single_word_forms, Hit, PhraseSet, Tokens, WordForm};
 
@@ -202,7 +205,14 @@ pub enum AnchorKind {
 #[derive(Debug)]
 pub struct AnchorLexicon {
     pub entries: Vec<Entry<AnchorKind>>,
-    regexes: Vec<Regex>,
+    /// The patterns, case-insensitive (the regex crate's engine, used directly for its
+    /// anchored searches).
+    regexes: Vec<meta::Regex>,
+    /// The words every match of a pattern starts with, where the pattern says so
+    /// (`(?:minst|högst) …`): one Aho–Corasick pass finds where they occur, and the
+    /// pattern is tried only there. Patterns without such words (`\d…`, `\p{L}*…`)
+    /// are scanned for in full.
+    triggers: Triggers,
     /// The same patterns (as group 1) anchored at the start and followed by a character
     /// that is not a letter or digit, or by the end: used only where the fast match ends inside a word,
     /// to find a longer alternative (`halvera|halveras` on `halveras`). Compiled on first
@@ -246,6 +256,26 @@ impl AnchorLexicon {
     /// texts as short as a sentence.
     pub fn find_in_each<'a>(&'a self, texts: &[&str]) -> Vec<Vec<AnchorHit<'a>>> {
         let joined = texts.join(UNIT_SEPARATOR);
+        let candidates = self.triggers.candidates(&joined, self.regexes.len());
+        self.find_with(texts, &joined, |idx| candidates[idx].as_deref())
+    }
+
+    /// The anchors of each text, every pattern scanned for in full: the reference that
+    /// the trigger-guided search must agree with.
+    #[cfg(test)]
+    fn find_in_each_by_scanning<'a>(&'a self, texts: &[&str]) -> Vec<Vec<AnchorHit<'a>>> {
+        let joined = texts.join(UNIT_SEPARATOR);
+        self.find_with(texts, &joined, |_| None)
+    }
+
+    /// Finds the anchors in `joined` (the texts and separators); `candidates(idx)` gives
+    /// the only places where pattern `idx` can start, or `None` to scan for it.
+    fn find_with<'a, 'c>(
+        &'a self,
+        texts: &[&str],
+        joined: &str,
+        candidates: impl Fn(usize) -> Option<&'c [usize]>,
+    ) -> Vec<Vec<AnchorHit<'a>>> {
         let mut starts = Vec::with_capacity(texts.len());
         let mut offset = 0;
         for text in texts {
@@ -254,21 +284,47 @@ impl AnchorLexicon {
         }
         let mut per_text: Vec<Vec<AnchorHit>> = vec![Vec::new(); texts.len()];
         for (idx, regex) in self.regexes.iter().enumerate() {
+            // Where a match may start: every place (scanning), or the trigger places.
+            let places = candidates(idx);
+            let mut next_place = 0;
             let mut from = 0;
-            while let Some(found) = regex.find_at(&joined, from) {
+            loop {
+                let found = match places {
+                    None => regex.search(&Input::new(joined).span(from..joined.len())),
+                    Some(places) => {
+                        let mut found = None;
+                        while let Some(&at) = places.get(next_place) {
+                            next_place += 1;
+                            if at < from || !is_word_edge(joined, at) {
+                                continue;
+                            }
+                            let input = Input::new(joined)
+                                .span(at..joined.len())
+                                .anchored(Anchored::Yes);
+                            found = regex.search(&input);
+                            if found.is_some() {
+                                break;
+                            }
+                        }
+                        found
+                    }
+                };
+                let Some(found) = found else {
+                    break;
+                };
                 let (start, mut end) = (found.start(), found.end());
-                if is_word_edge(&joined, start) && !is_word_edge(&joined, end) {
+                if is_word_edge(joined, start) && !is_word_edge(joined, end) {
                     // Ends inside a word: a longer alternative may end on its edge.
-                    let window = floor_char_boundary(&joined, (start + 400).min(joined.len()));
+                    let window = floor_char_boundary(joined, (start + 400).min(joined.len()));
                     let longer = self.edge_regex(idx).captures(&joined[start..window]);
                     if let Some(anchor) = longer.as_ref().and_then(|c| c.get(1)) {
                         end = start + anchor.end();
                     }
                 }
-                if is_word_edge(&joined, start) && is_word_edge(&joined, end) && end > start {
+                if is_word_edge(joined, start) && is_word_edge(joined, end) && end > start {
                     let text_idx = starts.partition_point(|&s| s <= start) - 1;
                     let base = starts[text_idx];
-                    let cut = without_trailing_function_word(&joined, start, end);
+                    let cut = without_trailing_function_word(joined, start, end);
                     let label = self.entries[idx].category == AnchorKind::Quantity
                         && is_label_number(&joined[base..start]);
                     if cut <= base + texts[text_idx].len() && !label {
@@ -290,6 +346,116 @@ impl AnchorLexicon {
         }
         per_text.into_iter().map(longest_first).collect()
     }
+}
+
+/// The trigger words of the anchor patterns and the patterns each one starts.
+#[derive(Debug, Default)]
+struct Triggers {
+    /// Lower-cased words, searched in the lower-cased text.
+    words: Option<AhoCorasick>,
+    /// For each word, the patterns it may start.
+    patterns_of: Vec<Vec<usize>>,
+    /// Which patterns have trigger words (the others are scanned for).
+    guided: Vec<bool>,
+}
+
+impl Triggers {
+    /// `words[idx]`: the words every match of pattern `idx` starts with, if known.
+    fn new(words: &[Option<Vec<String>>]) -> Triggers {
+        let mut all: Vec<String> = Vec::new();
+        let mut patterns_of: Vec<Vec<usize>> = Vec::new();
+        for (idx, list) in words.iter().enumerate() {
+            for word in list.iter().flatten() {
+                let at = match all.iter().position(|w| w == word) {
+                    Some(at) => at,
+                    None => {
+                        all.push(word.clone());
+                        patterns_of.push(Vec::new());
+                        all.len() - 1
+                    }
+                };
+                patterns_of[at].push(idx);
+            }
+        }
+        let words_ac = (!all.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&all)
+                .expect("plain words build an automaton")
+        });
+        Triggers {
+            words: words_ac,
+            patterns_of,
+            guided: words.iter().map(Option::is_some).collect(),
+        }
+    }
+
+    /// For each pattern, the sorted places in `text` where its trigger words occur, or
+    /// `None` for a pattern to scan for.
+    fn candidates(&self, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
+        let mut places: Vec<Option<Vec<usize>>> = (0..patterns)
+            .map(|idx| {
+                self.guided
+                    .get(idx)
+                    .copied()
+                    .unwrap_or(false)
+                    .then(Vec::new)
+            })
+            .collect();
+        if let Some(words) = &self.words {
+            let lower = lowercase_in_place(text);
+            for found in words.find_overlapping_iter(&lower) {
+                for &idx in &self.patterns_of[found.pattern().as_usize()] {
+                    if let Some(list) = places[idx].as_mut() {
+                        list.push(found.start());
+                    }
+                }
+            }
+        }
+        for list in places.iter_mut().flatten() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        places
+    }
+}
+
+/// `text` lower-cased character by character where that keeps the byte length (all of
+/// Swedish), so that offsets into it are offsets into `text`. (The few characters that
+/// the regex crate folds across lengths or scripts, such as `ſ` for `s` or the Kelvin
+/// sign for `k`, are left as they are, so a trigger spelt with them is not seen.)
+fn lowercase_in_place(text: &str) -> String {
+    let mut lower = String::with_capacity(text.len());
+    for ch in text.chars() {
+        let mut folded = ch.to_lowercase();
+        match (folded.next(), folded.next()) {
+            (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
+            _ => lower.push(ch),
+        }
+    }
+    lower
+}
+
+/// The words every match of `pattern` starts with, lower-cased, when the pattern
+/// determines them (a finite set of non-empty literal prefixes); `None` otherwise.
+fn trigger_words(pattern: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = prefixes.literals()?;
+    if literals.is_empty() || literals.iter().any(|lit| lit.as_bytes().is_empty()) {
+        return None;
+    }
+    let mut words: Vec<String> = literals
+        .iter()
+        .map(|lit| {
+            std::str::from_utf8(lit.as_bytes())
+                .ok()
+                .map(lowercase_in_place)
+        })
+        .collect::<Option<_>>()?;
+    words.sort();
+    words.dedup();
+    Some(words)
 }
 
 /// Words before a number that make it a label or an age, not an amount:
@@ -939,9 +1105,16 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     }
     // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
     // Anchors match whole words (checked in `find_in_each`), case-insensitively.
-    let compiled: Vec<Result<Regex, regex::Error>> = lines
+    let compiled: Vec<Result<meta::Regex, String>> = lines
         .par_iter()
-        .map(|(_, _, pattern)| Regex::new(&format!(r"(?i)(?:{pattern})")))
+        .map(|(_, _, pattern)| {
+            let full = format!(r"(?i)(?:{pattern})");
+            // On an error, the regex crate's message is the clearer one.
+            meta::Regex::new(&full).map_err(|err| match Regex::new(&full) {
+                Err(clearer) => clearer.to_string(),
+                Ok(_) => err.to_string(),
+            })
+        })
         .collect();
     let mut entries = Vec::new();
     let mut regexes = Vec::new();
@@ -965,16 +1138,18 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }
             Err(err) => problems.push(LexiconProblem {
                 source,
-                message: format!(
-                    "regex '{pattern}' does not compile: {}",
-                    first_line(&err.to_string())
-                ),
+                message: format!("regex '{pattern}' does not compile: {}", first_line(&err)),
             }),
         }
     }
+    let words: Vec<Option<Vec<String>>> = entries
+        .iter()
+        .map(|entry| trigger_words(&entry.pattern))
+        .collect();
     AnchorLexicon {
         entries,
         regexes,
+        triggers: Triggers::new(&words),
         edge_regexes,
     }
 }
@@ -1197,6 +1372,52 @@ mod tests {
             err.to_string().contains("matches the empty string"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn trigger_guided_anchor_search_finds_what_scanning_every_pattern_finds() {
+        let lexicons = Lexicons::embedded();
+        let anchors = &lexicons.anchors;
+        let guided = anchors.triggers.guided.iter().filter(|&&g| g).count();
+        assert!(guided * 3 > anchors.entries.len() * 2, "{guided} guided");
+        let mut texts: Vec<String> = Vec::new();
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let text = std::fs::read_to_string(path).unwrap();
+                texts.extend(
+                    crate::segment::segment(&text, &lexicons)
+                        .into_iter()
+                        .map(|u| u.text),
+                );
+            }
+        }
+        texts.extend(
+            [
+                "MINST FYRA BESÖK PER MÅNAD, Varje Fredag i Västerskolan.",
+                "Halveras senast 2024-06-30; xminst 5, per\u{1F}dag",
+                "i Stationsområdet",
+                "inom två veckor och vid 3 tillfällen, 10 procent, årskurs 8",
+            ]
+            .map(String::from),
+        );
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let summary = |found: Vec<Vec<AnchorHit>>| -> Vec<Vec<(usize, usize, String)>> {
+            found
+                .into_iter()
+                .map(|hits| {
+                    hits.into_iter()
+                        .map(|h| (h.start, h.end, h.entry.source.to_string()))
+                        .collect()
+                })
+                .collect()
+        };
+        let fast = summary(anchors.find_in_each(&refs));
+        let reference = summary(anchors.find_in_each_by_scanning(&refs));
+        assert!(fast.iter().map(Vec::len).sum::<usize>() > 1000);
+        for ((text, fast), reference) in texts.iter().zip(&fast).zip(&reference) {
+            assert_eq!(fast, reference, "{text}");
+        }
     }
 
     #[test]
