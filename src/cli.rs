@@ -371,6 +371,9 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     builder.build().context("cannot start worker threads")
 }
 
+/// Output buffer size: the rows of a few documents per write call.
+const OUTPUT_BUFFER: usize = 256 * 1024;
+
 /// How many documents may be read and labelled ahead of the one being written: enough
 /// to keep every worker busy while the output is written, few enough that memory does
 /// not grow with the size of the batch.
@@ -687,7 +690,8 @@ impl TableSetup {
     ) -> Result<T> {
         match &self.output {
             None => {
-                let stdout: Box<dyn Write> = Box::new(BufWriter::new(io::stdout().lock()));
+                let stdout: Box<dyn Write> =
+                    Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock()));
                 let mut writer =
                     RecordWriter::new(stdout, self.format, self.csv, &self.meta.columns)?;
                 let value = fill(&mut writer)?;
@@ -696,7 +700,8 @@ impl TableSetup {
             }
             Some(path) => {
                 let (temp, value) = write_atomically(path, |file| {
-                    let boxed: Box<dyn Write> = Box::new(BufWriter::new(file));
+                    let boxed: Box<dyn Write> =
+                        Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file));
                     let mut writer =
                         RecordWriter::new(boxed, self.format, self.csv, &self.meta.columns)?;
                     let value = fill(&mut writer)?;
@@ -1049,7 +1054,7 @@ impl Stats {
 
 fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let pool = thread_pool(args.input.threads)?;
     let mut errors = Vec::new();
     // Workers render each document's units into bytes; this thread only writes them.
