@@ -9,6 +9,7 @@
 //! finally the document: in a single-party document every commitment is that party's.
 //! `vi`, `parterna` and `gemensamt` are resolved from the document's parties.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -68,6 +69,7 @@ pub fn attribute(
         named: &named,
         mentions,
         document: &document,
+        numbered: numbered_headings(units),
         lexicons,
     };
     let actors = units
@@ -90,6 +92,8 @@ struct DocumentView<'a> {
     named: &'a [Vec<Mention>],
     mentions: &'a [Vec<Mention>],
     document: &'a DocumentParties,
+    /// Numbered headings by number (see `numbered_headings`).
+    numbered: HashMap<String, Vec<usize>>,
     lexicons: &'a Lexicons,
 }
 
@@ -101,6 +105,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
         mentions,
         document,
         lexicons,
+        ..
     } = *view;
     let unit = &units[idx];
     // The rule is the actors.txt entry of the first mention that decided.
@@ -166,7 +171,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
         }
         leadin = units[leadin_idx].leadin;
     }
-    for heading_idx in governing_headings(units, unit.heading) {
+    for heading_idx in governing_headings(units, &view.numbered, unit.heading) {
         if let Some(actor) = document.combine(&named[heading_idx]) {
             return decision(
                 actor,
@@ -226,9 +231,27 @@ static SECTION_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s").expect("valid section number regex")
 });
 
+/// The numbered headings of a document (`3.1 Trygg skolväg`): number → their unit
+/// indices in order, so a heading's parents are found without rescanning the document.
+fn numbered_headings(units: &[Unit]) -> HashMap<String, Vec<usize>> {
+    let mut numbered: HashMap<String, Vec<usize>> = HashMap::new();
+    for (idx, unit) in units.iter().enumerate() {
+        if unit.kind == UnitKind::Heading {
+            if let Some(number) = SECTION_NUMBER.captures(&unit.text) {
+                numbered.entry(number[1].to_string()).or_default().push(idx);
+            }
+        }
+    }
+    numbered
+}
+
 /// The nearest heading, then, for a numbered one (`3.1 Trygg skolväg`), its parents
-/// (`3. Polisens åtaganden`).
-fn governing_headings(units: &[Unit], nearest: Option<usize>) -> Vec<usize> {
+/// (`3. Polisens åtaganden`): the last heading before it with each shorter number.
+fn governing_headings(
+    units: &[Unit],
+    numbered: &HashMap<String, Vec<usize>>,
+    nearest: Option<usize>,
+) -> Vec<usize> {
     let Some(nearest) = nearest else {
         return Vec::new();
     };
@@ -242,13 +265,11 @@ fn governing_headings(units: &[Unit], nearest: Option<usize>) -> Vec<usize> {
     let mut wanted = number;
     while let Some(cut) = wanted.rfind('.') {
         wanted.truncate(cut);
-        let parent = (0..nearest).rev().find(|&i| {
-            units[i].kind == UnitKind::Heading
-                && SECTION_NUMBER
-                    .captures(&units[i].text)
-                    .is_some_and(|c| c[1] == *wanted)
+        let before = numbered.get(&wanted).and_then(|found| {
+            let count = found.partition_point(|&i| i < nearest);
+            count.checked_sub(1).map(|last| found[last])
         });
-        if let Some(parent) = parent {
+        if let Some(parent) = before {
             chain.push(parent);
         }
     }
@@ -277,17 +298,18 @@ impl DocumentParties {
             police: false,
             municipality: false,
         };
-        let headings_over_commitments: Vec<usize> = units
-            .iter()
-            .zip(commitments)
-            .filter(|(_, decision)| decision.commitment)
-            .filter_map(|(unit, _)| unit.heading)
-            .collect();
+        // A flag per unit, not a list to search: a long document has thousands.
+        let mut over_commitments = vec![false; units.len()];
+        for (unit, decision) in units.iter().zip(commitments) {
+            if let (true, Some(heading)) = (decision.commitment, unit.heading) {
+                over_commitments[heading] = true;
+            }
+        }
         for (idx, unit) in units.iter().enumerate() {
             let counts = commitments[idx].commitment
                 || unit.kind == UnitKind::LeadIn
                 || unit.responsibility
-                || headings_over_commitments.contains(&idx);
+                || over_commitments[idx];
             if !counts {
                 continue;
             }
