@@ -1,13 +1,16 @@
-//! Segmentation is linear in the input: the same MB/s on a 5 MB and a 50 MB document.
+//! Long documents cost what their size says: segmentation gives the same MB/s on a
+//! 5 MB and a 50 MB document, the whole pipeline the same on 2 MB and 10 MB.
 //!
 //! Input: the corpus agreements repeated, with their numbers varied so no two copies
 //! are identical, into one document of each size. A quadratic rescan would show as a
-//! much lower MB/s at 50 MB. Run with `cargo bench --bench segment_large`.
+//! much lower MB/s on the larger one (one in the actor stage did: 4.5 times slower per
+//! MB at 100 MB than at 10 MB). Run with `cargo bench --bench segment_large`.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lofte::lexicon::Lexicons;
+use lofte::pipeline;
 use lofte::segment::segment;
 
 mod common;
@@ -47,6 +50,29 @@ fn linear(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(document.len() as u64));
         group.bench_function(format!("{megabytes}MB"), |b| {
             b.iter(|| segment(black_box(&document), &lexicons).len())
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("pipeline_large");
+    group.sample_size(10);
+    for megabytes in [2usize, 10] {
+        let document = large_document(megabytes * 1_000_000);
+        let labelled = pipeline::label_text("large.txt", &document, &lexicons);
+        let commitments = labelled.commitments.iter().filter(|c| c.commitment).count();
+        // About two units in five are commitments in agreement text.
+        assert!(
+            commitments * 5 > labelled.units.len() && commitments * 5 < labelled.units.len() * 4,
+            "{commitments} commitments in {} units",
+            labelled.units.len()
+        );
+        group.throughput(Throughput::Bytes(document.len() as u64));
+        group.bench_function(format!("{megabytes}MB"), |b| {
+            b.iter(|| {
+                pipeline::label_text("large.txt", black_box(&document), &lexicons)
+                    .units
+                    .len()
+            })
         });
     }
     group.finish();

