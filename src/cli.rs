@@ -375,17 +375,24 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 const OUTPUT_BUFFER: usize = 256 * 1024;
 
 /// How many documents may be read and labelled ahead of the one being written: enough
-/// to keep every worker busy while the output is written, few enough that memory does
-/// not grow with the size of the batch.
-const WINDOW: usize = 64;
+/// to keep every worker busy while the output is written (and while one long document
+/// holds up the others), few enough that memory does not grow with the corpus.
+fn window(pool: &rayon::ThreadPool) -> usize {
+    (4 * pool.current_num_threads()).max(16)
+}
+
+/// Documents longer than this have their rows written by the writing thread as they
+/// are made, instead of rendered whole in the worker: their rows run to several times
+/// the text, and holding them would double a long document's memory.
+const RENDER_IN_WORKER_UP_TO: usize = 1 << 20;
 
 /// A document read and labelled by a worker, with its profile and, for a streamed
-/// table, its rows already rendered (both done there, so the thread that writes the
-/// output does as little as possible).
+/// table, usually its rows already rendered (all done there, so the thread that writes
+/// the output does as little as possible).
 pub struct Processed {
     pub labelled: LabelledDocument,
     pub profile: DocumentProfile,
-    pub rendered: Vec<u8>,
+    pub rendered: Option<Vec<u8>>,
 }
 
 /// Renders a processed document's rows in a worker (see `RecordWriter::rows_only`).
@@ -405,16 +412,18 @@ fn process_documents(
     ordered::map_in_order(
         &pool,
         read::document_paths(&input.paths),
-        WINDOW,
+        window(&pool),
         |found| {
             let path = found?;
             let (mut processed, warnings) =
                 read_and_label(&path, input.encoding.as_deref(), lexicons)?;
-            if let Some(render) = render {
-                processed.rendered = render(&processed).map_err(|err| ReadError {
+            let short = processed.labelled.document.text.len() <= RENDER_IN_WORKER_UP_TO;
+            if let (Some(render), true) = (render, short) {
+                let rows = render(&processed).map_err(|err| ReadError {
                     path: path.display().to_string(),
                     reason: format!("cannot render its rows: {err}"),
                 })?;
+                processed.rendered = Some(rows);
             }
             Ok((processed, warnings))
         },
@@ -526,7 +535,7 @@ fn read_and_label(
         let processed = Processed {
             labelled,
             profile,
-            rendered: Vec::new(),
+            rendered: None,
         };
         Ok::<_, ReadError>((processed, warnings))
     }))
@@ -561,20 +570,19 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
         })?
     } else {
         let render = |processed: &Processed| -> io::Result<Vec<u8>> {
-            let (labelled, profile) = (&processed.labelled, &processed.profile);
-            let meta = table.meta.values_for(&labelled.document.path);
             let mut rows =
                 RecordWriter::rows_only(Vec::new(), table.format, table.csv, &table.meta.columns)?;
-            for record in output::records(labelled, profile, args.all_sentences) {
-                rows.write(&record, &meta)?;
-            }
+            write_rows(processed, &table.meta, args.all_sentences, &mut rows)?;
             rows.finish()
         };
         table.write_stream(|writer| {
             process_documents(&args.input, &lexicons, Some(&render), |processed| {
                 stats.add(&processed.labelled);
                 collected.add(&processed, &table.meta, args.all_sentences);
-                writer.write_rendered(&processed.rendered)
+                match &processed.rendered {
+                    Some(rows) => writer.write_rendered(rows),
+                    None => write_rows(&processed, &table.meta, args.all_sentences, writer),
+                }
             })
         })?
     };
@@ -602,6 +610,21 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     } else {
         Outcome::PartialFailure
     })
+}
+
+/// Writes a document's rows, with its metadata values.
+fn write_rows<W: Write>(
+    processed: &Processed,
+    meta: &Metadata,
+    all_units: bool,
+    rows: &mut RecordWriter<W>,
+) -> io::Result<()> {
+    let (labelled, profile) = (&processed.labelled, &processed.profile);
+    let values = meta.values_for(&labelled.document.path);
+    for record in output::records(labelled, profile, all_units) {
+        rows.write(&record, &values)?;
+    }
+    Ok(())
 }
 
 fn summary(args: SummaryArgs) -> Result<Outcome> {
@@ -1083,7 +1106,7 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
         Ok((bytes, warnings))
     };
     let documents = read::document_paths(&args.input.paths);
-    let written = ordered::map_in_order(&pool, documents, WINDOW, render, |result| {
+    let written = ordered::map_in_order(&pool, documents, window(&pool), render, |result| {
         match result {
             Ok((bytes, warnings)) => {
                 for warning in warnings {

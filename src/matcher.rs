@@ -51,13 +51,17 @@ pub struct Tokens {
     pub list: Vec<Token>,
     /// Each token's Snowball stem, computed the first time a lexicon asks for it and
     /// then shared by every lexicon and stage.
-    stems: Vec<OnceCell<String>>,
+    stems: OnceCell<Vec<OnceCell<String>>>,
 }
 
 impl Tokens {
     /// The Swedish Snowball stem of token `idx` (see `stem_word`).
     pub fn stem(&self, idx: usize) -> &str {
-        self.stems[idx].get_or_init(|| stem_word(self.norm(idx)))
+        // The table is made only for units where some lexicon asks for a stem.
+        let stems = self
+            .stems
+            .get_or_init(|| vec![OnceCell::new(); self.list.len()]);
+        stems[idx].get_or_init(|| stem_word(self.norm(idx)))
     }
 
     /// The lower-cased form of token `idx`.
@@ -81,7 +85,7 @@ pub fn tokenize(text: &str) -> Tokens {
     let mut tokens = Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
-        stems: Vec::new(),
+        stems: OnceCell::new(),
     };
     let mut chars = text.char_indices().peekable();
     while let Some((start, ch)) = chars.next() {
@@ -120,7 +124,6 @@ pub fn tokenize(text: &str) -> Tokens {
             capitalised: ch.is_uppercase(),
         });
     }
-    tokens.stems = vec![OnceCell::new(); tokens.list.len()];
     tokens
 }
 
