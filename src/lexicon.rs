@@ -97,6 +97,20 @@ impl<C: Copy> PhraseLexicon<C> {
             .collect()
     }
 
+    /// The matches that start at token `start`.
+    pub fn find_at<'a>(&'a self, tokens: &Tokens, start: usize) -> Vec<PhraseHit<'a, C>> {
+        self.set
+            .find_at(tokens, start)
+            .into_iter()
+            .map(|Hit { entry, start, end }| PhraseHit {
+                entry: &self.entries[entry],
+                index: entry,
+                start,
+                end,
+            })
+            .collect()
+    }
+
     /// Matches that do not overlap: where entries compete for the same words, the higher
     /// priority wins, then the longer match, then the earlier entry in the file.
     pub fn find_resolved<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {

@@ -267,6 +267,30 @@ impl PhraseSet {
         hits
     }
 
+    /// The matches that start at token `start`, in entry order (a label at the start of
+    /// a line needs no search through the rest of it).
+    pub fn find_at(&self, tokens: &Tokens, start: usize) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        if start < tokens.len() {
+            let mut candidates: Vec<usize> = Vec::new();
+            self.candidates_at(tokens, start, &mut candidates);
+            candidates.sort_unstable();
+            candidates.dedup();
+            for &entry in &candidates {
+                if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
+                    hits.push(Hit { entry, start, end });
+                }
+            }
+        }
+        if !self.regexes.is_empty() {
+            let mut found = Vec::new();
+            self.find_regexes(tokens, &mut found);
+            hits.extend(found.into_iter().filter(|hit| hit.start == start));
+            hits.sort_by_key(|hit| hit.entry);
+        }
+        hits
+    }
+
     /// Matches the `/regex/` entries on the tokens joined by single spaces; a match
     /// counts when it starts and ends on token edges.
     fn find_regexes(&self, tokens: &Tokens, hits: &mut Vec<Hit>) {

@@ -650,9 +650,9 @@ pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
     let tokens = tokenize(line);
     lexicons
         .actors
-        .find_all(&tokens)
+        .find_at(&tokens, 0)
         .iter()
-        .any(|hit| hit.start == 0 && hit.entry.category == ActorCategory::Responsible)
+        .any(|hit| hit.entry.category == ActorCategory::Responsible)
 }
 
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -1060,17 +1060,30 @@ fn make_unit(
     let first = start + (slice.len() - slice.trim_start().len());
     let last_char = trimmed.chars().last().expect("non-empty");
     let last = first + trimmed.len() - last_char.len_utf8();
-    let text: String = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
     Some(Unit {
         start: joined.source_offset(first),
         end: joined.source_offset(last) + last_char.len_utf8(),
         kind,
-        text,
+        text: single_spaced(trimmed),
         page: Some(page),
         responsibility,
         heading: None,
         leadin: None,
     })
+}
+
+/// `text` with every run of white space made one space (`text` is trimmed).
+fn single_spaced(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut words = text.split_whitespace();
+    if let Some(first) = words.next() {
+        out.push_str(first);
+        for word in words {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
