@@ -564,6 +564,41 @@ fn check_word(word: &str, raw: &str) -> Result<(), PatternError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn matches_at_one_token_are_the_matches_starting_there() {
+        let mut set = PhraseSet::default();
+        for pattern in [
+            "ansvarig|ansvariga :",
+            "polis*",
+            "*kommun",
+            "~trygghetsvandring",
+            "<Name> kommun",
+            "/ansvar(ig)? :/",
+            "i samverkan ... med",
+        ] {
+            set.add(pattern).expect("test pattern compiles");
+        }
+        let tokens = tokenize(
+            "Ansvarig: Polisen och Tomelilla kommun, i samverkan med kommunen, trygghetsvandringar.",
+        );
+        let all = set.find_all(&tokens);
+        assert!(all.len() >= 6, "{all:?}");
+        for start in 0..tokens.len() {
+            let mut expected: Vec<(usize, usize)> = all
+                .iter()
+                .filter(|hit| hit.start == start)
+                .map(|hit| (hit.entry, hit.end))
+                .collect();
+            expected.sort();
+            let found: Vec<(usize, usize)> = set
+                .find_at(&tokens, start)
+                .iter()
+                .map(|hit| (hit.entry, hit.end))
+                .collect();
+            assert_eq!(found, expected, "at token {start}");
+        }
+    }
+
     fn hits(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
         let mut set = PhraseSet::default();
         for pattern in patterns {
