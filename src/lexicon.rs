@@ -1119,21 +1119,23 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     }
     // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
     // Anchors match whole words (checked in `find_in_each`), case-insensitively.
-    let compiled: Vec<Result<meta::Regex, String>> = lines
+    let compiled: Vec<(Result<meta::Regex, String>, Option<Vec<String>>)> = lines
         .par_iter()
         .map(|(_, _, pattern)| {
             let full = format!(r"(?i)(?:{pattern})");
             // On an error, the regex crate's message is the clearer one.
-            meta::Regex::new(&full).map_err(|err| match Regex::new(&full) {
+            let regex = meta::Regex::new(&full).map_err(|err| match Regex::new(&full) {
                 Err(clearer) => clearer.to_string(),
                 Ok(_) => err.to_string(),
-            })
+            });
+            (regex, trigger_words(pattern))
         })
         .collect();
     let mut entries = Vec::new();
     let mut regexes = Vec::new();
     let mut edge_regexes = Vec::new();
-    for ((source, kind, pattern), compiled) in lines.into_iter().zip(compiled) {
+    let mut words = Vec::new();
+    for ((source, kind, pattern), (compiled, triggers)) in lines.into_iter().zip(compiled) {
         match compiled {
             // The only match possible in "" is an empty one.
             Ok(regex) if regex.is_match("") => problems.push(LexiconProblem {
@@ -1143,6 +1145,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             Ok(regex) => {
                 regexes.push(regex);
                 edge_regexes.push(OnceLock::new());
+                words.push(triggers);
                 entries.push(Entry {
                     category: kind,
                     pattern: pattern.to_string(),
@@ -1156,10 +1159,6 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
         }
     }
-    let words: Vec<Option<Vec<String>>> = entries
-        .iter()
-        .map(|entry| trigger_words(&entry.pattern))
-        .collect();
     AnchorLexicon {
         entries,
         regexes,
