@@ -1099,6 +1099,9 @@ impl VagueCategory {
     }
 }
 
+/// An anchor regex, or why it does not compile.
+type CompiledAnchor = Result<meta::Regex, String>;
+
 fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
     let mut lines = Vec::new();
     for (line, content) in entry_lines(text) {
@@ -1119,7 +1122,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     }
     // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
     // Anchors match whole words (checked in `find_in_each`), case-insensitively.
-    let compiled: Vec<(Result<meta::Regex, String>, Option<Vec<String>>)> = lines
+    let compiled: Vec<(CompiledAnchor, Option<Vec<String>>)> = lines
         .par_iter()
         .map(|(_, _, pattern)| {
             let full = format!(r"(?i)(?:{pattern})");
