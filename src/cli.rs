@@ -1028,8 +1028,15 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     let Ok(output) = output.canonicalize() else {
         return Ok(());
     };
+    // Only a file with the output's name, or one named on the command line (it may be a
+    // link), can be the output: the rest of a large corpus is not resolved one by one.
+    let may_be_output = |path: &Path| {
+        path.file_name() == output.file_name() || inputs.iter().any(|input| input == path)
+    };
     if read::document_paths(inputs)
-        .filter_map(|found| found.ok()?.canonicalize().ok())
+        .filter_map(|found| found.ok())
+        .filter(|path| may_be_output(path))
+        .filter_map(|path| path.canonicalize().ok())
         .any(|p| p == output)
     {
         bail!(UsageError(format!(

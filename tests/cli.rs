@@ -382,6 +382,25 @@ fn output_never_overwrites_an_input() {
         std::fs::read_to_string(temp.path().join("a.txt")).unwrap(),
         "Polisen ska besöka skolorna.\n"
     );
+    // A document found in a folder, named another way.
+    std::fs::create_dir_all(temp.path().join("docs/sub")).unwrap();
+    std::fs::write(
+        temp.path().join("docs/b.txt"),
+        "Kommunen ska tända lamporna.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        temp.path().join("docs/sub/c.txt"),
+        "Polisen ska patrullera.\n",
+    )
+    .unwrap();
+    let args = ["extract", "docs", "-o", "./docs/../docs/sub/c.txt"];
+    let output = run_expecting(temp.path(), &args, 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("one of the inputs"));
+    assert_eq!(
+        std::fs::read_to_string(temp.path().join("docs/sub/c.txt")).unwrap(),
+        "Polisen ska patrullera.\n"
+    );
 }
 
 #[test]
