@@ -139,11 +139,18 @@ fn looks_like_mojibake(text: &str) -> bool {
         .any(|pair| text.contains(pair))
 }
 
-/// NFC, soft hyphens and zero-width characters dropped, non-breaking spaces as spaces,
-/// ligatures spelled out.
-pub fn normalise(text: &str) -> String {
-    // Most agreements are already NFC and have none of the characters below: one quick
-    // scan instead of decomposing and recomposing every character.
+/// Whether `normalise` would change `text`, decided quickly for most agreements: text
+/// whose characters are all below U+0300 is NFC already (nothing there composes), and
+/// then only a soft hyphen or a non-breaking space (`C2 AD`, `C2 A0`) needs work.
+fn needs_normalising(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // U+0300 and above start with a byte of 0xCC or more.
+    let low = bytes.iter().all(|&b| b < 0xCC);
+    if low {
+        return bytes
+            .windows(2)
+            .any(|pair| pair[0] == 0xC2 && (pair[1] == 0xAD || pair[1] == 0xA0));
+    }
     let special = |ch: char| {
         matches!(
             ch,
@@ -157,11 +164,20 @@ pub fn normalise(text: &str) -> String {
                 | 'ﬀ'..='ﬄ'
         )
     };
-    if text.is_ascii()
-        || (is_nfc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(special))
-    {
+    is_nfc_quick(text.chars()) != IsNormalized::Yes || text.chars().any(special)
+}
+
+/// NFC, soft hyphens and zero-width characters dropped, non-breaking spaces as spaces,
+/// ligatures spelled out.
+pub fn normalise(text: &str) -> String {
+    if !needs_normalising(text) {
         return text.to_string();
     }
+    normalise_fully(text)
+}
+
+/// `normalise` without the quick check.
+fn normalise_fully(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.nfc() {
         match ch {
@@ -190,6 +206,30 @@ mod tests {
         assert_eq!(decoded.text, SWEDISH);
         assert_eq!(decoded.encoding, encoding);
         assert!(decoded.warnings.is_empty(), "{:?}", decoded.warnings);
+    }
+
+    #[test]
+    fn the_quick_check_says_work_is_needed_exactly_when_normalising_changes_the_text() {
+        for text in [
+            "Polisen ska öka närvaron på Ängatorget.",
+            "plain ASCII text",
+            "trygg\u{00ad}hetsvandring",
+            "10\u{00a0}procent",
+            "a\u{030a}r",
+            "ﬁnns",
+            "noll\u{200b}bredd",
+            "smal\u{202f}mellanrum",
+            "Ω and ¼ and ÿ",
+            "Ångström Å",
+            "ĳ digraph ǆ",
+        ] {
+            assert_eq!(
+                needs_normalising(text),
+                normalise_fully(text) != text,
+                "{text:?}"
+            );
+            assert_eq!(normalise(text), normalise_fully(text), "{text:?}");
+        }
     }
 
     #[test]
