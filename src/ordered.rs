@@ -9,7 +9,7 @@
 //! writing the output overlaps with labelling the next documents.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 /// Calls `work` on every item in parallel and `sink` on each result in item order.
@@ -26,16 +26,22 @@ where
     R: Send,
 {
     let window = window.max(1);
-    // The next item and its number are taken together, so numbers follow item order.
+    // Items are taken a few at a time and their results sent together: one hand-over
+    // per run instead of per item saves a thread wake-up per item (a tenth of the time
+    // when the items are small documents). A run never exceeds the window.
+    let run = RUN.min(window);
+    // The next items and their numbers are taken together, so numbers follow item order.
     let items = Mutex::new(items.enumerate());
     let stop = AtomicBool::new(false);
     // How many results the sink has taken; workers wait on it to stay inside the window.
     let handed_over = (Mutex::new(0usize), Condvar::new());
-    let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
+    let waiting = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, R)>>(window);
 
     std::thread::scope(|scope| {
         let workers = pool.current_num_threads().max(1);
-        let (items, stop, handed_over, work) = (&items, &stop, &handed_over, &work);
+        let (items, stop, handed_over, waiting, work) =
+            (&items, &stop, &handed_over, &waiting, &work);
         scope.spawn(move || {
             pool.scope(|pool_scope| {
                 for _ in 0..workers {
@@ -44,21 +50,30 @@ where
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let next = items.lock().unwrap_or_else(|e| e.into_inner()).next();
-                        let Some((idx, item)) = next else {
+                        let taken: Vec<(usize, I::Item)> = {
+                            let mut items = items.lock().unwrap_or_else(|e| e.into_inner());
+                            items.by_ref().take(run).collect()
+                        };
+                        let Some(&(last, _)) = taken.last() else {
                             break;
                         };
                         {
                             let (count, moved) = handed_over;
                             let mut count = count.lock().unwrap_or_else(|e| e.into_inner());
-                            while idx >= *count + window && !stop.load(Ordering::Relaxed) {
+                            while last >= *count + window && !stop.load(Ordering::Relaxed) {
+                                waiting.fetch_add(1, Ordering::SeqCst);
                                 count = moved.wait(count).unwrap_or_else(|e| e.into_inner());
+                                waiting.fetch_sub(1, Ordering::SeqCst);
                             }
                         }
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        if sender.send((idx, work(item))).is_err() {
+                        let results = taken
+                            .into_iter()
+                            .map(|(idx, item)| (idx, work(item)))
+                            .collect();
+                        if sender.send(results).is_err() {
                             break;
                         }
                     });
@@ -70,17 +85,23 @@ where
         let mut pending: BTreeMap<usize, R> = BTreeMap::new();
         let mut expected = 0usize;
         let mut outcome = Ok(());
-        'receive: for (idx, result) in receiver.iter() {
-            pending.insert(idx, result);
+        'receive: for results in receiver.iter() {
+            pending.extend(results);
+            let before = expected;
             while let Some(result) = pending.remove(&expected) {
                 expected += 1;
                 if let Err(err) = sink(result) {
                     outcome = Err(err);
                     break 'receive;
                 }
+            }
+            if expected > before {
                 let (count, moved) = &handed_over;
                 *count.lock().unwrap_or_else(|e| e.into_inner()) = expected;
-                moved.notify_all();
+                // Waking is a system call: only when a worker waits.
+                if waiting.load(Ordering::SeqCst) > 0 {
+                    moved.notify_all();
+                }
             }
         }
         if outcome.is_err() {
@@ -94,6 +115,9 @@ where
         outcome
     })
 }
+
+/// How many items a worker takes at a time.
+const RUN: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -156,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lazy_iterator_is_drawn_no_further_than_the_window_and_the_workers() {
+    fn a_lazy_iterator_is_drawn_no_further_than_the_window_and_the_workers_runs() {
         let drawn = AtomicUsize::new(0);
         let worst = AtomicUsize::new(0);
         let (window, workers) = (4, 2);
@@ -180,7 +204,7 @@ mod tests {
         .unwrap();
         assert_eq!(handed, 200);
         let worst = worst.load(Ordering::SeqCst);
-        assert!(worst <= window + workers, "{worst} items drawn ahead");
+        assert!(worst <= window + workers * RUN, "{worst} items drawn ahead");
     }
 
     #[test]
