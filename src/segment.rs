@@ -1098,6 +1098,15 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
     let mut sentence_start = from;
     let mut idx = from;
     while idx < text.len() {
+        // Skip to the next byte that can start a colon or a terminator (`…` starts with
+        // 0xE2); everything between is sentence text.
+        let skip = text.as_bytes()[idx..]
+            .iter()
+            .position(|&b| matches!(b, b':' | b'.' | b'!' | b'?' | 0xE2));
+        match skip {
+            Some(skip) => idx += skip,
+            None => break,
+        }
         let ch = text[idx..].chars().next().expect("in bounds");
         let ch_len = ch.len_utf8();
         if ch == ':' {
