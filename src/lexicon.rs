@@ -441,6 +441,10 @@ impl Triggers {
 fn lowercase_in_place(text: &str) -> String {
     let mut lower = String::with_capacity(text.len());
     for ch in text.chars() {
+        if ch.is_ascii() {
+            lower.push(ch.to_ascii_lowercase());
+            continue;
+        }
         let mut folded = ch.to_lowercase();
         match (folded.next(), folded.next()) {
             (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
