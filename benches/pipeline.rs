@@ -47,15 +47,40 @@ fn stages(c: &mut Criterion) {
         (655..=695).contains(&n_commitments),
         "commitment count {n_commitments} is off"
     );
+    // The other stages, against the gold's vague count and the commitments: every
+    // commitment gets an actor and a specificity.
+    let gold_vague =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/gold.jsonl"))
+            .expect("corpus gold")
+            .matches("\"vague\": true")
+            .count();
+    let count_vague =
+        |decisions: &[lofte::model::VagueDecision]| decisions.iter().filter(|v| v.vague).count();
+    let n_vague: usize = labelled.iter().map(|l| count_vague(&l.vague)).sum();
+    assert!(
+        n_vague.abs_diff(gold_vague) * 20 <= gold_vague,
+        "{n_vague} vague commitments, gold {gold_vague}"
+    );
+    let n_actors: usize = labelled
+        .iter()
+        .map(|l| l.actors.iter().flatten().count())
+        .sum();
+    let n_specific: usize = labelled
+        .iter()
+        .map(|l| l.specificity.iter().flatten().count())
+        .sum();
+    assert_eq!((n_actors, n_specific), (n_commitments, n_commitments));
 
     let mut group = c.benchmark_group("corpus");
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function("segment", |b| {
         b.iter(|| {
-            documents
+            let units: usize = documents
                 .iter()
                 .map(|(_, text)| segment::segment(black_box(text), &lexicons).len())
-                .sum::<usize>()
+                .sum();
+            assert_eq!(units, n_units);
+            units
         })
     });
 
@@ -71,50 +96,64 @@ fn stages(c: &mut Criterion) {
             (l, tokens, mentions)
         })
         .collect();
+    let n_mentions: usize = prepared
+        .iter()
+        .map(|(_, _, mentions)| mentions.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    assert!(n_mentions > n_commitments, "{n_mentions} party mentions");
     group.bench_function("tokens_and_parties", |b| {
         b.iter(|| {
-            labelled
+            let mentions: usize = labelled
                 .iter()
                 .flat_map(|l| &l.units)
                 .map(|u| parties::mentions(&tokenize(black_box(&u.text)), &lexicons).len())
-                .sum::<usize>()
+                .sum();
+            assert_eq!(mentions, n_mentions);
+            mentions
         })
     });
     group.bench_function("commitment", |b| {
         b.iter(|| {
-            prepared
+            let found: usize = prepared
                 .iter()
                 .map(|(l, tokens, mentions)| {
-                    commitment::decide(&l.units, tokens, mentions, &lexicons).len()
+                    let decisions = commitment::decide(&l.units, tokens, mentions, &lexicons);
+                    decisions.iter().filter(|d| d.commitment).count()
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(found, n_commitments);
+            found
         })
     });
     group.bench_function("actor", |b| {
         b.iter(|| {
-            prepared
+            let found: usize = prepared
                 .iter()
                 .map(|(l, tokens, mentions)| {
-                    actor::attribute(&l.units, tokens, mentions, &l.commitments, &lexicons)
-                        .0
-                        .len()
+                    let (actors, _) =
+                        actor::attribute(&l.units, tokens, mentions, &l.commitments, &lexicons);
+                    actors.iter().flatten().count()
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(found, n_commitments);
+            found
         })
     });
     group.bench_function("vague", |b| {
         b.iter(|| {
-            prepared
+            let found: usize = prepared
                 .iter()
                 .map(|(l, tokens, _)| {
-                    vague::assess(&l.units, tokens, &l.commitments, &lexicons).len()
+                    count_vague(&vague::assess(&l.units, tokens, &l.commitments, &lexicons))
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(found, n_vague);
+            found
         })
     });
     group.bench_function("specificity", |b| {
         b.iter(|| {
-            prepared
+            let found: usize = prepared
                 .iter()
                 .map(|(l, tokens, mentions)| {
                     specificity::assess(
@@ -126,9 +165,13 @@ fn stages(c: &mut Criterion) {
                         l.period.as_ref(),
                         &lexicons,
                     )
-                    .len()
+                    .iter()
+                    .flatten()
+                    .count()
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(found, n_commitments);
+            found
         })
     });
     group.bench_function("period", |b| {
@@ -163,14 +206,18 @@ fn stages(c: &mut Criterion) {
         .collect();
     group.bench_function("decode", |b| {
         b.iter(|| {
-            raw.iter()
+            // The corpus is NFC UTF-8 already: decoding keeps every byte.
+            let decoded: usize = raw
+                .iter()
                 .map(|bytes| {
                     decode::decode(black_box(bytes), None)
                         .expect("UTF-8")
                         .text
                         .len()
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(decoded, bytes);
+            decoded
         })
     });
     // Writing: every unit as a JSON Lines record, into memory.
@@ -193,14 +240,16 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("pipeline", |b| {
         b.iter(|| {
-            documents
+            let units: usize = documents
                 .iter()
                 .map(|(name, text)| {
                     pipeline::label_text(name, black_box(text), &lexicons)
                         .units
                         .len()
                 })
-                .sum::<usize>()
+                .sum();
+            assert_eq!(units, n_units);
+            units
         })
     });
     group.finish();
@@ -249,10 +298,12 @@ fn stages(c: &mut Criterion) {
     for (name, set) in [("pipeline_1x", &lexicons), ("pipeline_2x", &doubled)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                documents
+                let units: usize = documents
                     .iter()
                     .map(|(doc, text)| pipeline::label_text(doc, black_box(text), set).units.len())
-                    .sum::<usize>()
+                    .sum();
+                assert_eq!(units, n_units);
+                units
             })
         });
     }

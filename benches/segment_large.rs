@@ -49,7 +49,11 @@ fn linear(c: &mut Criterion) {
         );
         group.throughput(Throughput::Bytes(document.len() as u64));
         group.bench_function(format!("{megabytes}MB"), |b| {
-            b.iter(|| segment(black_box(&document), &lexicons).len())
+            b.iter(|| {
+                let found = segment(black_box(&document), &lexicons).len();
+                assert_eq!(found, units);
+                found
+            })
         });
     }
     group.finish();
