@@ -250,15 +250,7 @@ impl PhraseSet {
         let mut hits = Vec::new();
         let mut candidates: Vec<usize> = Vec::new();
         for start in 0..tokens.len() {
-            candidates.clear();
-            self.candidates_at(tokens, start, &mut candidates);
-            candidates.sort_unstable();
-            candidates.dedup();
-            for &entry in &candidates {
-                if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
-                    hits.push(Hit { entry, start, end });
-                }
-            }
+            self.token_hits_at(tokens, start, &mut candidates, &mut hits);
         }
         if !self.regexes.is_empty() {
             self.find_regexes(tokens, &mut hits);
@@ -272,15 +264,7 @@ impl PhraseSet {
     pub fn find_at(&self, tokens: &Tokens, start: usize) -> Vec<Hit> {
         let mut hits = Vec::new();
         if start < tokens.len() {
-            let mut candidates: Vec<usize> = Vec::new();
-            self.candidates_at(tokens, start, &mut candidates);
-            candidates.sort_unstable();
-            candidates.dedup();
-            for &entry in &candidates {
-                if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
-                    hits.push(Hit { entry, start, end });
-                }
-            }
+            self.token_hits_at(tokens, start, &mut Vec::new(), &mut hits);
         }
         if !self.regexes.is_empty() {
             let mut found = Vec::new();
@@ -289,6 +273,26 @@ impl PhraseSet {
             hits.sort_by_key(|hit| hit.entry);
         }
         hits
+    }
+
+    /// Adds the matches of the token patterns that start at token `start`, in entry
+    /// order; `candidates` is scratch space.
+    fn token_hits_at(
+        &self,
+        tokens: &Tokens,
+        start: usize,
+        candidates: &mut Vec<usize>,
+        hits: &mut Vec<Hit>,
+    ) {
+        candidates.clear();
+        self.candidates_at(tokens, start, candidates);
+        candidates.sort_unstable();
+        candidates.dedup();
+        for &entry in candidates.iter() {
+            if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
+                hits.push(Hit { entry, start, end });
+            }
+        }
     }
 
     /// Matches the `/regex/` entries on the tokens joined by single spaces; a match
