@@ -653,24 +653,7 @@ impl Lexicons {
 
     /// Reads every lexicon file from `dir`; a missing file is an error.
     pub fn from_dir(dir: &Path) -> Result<Lexicons, LexiconError> {
-        let mut texts = Vec::new();
-        let mut problems = Vec::new();
-        for name in FILES {
-            let path: PathBuf = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(text) => texts.push((path.display().to_string(), text)),
-                Err(err) => problems.push(LexiconProblem {
-                    source: Source {
-                        file: path.display().to_string(),
-                        line: 0,
-                    },
-                    message: format!("cannot read lexicon file: {err}"),
-                }),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(LexiconError { problems });
-        }
+        let texts = read_files(dir).map_err(|problems| LexiconError { problems })?;
         Self::from_texts(texts)
     }
 
@@ -715,6 +698,31 @@ impl Lexicons {
     }
 }
 
+/// The text of every lexicon file in `dir`, as (path, text) in `FILES` order, or a
+/// problem for each file that cannot be read.
+fn read_files(dir: &Path) -> Result<Vec<(String, String)>, Vec<LexiconProblem>> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for name in FILES {
+        let path: PathBuf = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => files.push((path.display().to_string(), text)),
+            Err(err) => problems.push(LexiconProblem {
+                source: Source {
+                    file: path.display().to_string(),
+                    line: 0,
+                },
+                message: format!("cannot read lexicon file: {err}"),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
+}
+
 /// What `lofte lexicon check` found: errors make a set unusable, warnings point at
 /// entries that never make a difference.
 #[derive(Debug, Default)]
@@ -733,30 +741,15 @@ pub fn check(dir: Option<&Path>) -> CheckReport {
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))
             .collect(),
-        Some(dir) => {
-            let mut files = Vec::new();
-            let mut errors = Vec::new();
-            for name in FILES {
-                let path = dir.join(name);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => files.push((path.display().to_string(), text)),
-                    Err(err) => errors.push(LexiconProblem {
-                        source: Source {
-                            file: path.display().to_string(),
-                            line: 0,
-                        },
-                        message: format!("cannot read lexicon file: {err}"),
-                    }),
-                }
-            }
-            if !errors.is_empty() {
+        Some(dir) => match read_files(dir) {
+            Ok(files) => files,
+            Err(errors) => {
                 return CheckReport {
                     errors,
                     ..CheckReport::default()
-                };
+                }
             }
-            files
-        }
+        },
     };
     let (lexicons, errors) = Lexicons::parse_all(&files);
     let mut report = CheckReport {
