@@ -829,14 +829,7 @@ fn write_workbook(
             .chain(table.meta.columns.iter().cloned())
             .collect()
     };
-    let documents: Vec<Vec<Cell>> = profiles
-        .iter()
-        .map(|(document_profile, values)| {
-            let mut cells = output::profile_cells(document_profile);
-            cells.extend(values.iter().map(|v| Cell::text(v)));
-            cells
-        })
-        .collect();
+    let documents = profile_rows(profiles);
     let cue_counts = collected.cues.unwrap_or_default();
     let mut cue_rows: Vec<(&(String, String, String), &usize)> = cue_counts.iter().collect();
     cue_rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -891,16 +884,21 @@ fn write_workbook(
     Ok(())
 }
 
-/// Writes the per-document table as CSV, JSON Lines or a one-sheet workbook.
-fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)]) -> Result<()> {
-    let rows: Vec<Vec<Cell>> = profiles
+/// The per-document table's rows: each profile's cells, then its metadata values.
+fn profile_rows(profiles: &[(DocumentProfile, Vec<String>)]) -> Vec<Vec<Cell>> {
+    profiles
         .iter()
         .map(|(document_profile, values)| {
             let mut cells = output::profile_cells(document_profile);
             cells.extend(values.iter().map(|v| Cell::text(v)));
             cells
         })
-        .collect();
+        .collect()
+}
+
+/// Writes the per-document table as CSV, JSON Lines or a one-sheet workbook.
+fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)]) -> Result<()> {
+    let rows = profile_rows(profiles);
     let columns: Vec<String> = output::PROFILE_FIELDS
         .iter()
         .map(|c| c.to_string())
