@@ -491,14 +491,17 @@ mod tests {
     use crate::pipeline::label_text;
     use crate::profile::profile;
 
-    fn written(format: Format, all_units: bool, options: CsvOptions) -> String {
-        let lexicons = Lexicons::embedded();
-        let labelled = label_text(
-            "ystad.txt",
-            "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\". Under 2018 anmäldes 312 inbrott.\n• -20 % inbrott ska nås\n",
-            &lexicons,
-        );
+    /// `text` labelled as `ystad.txt`, with its document profile.
+    fn labelled(text: &str) -> (LabelledDocument, DocumentProfile) {
+        let labelled = label_text("ystad.txt", text, &Lexicons::embedded());
         let profile = profile(&labelled);
+        (labelled, profile)
+    }
+
+    fn written(format: Format, all_units: bool, options: CsvOptions) -> String {
+        let (labelled, profile) = labelled(
+            "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\". Under 2018 anmäldes 312 inbrott.\n• -20 % inbrott ska nås\n",
+        );
         let meta = vec!["län".to_string()];
         let mut writer = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
         for record in records(&labelled, &profile, all_units) {
@@ -510,13 +513,9 @@ mod tests {
     /// The same document written row by row and as rows rendered apart (as the workers
     /// do), twice over, with a direct row in between.
     fn written_rendered(format: Format, options: CsvOptions) -> (String, String) {
-        let lexicons = Lexicons::embedded();
-        let labelled = label_text(
-            "ystad.txt",
+        let (labelled, profile) = labelled(
             "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\"; =1+1.\n• Kommunen ska belysa; parken\n",
-            &lexicons,
         );
-        let profile = profile(&labelled);
         let meta = vec!["län".to_string()];
         let values = ["Skåne; \"syd\"".to_string()];
         let all = records(&labelled, &profile, true);
