@@ -85,23 +85,17 @@ pub struct PhraseHit<'a, C> {
 impl<C: Copy> PhraseLexicon<C> {
     /// Every match of every entry, ordered by start token.
     pub fn find_all<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
-        self.set
-            .find_all(tokens)
-            .into_iter()
-            .map(|Hit { entry, start, end }| PhraseHit {
-                entry: &self.entries[entry],
-                index: entry,
-                start,
-                end,
-            })
-            .collect()
+        self.with_entries(self.set.find_all(tokens))
     }
 
     /// The matches that start at token `start`.
     pub fn find_at<'a>(&'a self, tokens: &Tokens, start: usize) -> Vec<PhraseHit<'a, C>> {
-        self.set
-            .find_at(tokens, start)
-            .into_iter()
+        self.with_entries(self.set.find_at(tokens, start))
+    }
+
+    /// The matcher's hits with their lexicon entries.
+    fn with_entries(&self, hits: Vec<Hit>) -> Vec<PhraseHit<'_, C>> {
+        hits.into_iter()
             .map(|Hit { entry, start, end }| PhraseHit {
                 entry: &self.entries[entry],
                 index: entry,
