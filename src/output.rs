@@ -263,6 +263,13 @@ impl Default for CsvOptions {
     }
 }
 
+/// A CSV writer with the chosen delimiter (the csv crate's quoting).
+fn csv_writer<W: Write>(delimiter: u8, writer: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(writer)
+}
+
 /// Writes records in CSV or JSON Lines; CSV gets its header before the first row.
 /// Metadata columns (`--meta`) follow the contract fields.
 pub struct RecordWriter<W: Write> {
@@ -288,9 +295,7 @@ impl<W: Write> RecordWriter<W> {
                 if options.bom {
                     writer.write_all("\u{feff}".as_bytes())?;
                 }
-                let mut csv = csv::WriterBuilder::new()
-                    .delimiter(options.delimiter)
-                    .from_writer(writer);
+                let mut csv = csv_writer(options.delimiter, writer);
                 let header: Vec<&str> = FIELDS
                     .iter()
                     .copied()
@@ -332,11 +337,7 @@ impl<W: Write> RecordWriter<W> {
                 format,
                 meta_columns,
                 delimiter: options.delimiter,
-                csv: Some(
-                    csv::WriterBuilder::new()
-                        .delimiter(options.delimiter)
-                        .from_writer(writer),
-                ),
+                csv: Some(csv_writer(options.delimiter, writer)),
                 plain: None,
             }),
             _ => RecordWriter::new(writer, format, options, &meta_columns),
@@ -363,11 +364,7 @@ impl<W: Write> RecordWriter<W> {
             Format::Csv => {
                 if let Some(writer) = self.plain.take() {
                     // After rendered rows: back to the csv crate for this one.
-                    self.csv = Some(
-                        csv::WriterBuilder::new()
-                            .delimiter(self.delimiter)
-                            .from_writer(writer),
-                    );
+                    self.csv = Some(csv_writer(self.delimiter, writer));
                 }
                 let csv = self.csv.as_mut().expect("csv writer for csv format");
                 let row: Vec<String> = cells(record)
