@@ -289,38 +289,19 @@ impl<W: Write> RecordWriter<W> {
         options: CsvOptions,
         meta_columns: &[String],
     ) -> io::Result<RecordWriter<W>> {
-        let meta_columns = meta_columns.to_vec();
-        match format {
-            Format::Csv => {
-                if options.bom {
-                    writer.write_all("\u{feff}".as_bytes())?;
-                }
-                let mut csv = csv_writer(options.delimiter, writer);
-                let header: Vec<&str> = FIELDS
-                    .iter()
-                    .copied()
-                    .chain(meta_columns.iter().map(String::as_str))
-                    .collect();
-                csv.write_record(header).map_err(into_io)?;
-                Ok(RecordWriter {
-                    format,
-                    meta_columns,
-                    delimiter: options.delimiter,
-                    csv: Some(csv),
-                    plain: None,
-                })
-            }
-            Format::Jsonl => Ok(RecordWriter {
-                format,
-                meta_columns,
-                delimiter: options.delimiter,
-                csv: None,
-                plain: Some(writer),
-            }),
-            Format::Xlsx => Err(io::Error::other(
-                "a workbook is written by the xlsx module, not line by line",
-            )),
+        if format == Format::Csv && options.bom {
+            writer.write_all("\u{feff}".as_bytes())?;
         }
+        let mut rows = RecordWriter::rows_only(writer, format, options, meta_columns)?;
+        if let Some(csv) = rows.csv.as_mut() {
+            let header: Vec<&str> = FIELDS
+                .iter()
+                .copied()
+                .chain(meta_columns.iter().map(String::as_str))
+                .collect();
+            csv.write_record(header).map_err(into_io)?;
+        }
+        Ok(rows)
     }
 
     /// A writer for rows only: no byte-order mark and no header, for rendering one
@@ -331,17 +312,22 @@ impl<W: Write> RecordWriter<W> {
         options: CsvOptions,
         meta_columns: &[String],
     ) -> io::Result<RecordWriter<W>> {
-        let meta_columns = meta_columns.to_vec();
-        match format {
-            Format::Csv => Ok(RecordWriter {
-                format,
-                meta_columns,
-                delimiter: options.delimiter,
-                csv: Some(csv_writer(options.delimiter, writer)),
-                plain: None,
-            }),
-            _ => RecordWriter::new(writer, format, options, &meta_columns),
-        }
+        let (csv, plain) = match format {
+            Format::Csv => (Some(csv_writer(options.delimiter, writer)), None),
+            Format::Jsonl => (None, Some(writer)),
+            Format::Xlsx => {
+                return Err(io::Error::other(
+                    "a workbook is written by the xlsx module, not line by line",
+                ))
+            }
+        };
+        Ok(RecordWriter {
+            format,
+            meta_columns: meta_columns.to_vec(),
+            delimiter: options.delimiter,
+            csv,
+            plain,
+        })
     }
 
     /// Writes rows rendered by a `rows_only` writer with the same format and options.
