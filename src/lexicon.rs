@@ -572,16 +572,23 @@ pub struct Abbreviations {
 impl Abbreviations {
     /// Is `word` (ending in its dot, any case) a known abbreviation?
     pub fn contains(&self, word: &str) -> bool {
-        self.words.contains(&normalise_abbreviation(word))
+        self.words.contains(normalise_abbreviation(word).as_ref())
     }
 
     /// May `word` close a sentence when a capitalised word follows?
     pub fn can_end_sentence(&self, word: &str) -> bool {
-        self.can_end.contains(&normalise_abbreviation(word))
+        self.can_end.contains(normalise_abbreviation(word).as_ref())
     }
 }
 
-fn normalise_abbreviation(word: &str) -> String {
+fn normalise_abbreviation(word: &str) -> std::borrow::Cow<'_, str> {
+    // The segmenter asks once per full stop, mostly with plain lower-case words.
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+    {
+        return std::borrow::Cow::Borrowed(word);
+    }
     word.chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -1199,7 +1206,7 @@ fn parse_abbreviations(
             });
             continue;
         }
-        let key = normalise_abbreviation(word);
+        let key = normalise_abbreviation(word).into_owned();
         if !abbreviations.words.insert(key.clone()) {
             problems.push(LexiconProblem {
                 source,

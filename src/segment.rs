@@ -11,6 +11,7 @@
 //! into sentences with the Swedish abbreviation list. Punctuation-only splitters lose
 //! their last points on exactly the structure that layout gives away for free.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -227,13 +228,14 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
 
     for (idx, is_furniture) in furniture.iter_mut().enumerate() {
         let line = content(idx);
-        if line.is_empty() {
+        // Every furniture pattern ends in a number, a bracket or a dash.
+        if !line.ends_with(|c: char| c.is_ascii_digit() || matches!(c, ')' | '-' | '–')) {
             continue;
         }
-        let short = line.split_whitespace().count() <= 15;
+        let short = || line.split_whitespace().count() <= 15;
         if TOC_LINE.is_match(line)
             || SPELLED_PAGE_NUMBER.is_match(line)
-            || (short && PAGE_MARKER_AT_END.is_match(line))
+            || (short() && PAGE_MARKER_AT_END.is_match(line))
         {
             *is_furniture = true;
         } else if PAGE_NUMBER.is_match(line) {
@@ -631,9 +633,16 @@ fn is_heading_line(
 }
 
 fn ends_with_continuing_word(line: &str) -> bool {
-    line.split_whitespace()
-        .last()
-        .is_some_and(|word| CONTINUING_WORDS.contains(&word.to_lowercase().as_str()))
+    let line = line.trim_end();
+    let word = line
+        .rfind(char::is_whitespace)
+        .map_or(line, |at| &line[at + line[at..].chars().next().map_or(1, char::len_utf8)..]);
+    if CONTINUING_WORDS.contains(&word) {
+        return true;
+    }
+    // Lower-case only when there is something to lower (`Och`, `SAMT`).
+    word.chars().any(char::is_uppercase)
+        && CONTINUING_WORDS.contains(&word.to_lowercase().as_str())
 }
 
 /// Does the text end a sentence (final punctuation, possibly before closing quotes)?
@@ -974,8 +983,10 @@ fn units_of_block(
 fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
     let mut segments = Vec::new();
     let mut start = 0;
-    let mut previous_space = false;
-    for (idx, ch) in text.char_indices() {
+    // Every inline bullet is a three-byte character led by 0xE2 or 0xEF.
+    for idx in memchr::memchr2_iter(0xE2, 0xEF, text.as_bytes()) {
+        let ch = text[idx..].chars().next().expect("a lead byte starts a character");
+        let previous_space = text[..idx].chars().next_back().is_some_and(char::is_whitespace);
         if INLINE_BULLETS.contains(&ch)
             && previous_space
             && text[idx + ch.len_utf8()..].starts_with([' ', '\u{a0}'])
@@ -983,7 +994,6 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
             segments.push((start, idx));
             start = idx + ch.len_utf8();
         }
-        previous_space = ch.is_whitespace();
     }
     segments.push((start, text.len()));
     segments
@@ -1074,6 +1084,10 @@ fn make_unit(
 
 /// `text` with every run of white space made one space (`text` is trimmed).
 fn single_spaced(text: &str) -> String {
+    // Most units already are: copy them whole.
+    if is_single_spaced(text) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut words = text.split_whitespace();
     if let Some(first) = words.next() {
@@ -1084,6 +1098,31 @@ fn single_spaced(text: &str) -> String {
         }
     }
     out
+}
+
+/// No white space but single ASCII spaces (a byte scan; only the lead bytes of
+/// non-ASCII white space, 0xC2 0xE1 0xE2 0xE3, are decoded).
+fn is_single_spaced(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut previous_space = false;
+    for (idx, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b' ' if previous_space => return false,
+            b' ' => previous_space = true,
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => return false,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+                if text[idx..].starts_with(char::is_whitespace) {
+                    return false;
+                }
+                previous_space = false;
+            }
+            _ => previous_space = false,
+        }
+    }
+    true
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1270,14 +1309,14 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
 
 /// The word before a dot at `idx`, with inner dots (`t.ex`, `bl.a`, `fr.o.m`) and a
 /// spaced form (`t. ex`) kept together.
-fn word_before(text: &str, idx: usize) -> String {
+fn word_before(text: &str, idx: usize) -> Cow<'_, str> {
     let before = &text[..idx];
     let start = before
         .char_indices()
         .rev()
         .find(|&(_, c)| !(c.is_alphanumeric() || c == '.' || c == '-'))
         .map_or(0, |(i, c)| i + c.len_utf8());
-    let mut word = before[start..].to_string();
+    let word = &before[start..];
     // `t. ex.`: a one-letter abbreviation part before a space belongs to the word.
     let head = &before[..start];
     if let Some(prefix) = head.strip_suffix(' ') {
@@ -1288,10 +1327,11 @@ fn word_before(text: &str, idx: usize) -> String {
             .map_or(0, |(i, c)| i + c.len_utf8());
         let candidate = &prefix[prefix_start..];
         if candidate.ends_with('.') && candidate.len() <= 4 && !candidate.is_empty() {
-            word = format!("{candidate}{word}");
+            let spaced = format!("{candidate}{word}");
+            return Cow::Owned(spaced.trim_start_matches(['.', '-']).to_string());
         }
     }
-    word.trim_start_matches(['.', '-']).to_string()
+    Cow::Borrowed(word.trim_start_matches(['.', '-']))
 }
 
 // ---------------------------------------------------------------------------------------
