@@ -1410,6 +1410,52 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_scans_agree_with_the_character_definitions() {
+        let spaced_slowly = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let continuing_slowly = |line: &str| {
+            line.split_whitespace()
+                .last()
+                .is_some_and(|word| CONTINUING_WORDS.contains(&word.to_lowercase().as_str()))
+        };
+        for text in [
+            "Polisen ska öka närvaron – varje fredag.",
+            "två  mellanslag",
+            "tab\there",
+            "rad\nbryt",
+            "hårt\u{a0}mellanrum",
+            "smalt\u{202f}mellanrum och\u{2003}em",
+            "ideografiskt\u{3000}mellanrum",
+            " inledande",
+            "avslutande ",
+            "”citat” • punkt ▪ ruta",
+            "",
+            "Trygghet och",
+            "Arbete OCH",
+            "Samverkan FÖR",
+            "gäller från",
+            "Ansvarig",
+            "slutar med\u{a0}och",
+        ] {
+            assert_eq!(single_spaced(text), spaced_slowly(text), "{text:?}");
+            assert_eq!(
+                ends_with_continuing_word(text),
+                continuing_slowly(text),
+                "{text:?}"
+            );
+        }
+        // Inline bullets: found by their lead byte, split only between spaces.
+        let text = "Vi lovar att: • ha möten ▪ öka närvaron •utan mellanrum";
+        let pieces: Vec<&str> = inline_bullet_segments(text)
+            .into_iter()
+            .map(|(start, end)| &text[start..end])
+            .collect();
+        assert_eq!(
+            pieces,
+            ["Vi lovar att: ", " ha möten ", " öka närvaron •utan mellanrum"]
+        );
+    }
+
+    #[test]
     fn abbreviations_dates_times_and_initials_do_not_split() {
         check_units(
             "Mötet börjar kl. 18.30 i stadshuset, dvs. Kommunen bjuder in bl.a. Malmö och t.ex. Lund. Avtalet gäller fr.o.m. 1 jan. 2020 och ca 20 st. vandringar. Kontakt P. Strandell. Polisen deltar.",
