@@ -134,37 +134,62 @@ fn swedish_score(text: &str) -> i64 {
 }
 
 fn looks_like_mojibake(text: &str) -> bool {
-    ["Ã¥", "Ã¤", "Ã¶", "Ã…", "Ã„", "Ã–", "Ã©"]
-        .iter()
-        .any(|pair| text.contains(pair))
+    // One pass for `Ã`, then a look at the character after it.
+    memchr::memmem::find_iter(text.as_bytes(), "Ã".as_bytes()).any(|at| {
+        text[at + 'Ã'.len_utf8()..].starts_with(['¥', '¤', '¶', '…', '„', '–', '©'])
+    })
 }
 
-/// Whether `normalise` would change `text`, decided quickly for most agreements: text
-/// whose characters are all below U+0300 is NFC already (nothing there composes), and
-/// then only a soft hyphen or a non-breaking space (`C2 AD`, `C2 A0`) needs work.
+/// Whether `normalise` would change `text`, decided quickly for most agreements. A
+/// byte scan skips ASCII eight bytes at a time; a character below U+0300 is NFC already
+/// (nothing there composes), as is a starter (combining class 0) that passes the
+/// quick check on its own. Only text holding some other character, such as a combining
+/// mark, is checked as a whole.
 fn needs_normalising(text: &str) -> bool {
     let bytes = text.as_bytes();
-    // U+0300 and above start with a byte of 0xCC or more.
-    let low = bytes.iter().all(|&b| b < 0xCC);
-    if low {
-        return bytes
-            .windows(2)
-            .any(|pair| pair[0] == 0xC2 && (pair[1] == 0xAD || pair[1] == 0xA0));
+    let mut idx = 0;
+    while idx < bytes.len() {
+        if let Some(chunk) = bytes.get(idx..idx + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            if word & 0x8080_8080_8080_8080 == 0 {
+                idx += 8;
+                continue;
+            }
+        }
+        if bytes[idx] < 0x80 {
+            idx += 1;
+            continue;
+        }
+        let ch = text[idx..].chars().next().expect("a lead byte starts a character");
+        idx += ch.len_utf8();
+        if is_removed_or_replaced(ch) {
+            return true;
+        }
+        if ch < '\u{0300}' {
+            continue;
+        }
+        let starter = unicode_normalization::char::canonical_combining_class(ch) == 0;
+        if !(starter && is_nfc_quick(std::iter::once(ch)) == IsNormalized::Yes) {
+            return is_nfc_quick(text.chars()) != IsNormalized::Yes
+                || text.chars().any(is_removed_or_replaced);
+        }
     }
-    let special = |ch: char| {
-        matches!(
-            ch,
-            '\u{00ad}'
-                | '\u{200b}'..='\u{200d}'
-                | '\u{2060}'
-                | '\u{feff}'
-                | '\u{00a0}'
-                | '\u{202f}'
-                | '\u{2007}'
-                | 'ﬀ'..='ﬄ'
-        )
-    };
-    is_nfc_quick(text.chars()) != IsNormalized::Yes || text.chars().any(special)
+    false
+}
+
+/// The characters `normalise` drops or spells differently besides NFC.
+fn is_removed_or_replaced(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{00ad}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'
+            | '\u{feff}'
+            | '\u{00a0}'
+            | '\u{202f}'
+            | '\u{2007}'
+            | 'ﬀ'..='ﬄ'
+    )
 }
 
 /// NFC, soft hyphens and zero-width characters dropped, non-breaking spaces as spaces,
@@ -222,6 +247,12 @@ mod tests {
             "Ω and ¼ and ÿ",
             "Ångström Å",
             "ĳ digraph ǆ",
+            "Polisen – och kommunen – lovar “tydligt” 50 €.",
+            "tankstreck – och sedan a\u{0301}",
+            "Ohm \u{2126} och Kelvin \u{212a} i en längre mening om trygghet",
+            "en\u{2000}kvad",
+            "långa rader utan något annat än ASCII och sedan ett hårt\u{a0}mellanrum",
+            "ordning \u{0316}\u{0300} och omvänd \u{0300}\u{0316}",
         ] {
             assert_eq!(
                 needs_normalising(text),
@@ -230,6 +261,20 @@ mod tests {
             );
             assert_eq!(normalise(text), normalise_fully(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn utf8_read_as_windows_1252_is_warned_about() {
+        for word in ["på", "väl", "över", "Åre", "Ängelholm", "Örebro", "café"] {
+            let decoded = decode(word.as_bytes(), Some("windows-1252")).unwrap();
+            assert!(
+                decoded.warnings.iter().any(|w| w.contains("--encoding utf-8")),
+                "{word}: {:?}",
+                decoded.warnings
+            );
+        }
+        let clean = decode("Ãngest är ett ord med Ã".as_bytes(), None).unwrap();
+        assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
     }
 
     #[test]

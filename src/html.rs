@@ -39,6 +39,9 @@ const BLOCKS: &[&str] = &[
 
 /// Does this look like an HTML document, whatever its file name says?
 pub fn looks_like_html(text: &str) -> bool {
+    if !text.trim_start().starts_with('<') {
+        return false;
+    }
     let head: String = text
         .trim_start()
         .chars()
