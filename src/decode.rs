@@ -135,9 +135,8 @@ fn swedish_score(text: &str) -> i64 {
 
 fn looks_like_mojibake(text: &str) -> bool {
     // One pass for `Ã`, then a look at the character after it.
-    memchr::memmem::find_iter(text.as_bytes(), "Ã".as_bytes()).any(|at| {
-        text[at + 'Ã'.len_utf8()..].starts_with(['¥', '¤', '¶', '…', '„', '–', '©'])
-    })
+    memchr::memmem::find_iter(text.as_bytes(), "Ã".as_bytes())
+        .any(|at| text[at + 'Ã'.len_utf8()..].starts_with(['¥', '¤', '¶', '…', '„', '–', '©']))
 }
 
 /// Whether `normalise` would change `text`, decided quickly for most agreements. A
@@ -160,7 +159,10 @@ fn needs_normalising(text: &str) -> bool {
             idx += 1;
             continue;
         }
-        let ch = text[idx..].chars().next().expect("a lead byte starts a character");
+        let ch = text[idx..]
+            .chars()
+            .next()
+            .expect("a lead byte starts a character");
         idx += ch.len_utf8();
         if is_removed_or_replaced(ch) {
             return true;
@@ -268,7 +270,10 @@ mod tests {
         for word in ["på", "väl", "över", "Åre", "Ängelholm", "Örebro", "café"] {
             let decoded = decode(word.as_bytes(), Some("windows-1252")).unwrap();
             assert!(
-                decoded.warnings.iter().any(|w| w.contains("--encoding utf-8")),
+                decoded
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("--encoding utf-8")),
                 "{word}: {:?}",
                 decoded.warnings
             );

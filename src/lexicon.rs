@@ -93,6 +93,13 @@ impl<C: Copy> PhraseLexicon<C> {
         self.with_entries(self.set.find_at(tokens, start))
     }
 
+    /// The matches at the start of `text`, tokenising only as far as the longest
+    /// entry can reach (a label at the start of a line).
+    pub fn find_at_start<'a>(&'a self, text: &str) -> Vec<PhraseHit<'a, C>> {
+        let limit = self.set.longest_match().unwrap_or(usize::MAX);
+        self.find_at(&crate::matcher::tokenize_at_most(text, limit), 0)
+    }
+
     /// The matcher's hits with their lexicon entries.
     fn with_entries(&self, hits: Vec<Hit>) -> Vec<PhraseHit<'_, C>> {
         hits.into_iter()
@@ -1432,6 +1439,36 @@ mod tests {
         for ((text, fast), reference) in texts.iter().zip(&fast).zip(&reference) {
             assert_eq!(fast, reference, "{text}");
         }
+    }
+
+    #[test]
+    fn matching_at_the_start_of_a_line_needs_only_the_longest_entry_s_tokens() {
+        let lexicons = Lexicons::embedded();
+        let mut lines: Vec<String> = vec![
+            "Ansvarig: Polisen och kommunen".into(),
+            "ANSVAR : kommunen".into(),
+            "Ansvariga parter: polisen".into(),
+            "Huvudansvarig part för arbetet: kommunen".into(),
+        ];
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let text = std::fs::read_to_string(path).unwrap();
+                lines.extend(text.lines().map(String::from));
+            }
+        }
+        let spans = |hits: Vec<PhraseHit<'_, ActorCategory>>| -> Vec<(usize, usize, usize)> {
+            hits.iter().map(|h| (h.index, h.start, h.end)).collect()
+        };
+        let mut matched = 0;
+        for line in &lines {
+            let full = spans(lexicons.actors.find_at(&crate::matcher::tokenize(line), 0));
+            matched += usize::from(!full.is_empty());
+            assert_eq!(spans(lexicons.actors.find_at_start(line)), full, "{line}");
+        }
+        assert!(matched > 100, "{matched} lines start with an actor entry");
+        let longest = lexicons.actors.set.longest_match().unwrap();
+        assert!((3..20).contains(&longest), "{longest}");
     }
 
     #[test]

@@ -82,6 +82,11 @@ impl Tokens {
 /// Splits `text` into words (runs of letters and digits), numbers (runs of digits) and
 /// single punctuation characters; whitespace separates tokens and is dropped.
 pub fn tokenize(text: &str) -> Tokens {
+    tokenize_at_most(text, usize::MAX)
+}
+
+/// The first `limit` tokens of `text`, as `tokenize` makes them.
+pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     let mut tokens = Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
@@ -89,6 +94,9 @@ pub fn tokenize(text: &str) -> Tokens {
     };
     let mut chars = text.char_indices().peekable();
     while let Some((start, ch)) = chars.next() {
+        if tokens.list.len() == limit {
+            break;
+        }
         if ch.is_whitespace() {
             continue;
         }
@@ -179,6 +187,8 @@ pub struct PhraseSet {
     suffix_lengths: Vec<usize>,
     /// `/regex/` entries, matched on the spaced lower-cased token text.
     regexes: Vec<(usize, Regex)>,
+    /// The most tokens a match of a token pattern can cover.
+    longest: usize,
 }
 
 impl std::fmt::Debug for PhraseSet {
@@ -233,8 +243,22 @@ impl PhraseSet {
                 }
             }
         }
+        let span = steps
+            .iter()
+            .map(|step| match step {
+                Step::Token(_) => 1,
+                Step::Gap => MAX_GAP,
+            })
+            .sum();
+        self.longest = self.longest.max(span);
         self.patterns.push(steps);
         Ok(entry)
+    }
+
+    /// The most tokens any match can cover, or `None` when a `/regex/` entry can
+    /// cover any number.
+    pub fn longest_match(&self) -> Option<usize> {
+        self.regexes.is_empty().then_some(self.longest)
     }
 
     pub fn len(&self) -> usize {

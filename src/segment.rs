@@ -18,7 +18,6 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::lexicon::{ActorCategory, Lexicons};
-use crate::matcher::tokenize;
 use crate::model::{Unit, UnitKind};
 
 /// Splits a document's text into units.
@@ -632,17 +631,19 @@ fn is_heading_line(
     true
 }
 
+static CONTINUING: LazyLock<rustc_hash::FxHashSet<&'static str>> =
+    LazyLock::new(|| CONTINUING_WORDS.iter().copied().collect());
+
 fn ends_with_continuing_word(line: &str) -> bool {
     let line = line.trim_end();
-    let word = line
-        .rfind(char::is_whitespace)
-        .map_or(line, |at| &line[at + line[at..].chars().next().map_or(1, char::len_utf8)..]);
-    if CONTINUING_WORDS.contains(&word) {
+    let word = line.rfind(char::is_whitespace).map_or(line, |at| {
+        &line[at + line[at..].chars().next().map_or(1, char::len_utf8)..]
+    });
+    if CONTINUING.contains(word) {
         return true;
     }
     // Lower-case only when there is something to lower (`Och`, `SAMT`).
-    word.chars().any(char::is_uppercase)
-        && CONTINUING_WORDS.contains(&word.to_lowercase().as_str())
+    word.chars().any(char::is_uppercase) && CONTINUING.contains(word.to_lowercase().as_str())
 }
 
 /// Does the text end a sentence (final punctuation, possibly before closing quotes)?
@@ -656,10 +657,9 @@ pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
     if !line.contains(':') {
         return false;
     }
-    let tokens = tokenize(line);
     lexicons
         .actors
-        .find_at(&tokens, 0)
+        .find_at_start(line)
         .iter()
         .any(|hit| hit.entry.category == ActorCategory::Responsible)
 }
@@ -685,6 +685,15 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
                 lines[idx].start + first.len_utf8() + (rest.len() - rest.trim_start().len());
             return Some((Marker::Bullet(first), text_start));
         }
+        return None;
+    }
+    // The enumerator starts with `(`, a digit, or a letter before `.` or `)`: most
+    // lines are ruled out before the regex runs.
+    let could_enumerate = first == '(' || first.is_ascii_digit() || {
+        matches!(first, 'a'..='z' | 'A'..='Z' | 'å' | 'ä' | 'ö' | 'Å' | 'Ä' | 'Ö')
+            && line[first.len_utf8()..].starts_with(['.', ')'])
+    };
+    if !could_enumerate {
         return None;
     }
     let caps = ENUMERATOR.captures(line)?;
@@ -985,8 +994,14 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
     let mut start = 0;
     // Every inline bullet is a three-byte character led by 0xE2 or 0xEF.
     for idx in memchr::memchr2_iter(0xE2, 0xEF, text.as_bytes()) {
-        let ch = text[idx..].chars().next().expect("a lead byte starts a character");
-        let previous_space = text[..idx].chars().next_back().is_some_and(char::is_whitespace);
+        let ch = text[idx..]
+            .chars()
+            .next()
+            .expect("a lead byte starts a character");
+        let previous_space = text[..idx]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace);
         if INLINE_BULLETS.contains(&ch)
             && previous_space
             && text[idx + ch.len_utf8()..].starts_with([' ', '\u{a0}'])
@@ -1451,7 +1466,11 @@ mod tests {
             .collect();
         assert_eq!(
             pieces,
-            ["Vi lovar att: ", " ha möten ", " öka närvaron •utan mellanrum"]
+            [
+                "Vi lovar att: ",
+                " ha möten ",
+                " öka närvaron •utan mellanrum"
+            ]
         );
     }
 
