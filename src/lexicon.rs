@@ -1472,6 +1472,38 @@ mod tests {
     }
 
     #[test]
+    fn every_lexicon_s_index_finds_what_trying_every_entry_finds() {
+        let lexicons = Lexicons::embedded();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "txt") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for unit in crate::segment::segment(&text, &lexicons) {
+                let tokens = crate::matcher::tokenize(&unit.text);
+                for set in [
+                    &lexicons.actors.set,
+                    &lexicons.commitment.set,
+                    &lexicons.vague.set,
+                    &lexicons.sections.set,
+                ] {
+                    let found = set.find_all(&tokens);
+                    checked += found.len();
+                    assert_eq!(
+                        found,
+                        set.find_all_by_trying_every_entry(&tokens),
+                        "{}",
+                        unit.text
+                    );
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} hits");
+    }
+
+    #[test]
     fn anchors_find_longest_non_overlapping() {
         let lexicons = Lexicons::embedded();
         let text = "minst två gånger per månad senast 30 juni 2020";

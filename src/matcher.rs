@@ -178,13 +178,13 @@ pub struct Hit {
 pub struct PhraseSet {
     patterns: Vec<Vec<Step>>,
     by_exact: FxHashMap<String, Vec<usize>>,
-    by_prefix: FxHashMap<String, Vec<usize>>,
-    by_suffix: FxHashMap<String, Vec<usize>>,
+    /// `prefix*` and `*suffix` first elements, in byte tries (suffixes reversed): one
+    /// walk along a token finds every affix it has, however many lengths there are.
+    by_prefix: AffixTrie,
+    by_suffix: AffixTrie,
     by_stem: FxHashMap<String, Vec<usize>>,
     /// Patterns whose first element is a class (`<Name>`, `<num>`): tried at every token.
     by_class: Vec<usize>,
-    prefix_lengths: Vec<usize>,
-    suffix_lengths: Vec<usize>,
     /// `/regex/` entries, matched on the spaced lower-cased token text.
     regexes: Vec<(usize, Regex)>,
     /// The most tokens a match of a token pattern can cover.
@@ -228,12 +228,10 @@ impl PhraseSet {
             match element {
                 Element::Exact(word) => push_index(&mut self.by_exact, word, entry),
                 Element::Prefix(prefix) => {
-                    push_index(&mut self.by_prefix, prefix, entry);
-                    push_length(&mut self.prefix_lengths, prefix.len());
+                    self.by_prefix.insert(prefix.bytes(), entry);
                 }
                 Element::Suffix(suffix) => {
-                    push_index(&mut self.by_suffix, suffix, entry);
-                    push_length(&mut self.suffix_lengths, suffix.len());
+                    self.by_suffix.insert(suffix.bytes().rev(), entry);
                 }
                 Element::Stem(stem) => push_index(&mut self.by_stem, stem, entry),
                 Element::Name | Element::Number => {
@@ -310,8 +308,13 @@ impl PhraseSet {
     ) {
         candidates.clear();
         self.candidates_at(tokens, start, candidates);
-        candidates.sort_unstable();
-        candidates.dedup();
+        if candidates.is_empty() {
+            return;
+        }
+        if candidates.len() > 1 {
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
         for &entry in candidates.iter() {
             if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
                 hits.push(Hit { entry, start, end });
@@ -355,21 +358,11 @@ impl PhraseSet {
         if let Some(entries) = self.by_exact.get(norm) {
             out.extend_from_slice(entries);
         }
-        for &len in &self.prefix_lengths {
-            if len <= norm.len() && norm.is_char_boundary(len) {
-                if let Some(entries) = self.by_prefix.get(&norm[..len]) {
-                    out.extend_from_slice(entries);
-                }
-            }
-        }
-        for &len in &self.suffix_lengths {
-            if len <= norm.len() && norm.is_char_boundary(norm.len() - len) {
-                if let Some(entries) = self.by_suffix.get(&norm[norm.len() - len..]) {
-                    out.extend_from_slice(entries);
-                }
-            }
-        }
-        if !self.by_stem.is_empty() {
+        // An affix is whole characters, so bytes equal to it end (or start) on a
+        // character boundary of the token.
+        self.by_prefix.walk(norm.bytes(), out);
+        self.by_suffix.walk(norm.bytes().rev(), out);
+        if !self.by_stem.is_empty() && tokens.list[idx].kind == TokenKind::Word {
             if let Some(entries) = self.by_stem.get(tokens.stem(idx)) {
                 out.extend_from_slice(entries);
             }
@@ -381,12 +374,29 @@ impl PhraseSet {
                 }
             }
         }
-        // Index lookups only narrow the field; the whole first element is checked here
-        // so a prefix entry and an exact entry that share a key never cross over.
-        out.retain(|&entry| match self.patterns[entry].first() {
-            Some(Step::Token(first)) => first.iter().any(|e| element_matches(e, tokens, idx)),
-            _ => false,
-        });
+        // Each index holds one kind of element, so whatever it returns matches the
+        // token: no second check is needed (a test compares with checking every entry).
+    }
+
+    /// `find_all` without the index: every token pattern tried at every token.
+    #[cfg(test)]
+    pub(crate) fn find_all_by_trying_every_entry(&self, tokens: &Tokens) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for start in 0..tokens.len() {
+            for (entry, steps) in self.patterns.iter().enumerate() {
+                if steps.is_empty() {
+                    continue;
+                }
+                if let Some(end) = self.match_from(steps, 0, tokens, start) {
+                    hits.push(Hit { entry, start, end });
+                }
+            }
+        }
+        if !self.regexes.is_empty() {
+            self.find_regexes(tokens, &mut hits);
+            hits.sort_by_key(|hit| (hit.start, hit.entry));
+        }
+        hits
     }
 
     fn match_from(
@@ -454,10 +464,56 @@ fn push_index(index: &mut FxHashMap<String, Vec<usize>>, key: &str, entry: usize
     index.entry(key.to_string()).or_default().push(entry);
 }
 
-fn push_length(lengths: &mut Vec<usize>, len: usize) {
-    if !lengths.contains(&len) {
-        lengths.push(len);
-        lengths.sort_unstable();
+/// A byte trie from affixes to the entries that start with them.
+#[derive(Default)]
+struct AffixTrie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Default)]
+struct TrieNode {
+    /// Sorted by byte.
+    edges: Vec<(u8, u32)>,
+    entries: Vec<usize>,
+}
+
+impl AffixTrie {
+    fn insert(&mut self, key: impl Iterator<Item = u8>, entry: usize) {
+        if self.nodes.is_empty() {
+            self.nodes.push(TrieNode::default());
+        }
+        let mut node = 0;
+        for byte in key {
+            node = match self.nodes[node]
+                .edges
+                .binary_search_by_key(&byte, |&(b, _)| b)
+            {
+                Ok(at) => self.nodes[node].edges[at].1 as usize,
+                Err(at) => {
+                    let child = self.nodes.len();
+                    self.nodes[node].edges.insert(at, (byte, child as u32));
+                    self.nodes.push(TrieNode::default());
+                    child
+                }
+            };
+        }
+        self.nodes[node].entries.push(entry);
+    }
+
+    /// Adds the entries of every affix that `key` starts with.
+    fn walk(&self, key: impl Iterator<Item = u8>, out: &mut Vec<usize>) {
+        let Some(root) = self.nodes.first() else {
+            return;
+        };
+        out.extend_from_slice(&root.entries);
+        let mut node = root;
+        for byte in key {
+            let Ok(at) = node.edges.binary_search_by_key(&byte, |&(b, _)| b) else {
+                return;
+            };
+            node = &self.nodes[node.edges[at].1 as usize];
+            out.extend_from_slice(&node.entries);
+        }
     }
 }
 
@@ -640,6 +696,36 @@ mod tests {
                 (hit.entry, span.to_string())
             })
             .collect()
+    }
+
+    #[test]
+    fn the_index_finds_what_trying_every_entry_finds() {
+        let mut set = PhraseSet::default();
+        for pattern in [
+            "kommun",
+            "kommun*",
+            "*kommun",
+            "~polis",
+            "<num> procent",
+            "<Name> stad",
+            "polis|kommun ... samverkan",
+            "å*",
+            "*ö",
+        ] {
+            set.add(pattern).unwrap();
+        }
+        for text in [
+            "Kommunen och kommun samt Storkommun, polisen 123 polis 20 procent Malmö stad",
+            "Polis och kommun i samverkan: åtta år på ön i Kalmarö",
+            "",
+        ] {
+            let tokens = tokenize(text);
+            assert_eq!(
+                set.find_all(&tokens),
+                set.find_all_by_trying_every_entry(&tokens),
+                "{text}"
+            );
+        }
     }
 
     #[test]
