@@ -135,6 +135,41 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     tokens
 }
 
+/// `text.to_lowercase()`, by bytes where that is safe: ASCII and the Latin-1 capitals
+/// (`Å`, `Ä`, `Ö`: `C3 80`–`C3 9E` but `×`) are lowered by adding 0x20 to their last
+/// byte; any other character goes through `char::to_lowercase`. Text with a capital
+/// sigma, whose lower case depends on its neighbours, is left to the standard library.
+pub fn lowercase(text: &str) -> String {
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let byte = bytes[idx];
+        if byte.is_ascii() {
+            out.push(byte.to_ascii_lowercase());
+            idx += 1;
+        } else if byte == 0xC3 && (0x80..=0x9E).contains(&bytes[idx + 1]) && bytes[idx + 1] != 0x97
+        {
+            out.extend_from_slice(&[0xC3, bytes[idx + 1] + 0x20]);
+            idx += 2;
+        } else {
+            let ch = text[idx..]
+                .chars()
+                .next()
+                .expect("a lead byte starts a character");
+            let mut buffer = [0; 4];
+            for lower in ch.to_lowercase() {
+                out.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
+            }
+            idx += ch.len_utf8();
+        }
+    }
+    String::from_utf8(out).expect("lower-cased UTF-8 is UTF-8")
+}
+
 fn push_lower(buffer: &mut String, ch: char) {
     if ch.is_ascii() {
         buffer.push(ch.to_ascii_lowercase());
@@ -725,6 +760,28 @@ mod tests {
                 set.find_all_by_trying_every_entry(&tokens),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn lowercase_by_bytes_is_the_standard_lower_case() {
+        for text in [
+            "Polisen ÅTAR SIG att öka NÄRVARON på Ängatorget, Örebro.",
+            "× ÷ ß ÿ Þ þ Ø ø À Ý",
+            "Kelvin \u{212a} och İstanbul, ΣΟΦΙΑ Σ",
+            "ÉMILE Çedilla Ñ Ĳ ǅ ǈ Ω",
+            "",
+            "PLAIN ASCII 123 ,.;",
+        ] {
+            assert_eq!(lowercase(text), text.to_lowercase(), "{text}");
+        }
+        // Every character up to U+0800, alone and between letters.
+        for code in 0..0x800u32 {
+            let Some(ch) = char::from_u32(code) else {
+                continue;
+            };
+            let text = format!("a{ch}B{ch}");
+            assert_eq!(lowercase(&text), text.to_lowercase(), "U+{code:04X}");
         }
     }
 

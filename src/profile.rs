@@ -216,12 +216,13 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
             });
         }
     };
+    let mut heading_follows_up: Vec<Option<bool>> = vec![None; units.len()];
     for (idx, unit) in units.iter().enumerate() {
         let commitment = labelled.commitments[idx].commitment;
         let is_heading = unit.kind == UnitKind::Heading;
         // A problem picture: a heading that names one, or statistics outside the promises.
         // Cheap word checks first: the regexes run only where a keyword stands.
-        let lower = unit.text.to_lowercase();
+        let lower = crate::matcher::lowercase(&unit.text);
         let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
         let has_digit = unit.text.bytes().any(|b| b.is_ascii_digit());
         if (is_heading && PROBLEM_HEADING.is_match(&unit.text))
@@ -237,9 +238,10 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
             note("measurable_goals", idx);
         }
         // Documentation is something the parties do: a promise, or a line of the follow-up.
-        let in_follow_up = unit
-            .heading
-            .is_some_and(|h| FOLLOW_UP.is_match(&units[h].text));
+        // (A heading is asked once, however many units it governs.)
+        let in_follow_up = unit.heading.is_some_and(|h| {
+            *heading_follows_up[h].get_or_insert_with(|| FOLLOW_UP.is_match(&units[h].text))
+        });
         if !is_heading
             && (commitment || in_follow_up)
             && mentions(DOCUMENTATION_WORDS)
