@@ -402,10 +402,15 @@ impl PhraseSet {
                 out.extend_from_slice(entries);
             }
         }
-        for &entry in &self.by_class {
-            if let Step::Token(first) = &self.patterns[entry][0] {
-                if first.iter().any(|e| element_matches(e, tokens, idx)) {
-                    out.push(entry);
+        // Only a capitalised word or a number can be a class; a word alternative beside
+        // the class (`<Name>|kommun`) was found through its own index above.
+        let token = tokens.list[idx];
+        if token.capitalised || token.kind == TokenKind::Number {
+            for &entry in &self.by_class {
+                if let Step::Token(first) = &self.patterns[entry][0] {
+                    if first.iter().any(|e| element_matches(e, tokens, idx)) {
+                        out.push(entry);
+                    }
                 }
             }
         }
@@ -743,6 +748,7 @@ mod tests {
             "~polis",
             "<num> procent",
             "<Name> stad",
+            "<Name>|kommun|<num> och",
             "polis|kommun ... samverkan",
             "å*",
             "*ö",
