@@ -372,15 +372,17 @@ struct Triggers {
     patterns_of: Vec<Vec<usize>>,
     /// Which patterns have trigger words (the others are scanned for).
     guided: Vec<bool>,
+    /// Which of those have them only for text whose digits are all ASCII.
+    ascii_digits: Vec<bool>,
 }
 
 impl Triggers {
     /// `words[idx]`: the words every match of pattern `idx` starts with, if known.
-    fn new(words: &[Option<Vec<String>>]) -> Triggers {
+    fn new(words: &[Option<PatternTriggers>]) -> Triggers {
         let mut all: Vec<String> = Vec::new();
         let mut patterns_of: Vec<Vec<usize>> = Vec::new();
-        for (idx, list) in words.iter().enumerate() {
-            for word in list.iter().flatten() {
+        for (idx, triggers) in words.iter().enumerate() {
+            for word in triggers.iter().flat_map(|t| &t.words) {
                 let at = match all.iter().position(|w| w == word) {
                     Some(at) => at,
                     None => {
@@ -402,6 +404,10 @@ impl Triggers {
             words: words_ac,
             patterns_of,
             guided: words.iter().map(Option::is_some).collect(),
+            ascii_digits: words
+                .iter()
+                .map(|t| t.as_ref().is_some_and(|t| t.ascii_digits))
+                .collect(),
         }
     }
 
@@ -424,6 +430,17 @@ impl Triggers {
                     if let Some(list) = places[idx].as_mut() {
                         list.push(found.start());
                     }
+                }
+            }
+        }
+        // A digit from another script (`٣`) may start what `\d` matches: scan for those
+        // patterns instead (any non-ASCII numeric character makes the check fail safe).
+        if self.ascii_digits.contains(&true)
+            && text.chars().any(|c| !c.is_ascii() && c.is_numeric())
+        {
+            for (idx, list) in places.iter_mut().enumerate() {
+                if self.ascii_digits[idx] {
+                    *list = None;
                 }
             }
         }
@@ -455,9 +472,36 @@ fn lowercase_in_place(text: &str) -> String {
     lower
 }
 
-/// The words every match of `pattern` starts with, lower-cased, when the pattern
-/// determines them (a finite set of non-empty literal prefixes); `None` otherwise.
-fn trigger_words(pattern: &str) -> Option<Vec<String>> {
+/// The words every match of an anchor pattern starts with.
+#[derive(Debug, Clone)]
+struct PatternTriggers {
+    /// Lower-cased.
+    words: Vec<String>,
+    /// The words hold only for text whose digits are ASCII: `\d` was read as `[0-9]`
+    /// (all ten digits fit in a trigger set; all of Unicode's do not).
+    ascii_digits: bool,
+}
+
+/// The trigger words of `pattern`, when the pattern determines them (a finite set of
+/// non-empty literal prefixes); `None` otherwise.
+fn trigger_words(pattern: &str) -> Option<PatternTriggers> {
+    if let Some(words) = literal_prefixes(pattern) {
+        return Some(PatternTriggers {
+            words,
+            ascii_digits: false,
+        });
+    }
+    if !pattern.contains(r"\d") || pattern.contains(r"\\") {
+        return None;
+    }
+    let words = literal_prefixes(&pattern.replace(r"\d", "[0-9]"))?;
+    Some(PatternTriggers {
+        words,
+        ascii_digits: true,
+    })
+}
+
+fn literal_prefixes(pattern: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     let prefixes = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
     let literals = prefixes.literals()?;
@@ -1127,7 +1171,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     }
     // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
     // Anchors match whole words (checked in `find_in_each`), case-insensitively.
-    let compiled: Vec<(CompiledAnchor, Option<Vec<String>>)> = lines
+    let compiled: Vec<(CompiledAnchor, Option<PatternTriggers>)> = lines
         .par_iter()
         .map(|(_, _, pattern)| {
             let full = format!(r"(?i)(?:{pattern})");
@@ -1400,7 +1444,9 @@ mod tests {
         let lexicons = Lexicons::embedded();
         let anchors = &lexicons.anchors;
         let guided = anchors.triggers.guided.iter().filter(|&&g| g).count();
-        assert!(guided * 3 > anchors.entries.len() * 2, "{guided} guided");
+        assert!(guided * 10 > anchors.entries.len() * 9, "{guided} guided");
+        let digits = anchors.triggers.ascii_digits.iter().filter(|&&d| d).count();
+        assert!(digits >= 5, "{digits} guided by ASCII digits");
         let mut texts: Vec<String> = Vec::new();
         for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
             let path = entry.unwrap().path();
@@ -1419,6 +1465,9 @@ mod tests {
                 "Halveras senast 2024-06-30; xminst 5, per\u{1F}dag",
                 "i Stationsområdet",
                 "inom två veckor och vid 3 tillfällen, 10 procent, årskurs 8",
+                "klart 2024-06-30 eller 30.06.24, den 3:e mars 2025 och 12 000 kronor",
+                "٣ gånger per vecka och ٥٠ procent, men 4 gånger per år",
+                "a3 gånger, 7b procent, x2024-01-01",
             ]
             .map(String::from),
         );
