@@ -1466,12 +1466,33 @@ mod tests {
                 "i Stationsområdet",
                 "inom två veckor och vid 3 tillfällen, 10 procent, årskurs 8",
                 "klart 2024-06-30 eller 30.06.24, den 3:e mars 2025 och 12 000 kronor",
-                "٣ gånger per vecka och ٥٠ procent, men 4 gånger per år",
                 "a3 gånger, 7b procent, x2024-01-01",
             ]
             .map(String::from),
         );
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        // Another script's digits: the `\d` patterns are scanned for instead.
+        let other_digits = ["٣ gånger per vecka och ٥٠ procent, men 4 gånger per år"];
+        let scanned = anchors.find_in_each(&other_digits);
+        assert_eq!(scanned.len(), 1);
+        assert!(
+            scanned[0].len() >= 3,
+            "{:?}",
+            scanned[0].iter().map(|h| h.start).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            scanned
+                .iter()
+                .flatten()
+                .map(|h| (h.start, h.end))
+                .collect::<Vec<_>>(),
+            anchors
+                .find_in_each_by_scanning(&other_digits)
+                .iter()
+                .flatten()
+                .map(|h| (h.start, h.end))
+                .collect::<Vec<_>>()
+        );
         let summary = |found: Vec<Vec<AnchorHit>>| -> Vec<Vec<(usize, usize, String)>> {
             found
                 .into_iter()
