@@ -10,6 +10,12 @@ use clap::Parser;
 
 use lofte::cli::{self, Cli, Outcome, UsageError};
 
+// mimalloc (version 3): lofte makes and drops many small strings and vectors per unit,
+// and with it the whole job runs about a tenth faster than with the system allocator,
+// for a few MB more peak memory.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
