@@ -395,8 +395,11 @@ impl Triggers {
             }
         }
         let words_ac = (!all.is_empty()).then(|| {
+            // A full DFA: a few hundred trigger words make a small one, and it runs
+            // over every byte of every commitment.
             AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&all)
                 .expect("plain words build an automaton")
         });
