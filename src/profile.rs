@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use serde::Serialize;
 
@@ -95,6 +96,80 @@ const DOCUMENTATION_WORDS: &[&str] = &[
     "utvärdering",
 ];
 const FOLLOW_UP_WORDS: &[&str] = &["följ", "uppföljning", "utvärder", "stäm", "avstämning"];
+
+/// The word lists, by the bit `mentioned_lists` sets for each.
+const WORD_LISTS: [&[&str]; 3] = [CAUSE_WORDS, DOCUMENTATION_WORDS, FOLLOW_UP_WORDS];
+const CAUSES_BIT: u8 = 1;
+const DOCUMENTATION_BIT: u8 = 2;
+const FOLLOW_UP_BIT: u8 = 4;
+
+/// Every word of the lists in every case (ASCII letters through the automaton's own
+/// folding, `å`, `ä`, `ö` spelt both ways), with the bit of its list.
+static MENTION_FINDER: LazyLock<(AhoCorasick, Vec<u8>)> = LazyLock::new(|| {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut bits = Vec::new();
+    for (list, words) in WORD_LISTS.iter().enumerate() {
+        for word in *words {
+            let mut variants = vec![String::new()];
+            for ch in word.chars() {
+                let upper = match ch {
+                    'å' => Some('Å'),
+                    'ä' => Some('Ä'),
+                    'ö' => Some('Ö'),
+                    _ => None,
+                };
+                let mut next = Vec::new();
+                for variant in &variants {
+                    next.push(format!("{variant}{ch}"));
+                    if let Some(upper) = upper {
+                        next.push(format!("{variant}{upper}"));
+                    }
+                }
+                variants = next;
+            }
+            for variant in variants {
+                patterns.push(variant);
+                bits.push(1 << list);
+            }
+        }
+    }
+    let finder = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns)
+        .expect("plain words build an automaton");
+    (finder, bits)
+});
+
+/// Which word lists `text` mentions: the bits of the lists one of whose words
+/// `text.to_lowercase()` contains. Found in one pass over `text` itself unless it holds
+/// a character whose lower case would break the match up (the Kelvin sign, `İ`, a
+/// capital outside Swedish): then the text is lower-cased first.
+fn mentioned_lists(text: &str) -> u8 {
+    let plain = |c: char| {
+        c.is_ascii() || matches!(c, 'å' | 'ä' | 'ö' | 'Å' | 'Ä' | 'Ö') || {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(low), None) => !low.is_ascii() && !matches!(low, 'å' | 'ä' | 'ö'),
+                _ => false,
+            }
+        }
+    };
+    if !text.chars().all(plain) {
+        let lower = crate::matcher::lowercase(text);
+        return WORD_LISTS
+            .iter()
+            .enumerate()
+            .filter(|(_, words)| words.iter().any(|w| lower.contains(w)))
+            .fold(0, |bits, (list, _)| bits | 1 << list);
+    }
+    let (finder, list_bits) = &*MENTION_FINDER;
+    let mut bits = 0;
+    for found in finder.find_overlapping_iter(text) {
+        bits |= list_bits[found.pattern().as_usize()];
+    }
+    bits
+}
 
 // These are only asked whether they match, so a word edge is written as "start or a
 // non-word character" instead of `\b`: a Unicode `\b` keeps the regex crate off its
@@ -222,15 +297,15 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         let is_heading = unit.kind == UnitKind::Heading;
         // A problem picture: a heading that names one, or statistics outside the promises.
         // Cheap word checks first: the regexes run only where a keyword stands.
-        let lower = crate::matcher::lowercase(&unit.text);
-        let mentions = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+        let mentioned = mentioned_lists(&unit.text);
+        let mentions = |bit: u8| mentioned & bit != 0;
         let has_digit = unit.text.bytes().any(|b| b.is_ascii_digit());
         if (is_heading && PROBLEM_HEADING.is_match(&unit.text))
             || (!commitment && !is_heading && has_digit && STATISTICS.is_match(&unit.text))
         {
             note("problem", idx);
         }
-        if !commitment && !is_heading && mentions(CAUSE_WORDS) && CAUSES.is_match(&unit.text) {
+        if !commitment && !is_heading && mentions(CAUSES_BIT) && CAUSES.is_match(&unit.text) {
             note("causes", idx);
         }
         let specificity = labelled.specificity[idx].as_ref();
@@ -244,12 +319,12 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         });
         if !is_heading
             && (commitment || in_follow_up)
-            && mentions(DOCUMENTATION_WORDS)
+            && mentions(DOCUMENTATION_BIT)
             && DOCUMENTATION.is_match(&unit.text)
         {
             note("documentation", idx);
         }
-        if mentions(FOLLOW_UP_WORDS) && FOLLOW_UP.is_match(&unit.text) {
+        if mentions(FOLLOW_UP_BIT) && FOLLOW_UP.is_match(&unit.text) {
             note("follow_up", idx);
         }
     }
@@ -395,6 +470,50 @@ mod tests {
     use super::*;
     use crate::lexicon::Lexicons;
     use crate::pipeline::label_text;
+
+    #[test]
+    fn word_lists_are_found_as_the_lower_cased_text_would_show_them() {
+        let slowly = |text: &str| -> u8 {
+            let lower = text.to_lowercase();
+            WORD_LISTS
+                .iter()
+                .enumerate()
+                .filter(|(_, words)| words.iter().any(|w| lower.contains(w)))
+                .fold(0, |bits, (list, _)| bits | 1 << list)
+        };
+        let lexicons = crate::lexicon::Lexicons::embedded();
+        let mut texts: Vec<String> = [
+            "UPPFÖLJNING sker årligen, se polisen.se",
+            "Vi FÖLJER upp och stämmer AV; orsaken BEROR på annat",
+            "Utvärderingen publiceras i en RAPPORT",
+            "BA\u{212a}OMLIGGANDE orsaker (Kelvin)",
+            "BAKOMLİGGANDE och İ",
+            "Σ ΣΟΦΙΑΣ följd",
+            "ingenting här",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut found = 0;
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let text = std::fs::read_to_string(path).unwrap();
+                texts.extend(
+                    crate::segment::segment(&text, &lexicons)
+                        .into_iter()
+                        .map(|u| u.text),
+                );
+            }
+        }
+        for text in &texts {
+            let bits = mentioned_lists(text);
+            found += usize::from(bits != 0);
+            assert_eq!(bits, slowly(text), "{text}");
+        }
+        assert!(found > 100, "{found} texts mention a list");
+        assert_eq!(mentioned_lists("UPPFÖLJNING och RAPPORT"), 6);
+    }
 
     #[test]
     fn guesses_place_year_and_type_and_counts_commitments() {
