@@ -423,7 +423,7 @@ impl Triggers {
                     .get(idx)
                     .copied()
                     .unwrap_or(false)
-                    .then(Vec::new)
+                    .then(|| Vec::with_capacity(16))
             })
             .collect();
         if let Some(words) = &self.words {

@@ -304,8 +304,10 @@ impl PhraseSet {
 
     /// Every match of every entry, ordered by start token, then entry.
     pub fn find_all(&self, tokens: &Tokens) -> Vec<Hit> {
-        let mut hits = Vec::new();
-        let mut candidates: Vec<usize> = Vec::new();
+        // Room for a typical unit's hits and candidates: growing a vector one push at
+        // a time reallocates, which costs more than these few unused slots.
+        let mut hits = Vec::with_capacity(8);
+        let mut candidates: Vec<usize> = Vec::with_capacity(16);
         for start in 0..tokens.len() {
             self.token_hits_at(tokens, start, &mut candidates, &mut hits);
         }
