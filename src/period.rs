@@ -84,8 +84,7 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
             evidence: found[0].to_string(),
         });
     }
-    let sentences = text.split(['.', '\n']);
-    for sentence in sentences.filter(|s| STATES_PERIOD.is_match(s)) {
+    for sentence in sentences_stating_a_period(text) {
         if let Some(period) = years(sentence) {
             return Some(period);
         }
@@ -102,6 +101,29 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
 }
 
 /// `2020–2022` → 2020-01-01 … 2022-12-31; `2021` → the whole year.
+/// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
+/// matches, in order: one search through the text rather than one per sentence. A
+/// search starts at the break before the next sentence, so the break can serve as the
+/// non-word character in front of its first word.
+fn sentences_stating_a_period(text: &str) -> impl Iterator<Item = &str> {
+    let is_break = |c: char| c == '.' || c == '\n';
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let found = STATES_PERIOD.find_at(text, from)?;
+        // The keyword starts at the match or after the one character in front of it.
+        let keyword = text[found.start()..]
+            .char_indices()
+            .find(|&(_, c)| c.is_alphabetic())
+            .map_or(found.start(), |(at, _)| found.start() + at);
+        let start = text[..keyword].rfind(is_break).map_or(0, |at| at + 1);
+        let end = text[keyword..]
+            .find(is_break)
+            .map_or(text.len(), |at| keyword + at);
+        from = end;
+        Some(&text[start..end])
+    })
+}
+
 fn years(text: &str) -> Option<Period> {
     if let Some(found) = YEAR_RANGE.captures(text) {
         let start = &found[1];
@@ -140,6 +162,39 @@ mod tests {
 
     fn dates(text: &str, title: &str, file: &str) -> Option<(String, String)> {
         find(text, title, file).map(|p| (p.start, p.end))
+    }
+
+    #[test]
+    fn sentences_stating_a_period_are_those_a_sentence_by_sentence_check_finds() {
+        let mut texts: Vec<String> = [
+            "Avtalet gäller.Perioden 2020–2021 och sedan\ngäller 2019-2020.",
+            "perioden",
+            "Under åren 2018–2020 gäller löftet. Ingenting här. För år 2021.",
+            "gällerperioden. giltig\n\n.avtalstid.",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                texts.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+        let mut found = 0;
+        for text in &texts {
+            let one_by_one: Vec<&str> = text
+                .split(['.', '\n'])
+                .filter(|s| STATES_PERIOD.is_match(s))
+                .collect();
+            found += one_by_one.len();
+            assert_eq!(
+                sentences_stating_a_period(text).collect::<Vec<_>>(),
+                one_by_one,
+                "{text}"
+            );
+        }
+        assert!(found > 20, "{found}");
     }
 
     #[test]
