@@ -363,9 +363,74 @@ impl AnchorLexicon {
     }
 }
 
-/// The trigger words of the anchor patterns and the patterns each one starts.
+/// The trigger words of the anchor patterns, in two sets: read from the patterns as
+/// written, and read with every `\s` taken as one space. The second gives longer words
+/// (`i januari` rather than `i`), so far fewer places to try, and holds for text whose
+/// white space is single spaces and line breaks only, such as joined units.
 #[derive(Debug, Default)]
 struct Triggers {
+    any_spacing: TriggerSet,
+    /// Made on first use, so that start-up (and `lofte explain`) does not pay for it.
+    single_spaced: OnceLock<TriggerSet>,
+    /// The anchor patterns, to read the single-spaced words from.
+    patterns: Vec<String>,
+}
+
+impl Triggers {
+    /// For each pattern, the sorted places in `text` where its trigger words occur, or
+    /// `None` for a pattern to scan for.
+    fn candidates(&self, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
+        let mut lower = lowercase_in_place(text);
+        // The longer words take a moment to read from the patterns: not worth it for a
+        // sentence or two (`lofte explain`), only once a document's worth of text comes.
+        let worth_it = self.single_spaced.get().is_some() || text.len() >= 1024;
+        if worth_it && is_single_spaced(text) {
+            // A line break is the space the single-spaced words were read with.
+            lower = lower.replace('\n', " ");
+            self.single_spaced().candidates(&lower, text, patterns)
+        } else {
+            self.any_spacing.candidates(&lower, text, patterns)
+        }
+    }
+
+    fn single_spaced(&self) -> &TriggerSet {
+        // Sequential on purpose: a rayon worker waiting inside this initialisation
+        // could otherwise steal a job that asks for the same set.
+        self.single_spaced.get_or_init(|| {
+            let words: Vec<Option<PatternTriggers>> = self
+                .patterns
+                .iter()
+                .map(|pattern| single_spaced_pattern(pattern).and_then(|p| trigger_words(&p)))
+                .collect();
+            TriggerSet::new(&words)
+        })
+    }
+}
+
+/// No white space but single spaces and line breaks, never two together.
+fn is_single_spaced(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut previous_space = false;
+    for (idx, &byte) in bytes.iter().enumerate() {
+        let space = match byte {
+            b' ' | b'\n' => true,
+            b'\t' | b'\r' | 0x0B | 0x0C => return false,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 if text[idx..].starts_with(char::is_whitespace) => {
+                return false
+            }
+            _ => false,
+        };
+        if space && previous_space {
+            return false;
+        }
+        previous_space = space;
+    }
+    true
+}
+
+/// Trigger words and the patterns each one starts.
+#[derive(Debug, Default)]
+struct TriggerSet {
     /// Lower-cased words, searched in the lower-cased text.
     words: Option<AhoCorasick>,
     /// For each word, the patterns it may start.
@@ -376,9 +441,9 @@ struct Triggers {
     ascii_digits: Vec<bool>,
 }
 
-impl Triggers {
+impl TriggerSet {
     /// `words[idx]`: the words every match of pattern `idx` starts with, if known.
-    fn new(words: &[Option<PatternTriggers>]) -> Triggers {
+    fn new(words: &[Option<PatternTriggers>]) -> TriggerSet {
         let mut all: Vec<String> = Vec::new();
         let mut patterns_of: Vec<Vec<usize>> = Vec::new();
         for (idx, triggers) in words.iter().enumerate() {
@@ -403,7 +468,7 @@ impl Triggers {
                 .build(&all)
                 .expect("plain words build an automaton")
         });
-        Triggers {
+        TriggerSet {
             words: words_ac,
             patterns_of,
             guided: words.iter().map(Option::is_some).collect(),
@@ -414,9 +479,9 @@ impl Triggers {
         }
     }
 
-    /// For each pattern, the sorted places in `text` where its trigger words occur, or
-    /// `None` for a pattern to scan for.
-    fn candidates(&self, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
+    /// For each pattern, the sorted places in `text` (`lower` is its lower-cased copy)
+    /// where its trigger words occur, or `None` for a pattern to scan for.
+    fn candidates(&self, lower: &str, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
         let mut places: Vec<Option<Vec<usize>>> = (0..patterns)
             .map(|idx| {
                 self.guided
@@ -427,8 +492,7 @@ impl Triggers {
             })
             .collect();
         if let Some(words) = &self.words {
-            let lower = lowercase_in_place(text);
-            for found in words.find_overlapping_iter(&lower) {
+            for found in words.find_overlapping_iter(lower) {
                 for &idx in &self.patterns_of[found.pattern().as_usize()] {
                     if let Some(list) = places[idx].as_mut() {
                         list.push(found.start());
@@ -502,6 +566,45 @@ fn trigger_words(pattern: &str) -> Option<PatternTriggers> {
         words,
         ascii_digits: true,
     })
+}
+
+/// `pattern` with every `\s` read as one space (`\s+` as one, `\s*` and `\s?` as an
+/// optional one): the same pattern on text whose white space is single spaces. `None`
+/// when `\s` stands in a bracket class or the pattern escapes a backslash.
+fn single_spaced_pattern(pattern: &str) -> Option<String> {
+    // Verbose mode (`(?x)`) ignores spaces, so a space could not stand for `\s` there.
+    let verbose = pattern.match_indices("(?").any(|(at, _)| {
+        pattern[at + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .any(|c| c == 'x')
+    });
+    if verbose || pattern.contains(r"\\") {
+        return None;
+    }
+    let mut in_class = false;
+    let mut escaped = false;
+    for (idx, ch) in pattern.char_indices() {
+        match ch {
+            _ if escaped => escaped = false,
+            '\\' => {
+                escaped = true;
+                if in_class && pattern[idx + 1..].starts_with('s') {
+                    return None;
+                }
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
+        }
+    }
+    Some(
+        pattern
+            .replace(r"\s+", " ")
+            .replace(r"\s*", " ?")
+            .replace(r"\s?", " ?")
+            .replace(r"\s", " "),
+    )
 }
 
 fn literal_prefixes(pattern: &str) -> Option<Vec<String>> {
@@ -1214,10 +1317,15 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
         }
     }
+    let patterns = entries.iter().map(|e| e.pattern.clone()).collect();
     AnchorLexicon {
         entries,
         regexes,
-        triggers: Triggers::new(&words),
+        triggers: Triggers {
+            any_spacing: TriggerSet::new(&words),
+            single_spaced: OnceLock::new(),
+            patterns,
+        },
         edge_regexes,
     }
 }
@@ -1446,10 +1554,23 @@ mod tests {
     fn trigger_guided_anchor_search_finds_what_scanning_every_pattern_finds() {
         let lexicons = Lexicons::embedded();
         let anchors = &lexicons.anchors;
-        let guided = anchors.triggers.guided.iter().filter(|&&g| g).count();
-        assert!(guided * 10 > anchors.entries.len() * 9, "{guided} guided");
-        let digits = anchors.triggers.ascii_digits.iter().filter(|&&d| d).count();
-        assert!(digits >= 5, "{digits} guided by ASCII digits");
+        for set in [
+            &anchors.triggers.any_spacing,
+            anchors.triggers.single_spaced(),
+        ] {
+            let guided = set.guided.iter().filter(|&&g| g).count();
+            assert!(guided * 10 > anchors.entries.len() * 9, "{guided} guided");
+            let digits = set.ascii_digits.iter().filter(|&&d| d).count();
+            assert!(digits >= 5, "{digits} guided by ASCII digits");
+        }
+        // Read single-spaced, the words are longer: `i januari`, not `i`.
+        let count = |set: &TriggerSet| set.patterns_of.len();
+        assert!(
+            count(anchors.triggers.single_spaced()) > count(&anchors.triggers.any_spacing) * 2,
+            "{} words single-spaced, {} as written",
+            count(anchors.triggers.single_spaced()),
+            count(&anchors.triggers.any_spacing)
+        );
         let mut texts: Vec<String> = Vec::new();
         for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
             let path = entry.unwrap().path();
@@ -1506,6 +1627,23 @@ mod tests {
                 })
                 .collect()
         };
+        // Text spaced otherwise (two spaces, a tab, an em space) uses the words as
+        // written; these must still agree with scanning.
+        let spaced_otherwise = [
+            "minst  fyra besök per\tmånad i  januari 2025",
+            "en gång\u{2003}per vecka, i\n\njanuari, senast den 30 juni 2025",
+        ];
+        for text in spaced_otherwise {
+            assert!(!is_single_spaced(text));
+            assert_eq!(
+                summary(anchors.find_in_each(&[text])),
+                summary(anchors.find_in_each_by_scanning(&[text])),
+                "{text}"
+            );
+            assert!(!anchors.find_all(text).is_empty(), "{text}");
+        }
+        // The units are single-spaced: the longer words are the ones tried here.
+        assert!(is_single_spaced(&refs.join(UNIT_SEPARATOR)));
         let fast = summary(anchors.find_in_each(&refs));
         let reference = summary(anchors.find_in_each_by_scanning(&refs));
         assert!(fast.iter().map(Vec::len).sum::<usize>() > 1000);
