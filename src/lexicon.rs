@@ -1571,18 +1571,7 @@ mod tests {
             count(anchors.triggers.single_spaced()),
             count(&anchors.triggers.any_spacing)
         );
-        let mut texts: Vec<String> = Vec::new();
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "txt") {
-                let text = std::fs::read_to_string(path).unwrap();
-                texts.extend(
-                    crate::segment::segment(&text, &lexicons)
-                        .into_iter()
-                        .map(|u| u.text),
-                );
-            }
-        }
+        let mut texts = crate::testing::corpus_units(&lexicons);
         texts.extend(
             [
                 "MINST FYRA BESÖK PER MÅNAD, Varje Fredag i Västerskolan.",
@@ -1661,12 +1650,8 @@ mod tests {
             "Ansvariga parter: polisen".into(),
             "Huvudansvarig part för arbetet: kommunen".into(),
         ];
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "txt") {
-                let text = std::fs::read_to_string(path).unwrap();
-                lines.extend(text.lines().map(String::from));
-            }
+        for text in crate::testing::corpus_texts() {
+            lines.extend(text.lines().map(String::from));
         }
         let spans = |hits: Vec<PhraseHit<'_, ActorCategory>>| -> Vec<(usize, usize, usize)> {
             hits.iter().map(|h| (h.index, h.start, h.end)).collect()
@@ -1686,29 +1671,17 @@ mod tests {
     fn every_lexicon_s_index_finds_what_trying_every_entry_finds() {
         let lexicons = Lexicons::embedded();
         let mut checked = 0;
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "txt") {
-                continue;
-            }
-            let text = std::fs::read_to_string(path).unwrap();
-            for unit in crate::segment::segment(&text, &lexicons) {
-                let tokens = crate::matcher::tokenize(&unit.text);
-                for set in [
-                    &lexicons.actors.set,
-                    &lexicons.commitment.set,
-                    &lexicons.vague.set,
-                    &lexicons.sections.set,
-                ] {
-                    let found = set.find_all(&tokens);
-                    checked += found.len();
-                    assert_eq!(
-                        found,
-                        set.find_all_by_trying_every_entry(&tokens),
-                        "{}",
-                        unit.text
-                    );
-                }
+        for unit in crate::testing::corpus_units(&lexicons) {
+            let tokens = crate::matcher::tokenize(&unit);
+            for set in [
+                &lexicons.actors.set,
+                &lexicons.commitment.set,
+                &lexicons.vague.set,
+                &lexicons.sections.set,
+            ] {
+                let found = set.find_all(&tokens);
+                checked += found.len();
+                assert_eq!(found, set.find_all_by_trying_every_entry(&tokens), "{unit}");
             }
         }
         assert!(checked > 1000, "{checked} hits");

@@ -28,5 +28,7 @@ pub mod read;
 pub mod segment;
 pub mod segset;
 pub mod specificity;
+#[cfg(test)]
+mod testing;
 pub mod vague;
 pub mod xlsx;

@@ -175,12 +175,7 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "txt") {
-                texts.push(std::fs::read_to_string(path).unwrap());
-            }
-        }
+        texts.extend(crate::testing::corpus_texts());
         let mut found = 0;
         for text in &texts {
             let one_by_one: Vec<&str> = text

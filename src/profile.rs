@@ -495,17 +495,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         let mut found = 0;
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "txt") {
-                let text = std::fs::read_to_string(path).unwrap();
-                texts.extend(
-                    crate::segment::segment(&text, &lexicons)
-                        .into_iter()
-                        .map(|u| u.text),
-                );
-            }
-        }
+        texts.extend(crate::testing::corpus_units(&lexicons));
         for text in &texts {
             let bits = mentioned_lists(text);
             found += usize::from(bits != 0);
