@@ -166,19 +166,14 @@ fn read_lines(text: &str) -> Vec<Line> {
     let mut page = 1;
     let mut line_start = 0;
     let bytes = text.as_bytes();
-    for (idx, &byte) in bytes
-        .iter()
-        .enumerate()
-        .chain(std::iter::once((bytes.len(), &b'\n')))
-    {
-        if byte == b'\n' || byte == b'\x0c' {
-            lines.push(trimmed_line(text, line_start, idx, page));
-            if byte == b'\x0c' {
-                page += 1;
-            }
-            line_start = idx + 1;
+    for idx in memchr::memchr2_iter(b'\n', b'\x0c', bytes) {
+        lines.push(trimmed_line(text, line_start, idx, page));
+        if bytes[idx] == b'\x0c' {
+            page += 1;
         }
+        line_start = idx + 1;
     }
+    lines.push(trimmed_line(text, line_start, bytes.len(), page));
     lines
 }
 
@@ -1115,29 +1110,20 @@ fn single_spaced(text: &str) -> String {
     out
 }
 
-/// No white space but single ASCII spaces (a byte scan; only the lead bytes of
+/// No white space but single ASCII spaces (byte scans; only the lead bytes of
 /// non-ASCII white space, 0xC2 0xE1 0xE2 0xE3, are decoded).
 fn is_single_spaced(text: &str) -> bool {
     let bytes = text.as_bytes();
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
-    let mut previous_space = false;
-    for (idx, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b' ' if previous_space => return false,
-            b' ' => previous_space = true,
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => return false,
-            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
-                if text[idx..].starts_with(char::is_whitespace) {
-                    return false;
-                }
-                previous_space = false;
-            }
-            _ => previous_space = false,
-        }
-    }
-    true
+    // Each check is one vectorised scan.
+    let other_space = |idx: usize| text[idx..].starts_with(char::is_whitespace);
+    memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
+        && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
+        && memchr::memmem::find(bytes, b"  ").is_none()
+        && !memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).any(other_space)
+        && !memchr::memchr_iter(0xE3, bytes).any(other_space)
 }
 
 // ---------------------------------------------------------------------------------------
