@@ -19,7 +19,7 @@ use regex::Regex;
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use crate::matcher::{single_word_forms, Hit, PhraseSet, Tokens, WordForm};
+use crate::matcher::{is_single_spaced, single_word_forms, Hit, PhraseSet, Tokens, WordForm};
 
 /// The lexicon files, in the order they are read.
 pub const FILES: [&str; 6] = [
@@ -271,7 +271,12 @@ impl AnchorLexicon {
     /// texts as short as a sentence.
     pub fn find_in_each<'a>(&'a self, texts: &[&str]) -> Vec<Vec<AnchorHit<'a>>> {
         let joined = texts.join(UNIT_SEPARATOR);
-        let candidates = self.triggers.candidates(&joined, self.regexes.len());
+        // Single-spaced texts (every unit's) joined by the separator leave no other white
+        // space than single spaces and the separator's line breaks.
+        let single_spaced = texts.iter().all(|text| is_single_spaced(text));
+        let candidates = self
+            .triggers
+            .candidates(&joined, single_spaced, &self.entries);
         self.find_with(texts, &joined, |idx| candidates[idx].as_deref())
     }
 
@@ -372,60 +377,44 @@ struct Triggers {
     any_spacing: TriggerSet,
     /// Made on first use, so that start-up (and `lofte explain`) does not pay for it.
     single_spaced: OnceLock<TriggerSet>,
-    /// The anchor patterns, to read the single-spaced words from.
-    patterns: Vec<String>,
 }
 
 impl Triggers {
-    /// For each pattern, the sorted places in `text` where its trigger words occur, or
-    /// `None` for a pattern to scan for.
-    fn candidates(&self, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
+    /// For each of `entries`, the sorted places in `text` where its trigger words
+    /// occur, or `None` for a pattern to scan for. `single_spaced`: the only white space
+    /// in `text` is single spaces and line breaks, never two together.
+    fn candidates(
+        &self,
+        text: &str,
+        single_spaced: bool,
+        entries: &[Entry<AnchorKind>],
+    ) -> Vec<Option<Vec<usize>>> {
         let mut lower = lowercase_in_place(text);
         // The longer words take a moment to read from the patterns: not worth it for a
         // sentence or two (`lofte explain`), only once a document's worth of text comes.
         let worth_it = self.single_spaced.get().is_some() || text.len() >= 1024;
-        if worth_it && is_single_spaced(text) {
+        if worth_it && single_spaced {
             // A line break is the space the single-spaced words were read with.
             lower = lower.replace('\n', " ");
-            self.single_spaced().candidates(&lower, text, patterns)
+            self.single_spaced(entries)
+                .candidates(&lower, text, entries.len())
         } else {
-            self.any_spacing.candidates(&lower, text, patterns)
+            self.any_spacing.candidates(&lower, text, entries.len())
         }
     }
 
-    fn single_spaced(&self) -> &TriggerSet {
+    /// The single-spaced trigger words of `entries`, read the first time they are asked for.
+    fn single_spaced(&self, entries: &[Entry<AnchorKind>]) -> &TriggerSet {
         // Sequential on purpose: a rayon worker waiting inside this initialisation
         // could otherwise steal a job that asks for the same set.
         self.single_spaced.get_or_init(|| {
-            let words: Vec<Option<PatternTriggers>> = self
-                .patterns
+            let words: Vec<Option<PatternTriggers>> = entries
                 .iter()
-                .map(|pattern| single_spaced_pattern(pattern).and_then(|p| trigger_words(&p)))
+                .map(|entry| single_spaced_pattern(&entry.pattern).and_then(|p| trigger_words(&p)))
                 .collect();
             TriggerSet::new(&words)
         })
     }
-}
-
-/// No white space but single spaces and line breaks, never two together.
-fn is_single_spaced(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut previous_space = false;
-    for (idx, &byte) in bytes.iter().enumerate() {
-        let space = match byte {
-            b' ' | b'\n' => true,
-            b'\t' | b'\r' | 0x0B | 0x0C => return false,
-            0xC2 | 0xE1 | 0xE2 | 0xE3 if text[idx..].starts_with(char::is_whitespace) => {
-                return false
-            }
-            _ => false,
-        };
-        if space && previous_space {
-            return false;
-        }
-        previous_space = space;
-    }
-    true
 }
 
 /// Trigger words and the patterns each one starts.
@@ -1317,14 +1306,12 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
             }),
         }
     }
-    let patterns = entries.iter().map(|e| e.pattern.clone()).collect();
     AnchorLexicon {
         entries,
         regexes,
         triggers: Triggers {
             any_spacing: TriggerSet::new(&words),
             single_spaced: OnceLock::new(),
-            patterns,
         },
         edge_regexes,
     }
@@ -1554,10 +1541,8 @@ mod tests {
     fn trigger_guided_anchor_search_finds_what_scanning_every_pattern_finds() {
         let lexicons = Lexicons::embedded();
         let anchors = &lexicons.anchors;
-        for set in [
-            &anchors.triggers.any_spacing,
-            anchors.triggers.single_spaced(),
-        ] {
+        let single_spaced = anchors.triggers.single_spaced(&anchors.entries);
+        for set in [&anchors.triggers.any_spacing, single_spaced] {
             let guided = set.guided.iter().filter(|&&g| g).count();
             assert!(guided * 10 > anchors.entries.len() * 9, "{guided} guided");
             let digits = set.ascii_digits.iter().filter(|&&d| d).count();
@@ -1566,9 +1551,9 @@ mod tests {
         // Read single-spaced, the words are longer: `i januari`, not `i`.
         let count = |set: &TriggerSet| set.patterns_of.len();
         assert!(
-            count(anchors.triggers.single_spaced()) > count(&anchors.triggers.any_spacing) * 2,
+            count(single_spaced) > count(&anchors.triggers.any_spacing) * 2,
             "{} words single-spaced, {} as written",
-            count(anchors.triggers.single_spaced()),
+            count(single_spaced),
             count(&anchors.triggers.any_spacing)
         );
         let mut texts = crate::testing::corpus_units(&lexicons);
@@ -1632,7 +1617,7 @@ mod tests {
             assert!(!anchors.find_all(text).is_empty(), "{text}");
         }
         // The units are single-spaced: the longer words are the ones tried here.
-        assert!(is_single_spaced(&refs.join(UNIT_SEPARATOR)));
+        assert!(refs.iter().all(|text| is_single_spaced(text)));
         let fast = summary(anchors.find_in_each(&refs));
         let reference = summary(anchors.find_in_each_by_scanning(&refs));
         assert!(fast.iter().map(Vec::len).sum::<usize>() > 1000);

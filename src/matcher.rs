@@ -170,6 +170,23 @@ pub fn lowercase(text: &str) -> String {
     String::from_utf8(out).expect("lower-cased UTF-8 is UTF-8")
 }
 
+/// No white space but single ASCII spaces, and none at either end: the text of every
+/// unit (byte scans; only the lead bytes of non-ASCII white space, 0xC2 0xE1 0xE2 0xE3,
+/// are decoded).
+pub(crate) fn is_single_spaced(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    // Each check is one vectorised scan.
+    let other_space = |idx: usize| text[idx..].starts_with(char::is_whitespace);
+    memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
+        && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
+        && memchr::memmem::find(bytes, b"  ").is_none()
+        && !memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).any(other_space)
+        && !memchr::memchr_iter(0xE3, bytes).any(other_space)
+}
+
 fn push_lower(buffer: &mut String, ch: char) {
     if ch.is_ascii() {
         buffer.push(ch.to_ascii_lowercase());

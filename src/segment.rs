@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::lexicon::{ActorCategory, Lexicons};
+use crate::matcher::is_single_spaced;
 use crate::model::{Unit, UnitKind};
 
 /// Splits a document's text into units.
@@ -1108,22 +1109,6 @@ fn single_spaced(text: &str) -> String {
         }
     }
     out
-}
-
-/// No white space but single ASCII spaces (byte scans; only the lead bytes of
-/// non-ASCII white space, 0xC2 0xE1 0xE2 0xE3, are decoded).
-fn is_single_spaced(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
-        return false;
-    }
-    // Each check is one vectorised scan.
-    let other_space = |idx: usize| text[idx..].starts_with(char::is_whitespace);
-    memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
-        && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
-        && memchr::memmem::find(bytes, b"  ").is_none()
-        && !memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).any(other_space)
-        && !memchr::memchr_iter(0xE3, bytes).any(other_space)
 }
 
 // ---------------------------------------------------------------------------------------
