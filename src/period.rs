@@ -100,7 +100,6 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
     years(title).or_else(|| years(file_name))
 }
 
-/// `2020–2022` → 2020-01-01 … 2022-12-31; `2021` → the whole year.
 /// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
 /// matches, in order: one search through the text rather than one per sentence. A
 /// search starts at the break before the next sentence, so the break can serve as the
@@ -124,6 +123,7 @@ fn sentences_stating_a_period(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// `2020–2022` → 2020-01-01 … 2022-12-31; `2021` → the whole year.
 fn years(text: &str) -> Option<Period> {
     if let Some(found) = YEAR_RANGE.captures(text) {
         let start = &found[1];
