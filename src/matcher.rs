@@ -135,41 +135,6 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     tokens
 }
 
-/// `text.to_lowercase()`, by bytes where that is safe: ASCII and the Latin-1 capitals
-/// (`Å`, `Ä`, `Ö`: `C3 80`–`C3 9E` but `×`) are lowered by adding 0x20 to their last
-/// byte; any other character goes through `char::to_lowercase`. Text with a capital
-/// sigma, whose lower case depends on its neighbours, is left to the standard library.
-pub fn lowercase(text: &str) -> String {
-    if text.contains('Σ') {
-        return text.to_lowercase();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut idx = 0;
-    while idx < bytes.len() {
-        let byte = bytes[idx];
-        if byte.is_ascii() {
-            out.push(byte.to_ascii_lowercase());
-            idx += 1;
-        } else if byte == 0xC3 && (0x80..=0x9E).contains(&bytes[idx + 1]) && bytes[idx + 1] != 0x97
-        {
-            out.extend_from_slice(&[0xC3, bytes[idx + 1] + 0x20]);
-            idx += 2;
-        } else {
-            let ch = text[idx..]
-                .chars()
-                .next()
-                .expect("a lead byte starts a character");
-            let mut buffer = [0; 4];
-            for lower in ch.to_lowercase() {
-                out.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
-            }
-            idx += ch.len_utf8();
-        }
-    }
-    String::from_utf8(out).expect("lower-cased UTF-8 is UTF-8")
-}
-
 /// No white space but single ASCII spaces, and none at either end: the text of every
 /// unit (byte scans; only the lead bytes of non-ASCII white space, 0xC2 0xE1 0xE2 0xE3,
 /// are decoded).
@@ -709,8 +674,7 @@ mod tests {
 
     #[test]
     fn matches_at_one_token_are_the_matches_starting_there() {
-        let mut set = PhraseSet::default();
-        for pattern in [
+        let set = phrase_set(&[
             "ansvarig|ansvariga :",
             "polis*",
             "*kommun",
@@ -718,9 +682,7 @@ mod tests {
             "<Name> kommun",
             "/ansvar(ig)? :/",
             "i samverkan ... med",
-        ] {
-            set.add(pattern).expect("test pattern compiles");
-        }
+        ]);
         let tokens = tokenize(
             "Ansvarig: Polisen och Tomelilla kommun, i samverkan med kommunen, trygghetsvandringar.",
         );
@@ -742,11 +704,17 @@ mod tests {
         }
     }
 
-    fn hits(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
+    /// A set of test patterns, each of which must compile.
+    fn phrase_set(patterns: &[&str]) -> PhraseSet {
         let mut set = PhraseSet::default();
         for pattern in patterns {
             set.add(pattern).expect("test pattern compiles");
         }
+        set
+    }
+
+    fn hits(patterns: &[&str], text: &str) -> Vec<(usize, String)> {
+        let set = phrase_set(patterns);
         let tokens = tokenize(text);
         set.find_all(&tokens)
             .into_iter()
@@ -759,8 +727,7 @@ mod tests {
 
     #[test]
     fn the_index_finds_what_trying_every_entry_finds() {
-        let mut set = PhraseSet::default();
-        for pattern in [
+        let set = phrase_set(&[
             "kommun",
             "kommun*",
             "*kommun",
@@ -771,9 +738,7 @@ mod tests {
             "polis|kommun ... samverkan",
             "å*",
             "*ö",
-        ] {
-            set.add(pattern).unwrap();
-        }
+        ]);
         for text in [
             "Kommunen och kommun samt Storkommun, polisen 123 polis 20 procent Malmö stad",
             "Polis och kommun i samverkan: åtta år på ön i Kalmarö",
@@ -785,28 +750,6 @@ mod tests {
                 set.find_all_by_trying_every_entry(&tokens),
                 "{text}"
             );
-        }
-    }
-
-    #[test]
-    fn lowercase_by_bytes_is_the_standard_lower_case() {
-        for text in [
-            "Polisen ÅTAR SIG att öka NÄRVARON på Ängatorget, Örebro.",
-            "× ÷ ß ÿ Þ þ Ø ø À Ý",
-            "Kelvin \u{212a} och İstanbul, ΣΟΦΙΑ Σ",
-            "ÉMILE Çedilla Ñ Ĳ ǅ ǈ Ω",
-            "",
-            "PLAIN ASCII 123 ,.;",
-        ] {
-            assert_eq!(lowercase(text), text.to_lowercase(), "{text}");
-        }
-        // Every character up to U+0800, alone and between letters.
-        for code in 0..0x800u32 {
-            let Some(ch) = char::from_u32(code) else {
-                continue;
-            };
-            let text = format!("a{ch}B{ch}");
-            assert_eq!(lowercase(&text), text.to_lowercase(), "U+{code:04X}");
         }
     }
 
