@@ -39,15 +39,11 @@ const BLOCKS: &[&str] = &[
 
 /// Does this look like an HTML document, whatever its file name says?
 pub fn looks_like_html(text: &str) -> bool {
-    if !text.trim_start().starts_with('<') {
+    let text = text.trim_start();
+    if !text.starts_with('<') {
         return false;
     }
-    let head: String = text
-        .trim_start()
-        .chars()
-        .take(200)
-        .collect::<String>()
-        .to_lowercase();
+    let head: String = text.chars().take(200).collect::<String>().to_lowercase();
     head.starts_with("<!doctype html")
         || head.starts_with("<html")
         || (head.starts_with("<") && head.contains("<body"))
