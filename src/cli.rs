@@ -115,7 +115,8 @@ pub struct InputArgs {
 /// How the per-unit and per-document tables are written.
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// Output file; `-` or nothing writes to stdout. The file is written whole or not at all.
+    /// Output file; `-` or nothing writes to stdout. A file is written whole or not at all;
+    /// a pipe or device (`/dev/null`) is written in place.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -706,7 +707,7 @@ impl TableSetup {
         }
     }
 
-    /// Streams CSV or JSON Lines records to stdout or, atomically, to the output file.
+    /// Streams CSV or JSON Lines records to stdout or to the output file (see `write_output`).
     fn write_stream<T>(
         &self,
         fill: impl FnOnce(&mut RecordWriter<Box<dyn Write>>) -> Result<T>,
@@ -721,21 +722,16 @@ impl TableSetup {
                 writer.finish()?;
                 Ok(value)
             }
-            Some(path) => {
-                let (temp, value) = write_atomically(path, |file| {
-                    let boxed: Box<dyn Write> =
-                        Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file));
-                    let mut writer =
-                        RecordWriter::new(boxed, self.format, self.csv, &self.meta.columns)?;
-                    let value = fill(&mut writer)?;
-                    writer
-                        .finish()
-                        .with_context(|| format!("{}: cannot write output", path.display()))?;
-                    Ok(value)
-                })?;
-                persist(temp, path)?;
+            Some(path) => write_output(path, |file| {
+                let boxed: Box<dyn Write> = Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file));
+                let mut writer =
+                    RecordWriter::new(boxed, self.format, self.csv, &self.meta.columns)?;
+                let value = fill(&mut writer)?;
+                writer
+                    .finish()
+                    .with_context(|| format!("{}: cannot write output", path.display()))?;
                 Ok(value)
-            }
+            }),
         }
     }
 }
@@ -874,14 +870,12 @@ fn write_workbook(
             xlsx::MAX_CELL_CHARS
         );
     }
-    let (temp, ()) = write_atomically(path, |mut file| {
+    write_output(path, |mut file| {
         file.write_all(&bytes)
             .with_context(|| format!("{}: cannot write output", path.display()))?;
         file.flush()?;
         Ok(())
-    })?;
-    persist(temp, path)?;
-    Ok(())
+    })
 }
 
 /// The per-document table's rows: each profile's cells, then its metadata values.
@@ -948,52 +942,95 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
             };
             let (bytes, _) = xlsx::workbook_bytes(&[sheet])
                 .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
-            let (temp, ()) = write_atomically(path, |mut file| Ok(file.write_all(&bytes)?))?;
-            persist(temp, path)?;
+            write_output(path, |mut file| Ok(file.write_all(&bytes)?))?;
         }
         (Some(path), _) => {
-            let (temp, ()) = write_atomically(path, |mut file| {
+            write_output(path, |mut file| {
                 let mut buffered = BufWriter::new(&mut file);
                 render(&mut buffered)?;
                 buffered.flush()?;
                 Ok(())
             })?;
-            persist(temp, path)?;
         }
     }
     Ok(())
 }
 
-/// Writes to a temporary file beside `path`; the caller renames it into place, so an
-/// interrupted run never leaves a half-written output behind.
-fn write_atomically<T>(
-    path: &Path,
-    fill: impl FnOnce(std::fs::File) -> Result<T>,
-) -> Result<(tempfile::NamedTempFile, T)> {
-    let dir = path
+/// Writes an output file through `fill`. A regular file (new or existing) is written to a
+/// temporary file beside it and renamed into place, so an interrupted run never leaves a
+/// half-written output behind. A device or pipe (`-o /dev/null`, `/dev/stdout`, a FIFO)
+/// is written where it is: renaming over it would replace the device with a plain file.
+/// A link is followed, so the file it points to is written and the link stays.
+fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -> Result<T> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(resolved) => resolved,
+        Err(_) => path.to_path_buf(),
+    };
+    if let Ok(meta) = std::fs::metadata(&target) {
+        if !meta.is_file() {
+            if meta.is_dir() {
+                bail!(UsageError(format!(
+                    "{}: is a folder; give a file name for -o",
+                    path.display()
+                )));
+            }
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("{}: cannot open output", path.display()))?;
+            return fill(file);
+        }
+    }
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let temp = tempfile::Builder::new()
-        .prefix(".lofte-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "{}: cannot create output file in {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".lofte-").suffix(".tmp");
+    if let Some(permissions) = output_permissions(&target) {
+        builder.permissions(permissions);
+    }
+    let temp = builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "{}: cannot create output file in {}",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let temp_path = temp.path().to_path_buf();
     UNFINISHED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push(temp.path().to_path_buf());
+        .push(temp_path.clone());
+    // A second handle, not a reopening: the kept permissions may be read-only.
     let file = temp
-        .reopen()
+        .as_file()
+        .try_clone()
         .with_context(|| format!("{}: cannot open output file", path.display()))?;
     let value = fill(file)?;
-    Ok((temp, value))
+    temp.persist(&target)
+        .with_context(|| format!("{}: cannot write output", path.display()))?;
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .retain(|p| *p != temp_path);
+    Ok(value)
+}
+
+/// The permissions the output gets: those of the file it replaces, or, for a new file,
+/// read and write for all less the umask, as for any program's new file (a temporary
+/// file alone would be private to its owner).
+fn output_permissions(target: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(meta) = std::fs::metadata(target) {
+        return Some(meta.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o666))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Temporary output files being written; removed if the run is interrupted.
@@ -1008,18 +1045,6 @@ pub fn remove_unfinished_outputs() {
     for path in paths.iter() {
         let _ = std::fs::remove_file(path);
     }
-}
-
-/// Renames a finished temporary file into place.
-fn persist(temp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    let temp_path = temp.path().to_path_buf();
-    temp.persist(path)
-        .with_context(|| format!("{}: cannot write output", path.display()))?;
-    UNFINISHED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .retain(|p| *p != temp_path);
-    Ok(())
 }
 
 fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {

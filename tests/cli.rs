@@ -727,3 +727,76 @@ fn an_interrupted_run_leaves_no_output_behind() {
     assert!(!dir.path().join("out.jsonl").exists());
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
+
+/// `-o` names a pipe (as `/dev/null` or `/dev/stdout` are devices): the rows go into it
+/// and it stays a pipe. Renaming a finished file over it, as for a regular file, would
+/// replace the pipe, or the device, with a plain file.
+#[cfg(unix)]
+#[test]
+fn output_to_a_pipe_is_written_into_the_pipe() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("rows.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    let input = corpus().join("ystad-2021-medborgarlofte.txt");
+    run_ok(
+        dir.path(),
+        &["extract", input.to_str().unwrap(), "-o", "rows.csv"],
+    );
+    // Checked before waiting for the reader, which would wait forever on a lost pipe.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    let text = reader.join().unwrap();
+    let direct = run_ok(dir.path(), &["extract", input.to_str().unwrap()]);
+    // The file gets a byte-order mark for spreadsheets; stdout does not.
+    assert_eq!(
+        text.trim_start_matches('\u{feff}'),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    assert!(text.lines().count() > 5, "{text}");
+}
+
+/// `-o` names a link: the file it points to gets the rows and the link stays. A file
+/// that is replaced keeps its permissions; a new one gets the usual ones (umask), not
+/// the owner-only permissions of a temporary file.
+#[cfg(unix)]
+#[test]
+fn output_follows_links_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = corpus().join("ystad-2021-medborgarlofte.txt");
+    let input = input.to_str().unwrap();
+    let real = dir.path().join("real.csv");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real.csv", dir.path().join("link.csv")).unwrap();
+    run_ok(dir.path(), &["extract", input, "-o", "link.csv"]);
+    let link = std::fs::symlink_metadata(dir.path().join("link.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let written = std::fs::read_to_string(&real).unwrap();
+    let direct = run_ok(dir.path(), &["extract", input]);
+    assert_eq!(
+        written.trim_start_matches('\u{feff}'),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&real), 0o640);
+
+    run_ok(dir.path(), &["extract", input, "-o", "new.csv"]);
+    let reference = dir.path().join("made-by-std.txt");
+    std::fs::write(&reference, "").unwrap();
+    assert_eq!(mode(&dir.path().join("new.csv")), mode(&reference));
+}
