@@ -396,6 +396,10 @@ pub struct Processed {
     pub rendered: Option<Vec<u8>>,
 }
 
+/// Bytes of a row beside its text (field names, cues, document name), for sizing a
+/// document's row buffer; a JSON line holds about 400.
+const ROW_ROOM: usize = 512;
+
 /// Renders a processed document's rows in a worker (see `RecordWriter::rows_only`).
 type Render<'a> = &'a (dyn Fn(&Processed) -> io::Result<Vec<u8>> + Sync);
 
@@ -571,8 +575,15 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
         })?
     } else {
         let render = |processed: &Processed| -> io::Result<Vec<u8>> {
+            // Room for the rows up front: a buffer grown by doubling is copied each time.
+            let labelled = &processed.labelled;
+            let room: usize = (labelled.units.iter().zip(&labelled.commitments))
+                .filter(|(_, decision)| args.all_sentences || decision.commitment)
+                .map(|(unit, _)| 2 * unit.text.len() + ROW_ROOM)
+                .sum();
+            let buffer = Vec::with_capacity(room);
             let mut rows =
-                RecordWriter::rows_only(Vec::new(), table.format, table.csv, &table.meta.columns)?;
+                RecordWriter::rows_only(buffer, table.format, table.csv, &table.meta.columns)?;
             write_rows(processed, &table.meta, args.all_sentences, &mut rows)?;
             rows.finish()
         };
