@@ -356,7 +356,9 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
 }
 
 /// The municipality most often named as `X kommun`/`Xs kommun`/`X stad` in the text,
-/// else the first word of the file name (`ystad-2021-…` → `Ystad`).
+/// else the first word of the file name when the text names that place too
+/// (`ystad-2021-…` → `Ystad`, `astorp-…` → `Åstorp`, as the text spells it): a file
+/// named `avtal.pdf`, or read from `/dev/stdin`, names no municipality.
 fn municipality(labelled: &LabelledDocument, file_name: &str) -> Option<String> {
     let mut counts: Vec<(String, usize)> = Vec::new();
     // The regex drops a genitive `s` (`Ystads kommun` → `Ystad`); a name that really
@@ -379,10 +381,27 @@ fn municipality(labelled: &LabelledDocument, file_name: &str) -> Option<String> 
     let stem = file_name
         .split(['-', '_', '.', ' '])
         .next()
-        .filter(|s| s.chars().all(char::is_alphabetic))?;
-    let mut chars = stem.chars();
-    let first = chars.next()?;
-    Some(first.to_uppercase().chain(chars).collect())
+        .filter(|s| s.chars().count() >= 2 && s.chars().all(char::is_alphabetic))?;
+    let wanted = folded(stem);
+    labelled
+        .document
+        .text
+        .split(|c: char| !c.is_alphabetic())
+        .find(|word| word.chars().next().is_some_and(char::is_uppercase) && folded(word) == wanted)
+        .map(str::to_string)
+}
+
+/// `word` in lower case with å, ä, ö and é as the plain letters a file name uses.
+fn folded(word: &str) -> String {
+    word.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' | 'ä' => 'a',
+            'ö' => 'o',
+            'é' => 'e',
+            other => other,
+        })
+        .collect()
 }
 
 /// The capitalised word before each ` kommun` or ` stad`, without a genitive `s`.
@@ -572,12 +591,40 @@ mod tests {
         let lexicons = Lexicons::embedded();
         let labelled = label_text(
             "x/klippan-2020-samverkansoverenskommelse.txt",
-            "Polisen ska patrullera.\n",
+            "Polisen i Klippan ska patrullera.\n",
             &lexicons,
         );
         let profile = profile(&labelled);
         assert_eq!(profile.municipality.as_deref(), Some("Klippan"));
         assert_eq!(profile.year, Some(2020));
         assert_eq!(profile.doc_type, "samverkansöverenskommelse");
+    }
+
+    #[test]
+    fn a_file_name_is_a_municipality_only_when_the_text_names_it() {
+        let municipality_of = |path: &str, text: &str| {
+            profile(&label_text(path, text, &Lexicons::embedded())).municipality
+        };
+        // The text's spelling wins over the file name's plain letters.
+        assert_eq!(
+            municipality_of(
+                "astorp-2022.txt",
+                "Trygghet i Åstorp.\nPolisen ska patrullera.\n"
+            )
+            .as_deref(),
+            Some("Åstorp")
+        );
+        for path in [
+            "/dev/stdin",
+            "in.txt",
+            "avtal-2021.pdf",
+            "medborgarlofte.txt",
+        ] {
+            assert_eq!(
+                municipality_of(path, "Polisen ska patrullera varje fredag.\n"),
+                None,
+                "{path}"
+            );
+        }
     }
 }
