@@ -488,10 +488,23 @@ fn push_index(index: &mut FxHashMap<String, Vec<usize>>, key: &str, entry: usize
     index.entry(key.to_string()).or_default().push(entry);
 }
 
-/// A byte trie from affixes to the entries that start with them.
-#[derive(Default)]
+/// A byte trie from affixes to the entries that start with them. Affixes are never
+/// empty (the pattern parser refuses a bare `*`), so the root holds no entries.
 struct AffixTrie {
     nodes: Vec<TrieNode>,
+    /// The root's children by byte, `NO_CHILD` where there is none.
+    first_bytes: Box<[u32; 256]>,
+}
+
+const NO_CHILD: u32 = u32::MAX;
+
+impl Default for AffixTrie {
+    fn default() -> AffixTrie {
+        AffixTrie {
+            nodes: Vec::new(),
+            first_bytes: Box::new([NO_CHILD; 256]),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -521,22 +534,33 @@ impl AffixTrie {
                 }
             };
         }
+        debug_assert!(node != 0, "an affix is never empty");
         self.nodes[node].entries.push(entry);
+        for &(byte, child) in &self.nodes[0].edges {
+            self.first_bytes[usize::from(byte)] = child;
+        }
     }
 
     /// Adds the entries of every affix that `key` starts with.
-    fn walk(&self, key: impl Iterator<Item = u8>, out: &mut Vec<usize>) {
-        let Some(root) = self.nodes.first() else {
+    fn walk(&self, mut key: impl Iterator<Item = u8>, out: &mut Vec<usize>) {
+        // Most tokens share no first byte with any affix: one table look-up says so.
+        let Some(first) = key.next() else {
             return;
         };
-        out.extend_from_slice(&root.entries);
-        let mut node = root;
+        let child = self.first_bytes[usize::from(first)];
+        if child == NO_CHILD {
+            return;
+        }
+        let mut node = &self.nodes[child as usize];
+        out.extend_from_slice(&node.entries);
         for byte in key {
             let Ok(at) = node.edges.binary_search_by_key(&byte, |&(b, _)| b) else {
                 return;
             };
             node = &self.nodes[node.edges[at].1 as usize];
-            out.extend_from_slice(&node.entries);
+            if !node.entries.is_empty() {
+                out.extend_from_slice(&node.entries);
+            }
         }
     }
 }
