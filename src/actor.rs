@@ -116,7 +116,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
         rule: deciding
             .first()
             .map(|m| match m.entry {
-                Some(entry) => lexicons.actors.entries[entry].source.to_string(),
+                Some(entry) => lexicons.actors.entries[entry].rule.clone(),
                 None => "an unlisted name as subject (parties.rs)".to_string(),
             })
             .unwrap_or_default(),

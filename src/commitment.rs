@@ -92,7 +92,7 @@ fn decide_unit(
         goal: false,
         rule: String::new(),
     };
-    let rule = |hit: &PhraseHit<CommitmentCategory>| hit.entry.source.to_string();
+    let rule = |hit: &PhraseHit<CommitmentCategory>| hit.entry.rule.clone();
     // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments,
     // and a question (`Vad gör polisen?`) promises nothing.
     if unit.kind == UnitKind::Heading || unit.kind == UnitKind::LeadIn || unit.responsibility {

@@ -105,7 +105,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
         .map(|hit| Fired {
             category: format!("{:?}", hit.entry.category).to_lowercase(),
             words: words(hit.start, hit.end),
-            rule: hit.entry.source.to_string(),
+            rule: hit.entry.rule.clone(),
         })
         .collect();
     let decision = &labelled.commitments[idx];
@@ -201,7 +201,7 @@ fn mentions_of(unit: &Unit, lexicons: &Lexicons) -> Vec<Fired> {
                         ActorCategory::Body => "body",
                         _ => "marker",
                     };
-                    (category, entry.source.to_string())
+                    (category, entry.rule.clone())
                 }
                 None => (
                     "other",

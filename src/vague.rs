@@ -75,7 +75,7 @@ fn assess_unit(
                 hit.entry.category,
                 hit.start,
                 hit.end,
-                hit.entry.source.to_string(),
+                hit.entry.rule.clone(),
             )
         })
         .collect();
@@ -117,7 +117,7 @@ fn assess_unit(
             category: hit.entry.category.as_str(),
             text,
             neutralised,
-            rule: hit.entry.source.to_string(),
+            rule: hit.entry.rule.clone(),
         });
     }
     let anchors = anchor_hits
