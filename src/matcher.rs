@@ -862,4 +862,15 @@ mod tests {
         assert!(set.add("/(/").is_err());
         assert!(set.add("/a*/").is_err());
     }
+
+    proptest::proptest! {
+        /// `is_single_spaced` says whether the text is its words joined by one space.
+        #[test]
+        fn single_spaced_is_words_joined_by_one_space(
+            text in "([a-zåäö.,]|[ \t\n\r\u{0B}\u{0C}]|[\u{85}\u{A0}\u{1680}\u{2000}-\u{200B}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}\u{2013}\u{201D}\u{E5}]){0,12}"
+        ) {
+            let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(is_single_spaced(&text), text == joined, "{:?}", text);
+        }
+    }
 }
