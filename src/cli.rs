@@ -83,8 +83,9 @@ pub enum Command {
 pub struct InputArgs {
     /// Files or folders; folders are searched recursively for .txt, .md, .html, .htm,
     /// .docx and .pdf files (hidden and README files are skipped). A file named here is
-    /// read whatever its extension; its format is recognised by content. Documents are
-    /// processed in path order.
+    /// read whatever its extension; its format is recognised by content. `-` reads one
+    /// document from standard input (`pdftotext a.pdf - | lofte extract -`). Documents
+    /// are processed in path order.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -51,7 +51,7 @@ pub fn use_child_process(exe: PathBuf) {
 /// The text of a file, page by page (a DOCX is one page), or why there is none.
 pub fn pages(format: Format, path: &Path, bytes: &[u8]) -> Result<Vec<String>, String> {
     match HELPER.get() {
-        Some(exe) => pages_in_child(exe, format, path, TIME_LIMIT),
+        Some(exe) => pages_in_child(exe, format, path, bytes, TIME_LIMIT),
         None => pages_in_process(format, bytes),
     }
 }
@@ -101,9 +101,20 @@ fn pages_in_child(
     exe: &Path,
     format: Format,
     path: &Path,
+    bytes: &[u8],
     time_limit: Duration,
 ) -> Result<Vec<String>, String> {
     let kind = format.name().to_uppercase();
+    // Standard input was read once, by this process: the child gets the bytes in a file.
+    let copy = if path.as_os_str() == crate::read::STDIN {
+        Some(
+            copy_to_temporary_file(bytes)
+                .map_err(|err| format!("cannot hand the {kind} to its reader: {err}"))?,
+        )
+    } else {
+        None
+    };
+    let path = copy.as_ref().map_or(path, |file| file.path());
     let mut child = Command::new(exe)
         .args(["read-isolated", "--as", format.name()])
         .arg(path)
@@ -151,6 +162,14 @@ fn pages_in_child(
     }
 }
 
+fn copy_to_temporary_file(bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut file = tempfile::Builder::new()
+        .prefix(".lofte-stdin-")
+        .tempfile()?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    Ok(file)
+}
+
 fn describe_exit(status: std::process::ExitStatus) -> String {
     #[cfg(unix)]
     {
@@ -185,7 +204,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = Path::new("agreement.pdf");
         let crash = fake_reader(dir.path(), "crash", "kill -SEGV $$");
-        let reason = pages_in_child(&crash, Format::Pdf, file, TIME_LIMIT).unwrap_err();
+        let reason = pages_in_child(&crash, Format::Pdf, file, b"", TIME_LIMIT).unwrap_err();
         assert!(
             reason.contains("damaged PDF") && reason.contains("signal 11"),
             "{reason}"
@@ -194,7 +213,7 @@ mod tests {
         let hang = fake_reader(dir.path(), "hang", "exec sleep 30");
         let started = Instant::now();
         let reason =
-            pages_in_child(&hang, Format::Docx, file, Duration::from_millis(200)).unwrap_err();
+            pages_in_child(&hang, Format::Docx, file, b"", Duration::from_millis(200)).unwrap_err();
         assert!(reason.contains("DOCX took longer than 0.2 s"), "{reason}");
         assert!(
             started.elapsed() < Duration::from_secs(10),
@@ -206,7 +225,7 @@ mod tests {
             "answer",
             r#"echo '{"Pages":["Polisen ska patrullera."]}'"#,
         );
-        let pages = pages_in_child(&answer, Format::Pdf, file, TIME_LIMIT).unwrap();
+        let pages = pages_in_child(&answer, Format::Pdf, file, b"", TIME_LIMIT).unwrap();
         assert_eq!(pages, vec!["Polisen ska patrullera.".to_string()]);
     }
 

@@ -39,7 +39,9 @@ pub fn document_paths(inputs: &[PathBuf]) -> DocumentPaths {
     let mut paths = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        let found: DocumentPaths = if input.is_dir() {
+        let found: DocumentPaths = if input.as_os_str() == STDIN {
+            Box::new(std::iter::once(Ok(input.clone())))
+        } else if input.is_dir() {
             Box::new(walk(input.clone()))
         } else if input.exists() {
             Box::new(std::iter::once(Ok(input.clone())))
@@ -59,6 +61,18 @@ pub fn document_paths(inputs: &[PathBuf]) -> DocumentPaths {
     paths.sort();
     paths.dedup();
     Box::new(errors.into_iter().map(Err).chain(paths.into_iter().map(Ok)))
+}
+
+/// The path that stands for standard input: one document, read whole.
+pub const STDIN: &str = "-";
+
+/// How a document is named in the output and in messages: its path, or `<stdin>`.
+fn document_name(path: &Path) -> String {
+    if path.as_os_str() == STDIN {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 /// Document paths in order, or the reason a path could not be listed.
@@ -100,11 +114,18 @@ pub fn read_document(
     path: &Path,
     encoding: Option<&str>,
 ) -> Result<(Document, Vec<String>), ReadError> {
+    let name = document_name(path);
     let error = |reason: String| ReadError {
-        path: path.display().to_string(),
+        path: name.clone(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
+    let bytes = if path.as_os_str() == STDIN {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = bytes.map_err(|err| error(format!("cannot read: {err}")))?;
     if bytes.is_empty() {
         return Err(error("the file is empty".into()));
     }
@@ -114,7 +135,7 @@ pub fn read_document(
         .unwrap_or("")
         .to_lowercase();
     let document = |text: String| Document {
-        path: path.display().to_string(),
+        path: name.clone(),
         text,
     };
     // A PDF is known by its header and a Word document by its zip container, whatever
@@ -148,13 +169,7 @@ pub fn read_document(
     let warnings = decoded
         .warnings
         .into_iter()
-        .map(|warning| {
-            format!(
-                "{}: warning: {warning} (read as {})",
-                path.display(),
-                decoded.encoding
-            )
-        })
+        .map(|warning| format!("{name}: warning: {warning} (read as {})", decoded.encoding))
         .collect();
     Ok((document(decoded.text), warnings))
 }
@@ -174,7 +189,13 @@ impl Metadata {
             path: path.display().to_string(),
             reason,
         };
-        let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
+        let bytes = if path.as_os_str() == STDIN {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        };
+        let bytes = bytes.map_err(|err| error(format!("cannot read: {err}")))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| error("not UTF-8 text; save it as CSV UTF-8".into()))?;
         let text = text.trim_start_matches('\u{feff}');

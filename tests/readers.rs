@@ -115,3 +115,55 @@ fn fail_fast_stops_at_the_first_broken_file_and_writes_nothing() {
         "no output and no temporary file left"
     );
 }
+
+/// `-` reads one document from standard input, in any format the file reader knows: the
+/// records are those of the same file named on the command line, under `<stdin>`. The
+/// PDF and the Word document go to the isolated reader through a temporary copy.
+#[test]
+fn standard_input_is_read_like_the_same_file() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/good");
+    let records = |args: &[&str], stdin: Option<&[u8]>| -> Vec<serde_json::Value> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lofte"))
+            .args(["extract", "--quiet", "--all-sentences", "--format", "jsonl"])
+            .args(args)
+            .current_dir(&good)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lofte runs");
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(stdin.unwrap_or_default()).unwrap();
+        drop(pipe);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    for file in [
+        "aby.txt",
+        "aby-utf16.txt",
+        "aby.html",
+        "aby.docx",
+        "aby.pdf",
+    ] {
+        let bytes = std::fs::read(good.join(file)).unwrap();
+        let mut from_stdin = records(&["-"], Some(&bytes));
+        let mut from_file = records(&[file], None);
+        assert!(from_file.len() > 5, "{file}: {from_file:?}");
+        assert!(
+            from_stdin.iter().all(|r| r["doc"] == "<stdin>"),
+            "{file}: {from_stdin:?}"
+        );
+        for record in from_stdin.iter_mut().chain(from_file.iter_mut()) {
+            record["doc"] = serde_json::Value::Null;
+        }
+        assert_eq!(from_stdin, from_file, "{file}");
+    }
+}
