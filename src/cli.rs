@@ -974,10 +974,7 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
 /// is written where it is: renaming over it would replace the device with a plain file.
 /// A link is followed, so the file it points to is written and the link stays.
 fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -> Result<T> {
-    let target = match std::fs::canonicalize(path) {
-        Ok(resolved) => resolved,
-        Err(_) => path.to_path_buf(),
-    };
+    let target = output_target(path);
     if let Ok(meta) = std::fs::metadata(&target) {
         if !meta.is_file() {
             if meta.is_dir() {
@@ -997,6 +994,13 @@ fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        bail!(UsageError(format!(
+            "{}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        )));
+    }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".lofte-").suffix(".tmp");
     if let Some(permissions) = output_permissions(&target) {
@@ -1027,6 +1031,26 @@ fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .retain(|p| *p != temp_path);
     Ok(value)
+}
+
+/// The file that `-o path` names: the path itself, or where its link points, even when
+/// that file does not exist yet (as the shell's `>` writes through a dangling link).
+fn output_target(path: &Path) -> PathBuf {
+    if let Ok(resolved) = std::fs::canonicalize(path) {
+        return resolved;
+    }
+    let mut target = path.to_path_buf();
+    // A chain of links ends in a name that does not exist yet; give up on a loop.
+    for _ in 0..40 {
+        let Ok(link) = std::fs::read_link(&target) else {
+            return target;
+        };
+        target = match target.parent() {
+            Some(dir) => dir.join(link),
+            None => link,
+        };
+    }
+    path.to_path_buf()
 }
 
 /// The permissions the output gets: those of the file it replaces, or, for a new file,

@@ -799,4 +799,36 @@ fn output_follows_links_and_keeps_permissions() {
     let reference = dir.path().join("made-by-std.txt");
     std::fs::write(&reference, "").unwrap();
     assert_eq!(mode(&dir.path().join("new.csv")), mode(&reference));
+
+    // A link to a file not yet made: the file is made, as the shell's `>` would.
+    std::os::unix::fs::symlink("later.csv", dir.path().join("dangling.csv")).unwrap();
+    run_ok(dir.path(), &["extract", input, "-o", "dangling.csv"]);
+    let link = std::fs::symlink_metadata(dir.path().join("dangling.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("later.csv")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn output_into_a_missing_folder_is_a_usage_error_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus();
+    let args = [
+        "extract",
+        corpus.to_str().unwrap(),
+        "-o",
+        "no-such-folder/out.csv",
+    ];
+    let output = run_expecting(dir.path(), &args, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no-such-folder/out.csv: the folder no-such-folder does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("documents"),
+        "no document was read: {stderr}"
+    );
 }
