@@ -529,16 +529,26 @@ impl TriggerSet {
 /// sign for `k`, are left as they are, so a trigger spelt with them is not seen.)
 fn lowercase_in_place(text: &str) -> String {
     let mut lower = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if ch.is_ascii() {
-            lower.push(ch.to_ascii_lowercase());
-            continue;
-        }
+    let mut rest = text;
+    while !rest.is_empty() {
+        // A run of ASCII is copied whole and lower-cased where it lies.
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let from = lower.len();
+        lower.push_str(&rest[..ascii]);
+        lower[from..].make_ascii_lowercase();
+        rest = &rest[ascii..];
+        let Some(ch) = rest.chars().next() else {
+            break;
+        };
         let mut folded = ch.to_lowercase();
         match (folded.next(), folded.next()) {
             (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
             _ => lower.push(ch),
         }
+        rest = &rest[ch.len_utf8()..];
     }
     lower
 }
@@ -1688,5 +1698,28 @@ mod tests {
             .collect();
         assert!(kinds.contains(&"frequency"), "{kinds:?}");
         assert!(kinds.contains(&"deadline"), "{kinds:?}");
+    }
+
+    proptest::proptest! {
+        /// Lower-casing ASCII runs whole gives what lower-casing each character does,
+        /// and never changes a byte offset.
+        #[test]
+        fn lowercase_in_place_folds_each_character_that_keeps_its_length(
+            text in "([A-Za-z0-9 .]|[ÅÄÖåäöÉİΣẞ\u{212A}\u{17F}]|\\PC){0,24}"
+        ) {
+            let expected: String = text
+                .chars()
+                .map(|ch| {
+                    let mut folded = ch.to_lowercase();
+                    match (folded.next(), folded.next()) {
+                        (Some(low), None) if low.len_utf8() == ch.len_utf8() => low,
+                        _ => ch,
+                    }
+                })
+                .collect();
+            let lower = lowercase_in_place(&text);
+            proptest::prop_assert_eq!(lower.len(), text.len());
+            proptest::prop_assert_eq!(lower, expected);
+        }
     }
 }
