@@ -563,7 +563,7 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let table = TableSetup::new(&args.table, &args.input.paths)?;
     if let Some(summary) = &args.summary {
-        refuse_overwriting_input(summary, &args.input.paths)?;
+        check_output(summary, &args.input.paths)?;
     }
     let workbook = table.format == Format::Xlsx;
     let mut collected = Collected::new(workbook, args.summary.is_some());
@@ -680,7 +680,7 @@ impl TableSetup {
         let output = args.output.clone().filter(|p| p != Path::new("-"));
         let format = format_for(args.format, output.as_deref());
         if let Some(path) = &output {
-            refuse_overwriting_input(path, inputs)?;
+            check_output(path, inputs)?;
         }
         if format == Format::Xlsx && output.is_none() {
             bail!(UsageError(
@@ -990,17 +990,7 @@ fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -
             return fill(file);
         }
     }
-    let dir = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        bail!(UsageError(format!(
-            "{}: the folder {} does not exist",
-            path.display(),
-            dir.display()
-        )));
-    }
+    let dir = folder_of(&target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".lofte-").suffix(".tmp");
     if let Some(permissions) = output_permissions(&target) {
@@ -1031,6 +1021,28 @@ fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .retain(|p| *p != temp_path);
     Ok(value)
+}
+
+/// The folder a file is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Checks an output path before any document is read: its folder exists, and it is
+/// not one of the inputs.
+fn check_output(output: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let target = output_target(output);
+    let dir = folder_of(&target);
+    if !dir.is_dir() {
+        bail!(UsageError(format!(
+            "{}: the folder {} does not exist",
+            output.display(),
+            dir.display()
+        )));
+    }
+    refuse_overwriting_input(output, inputs)
 }
 
 /// The file that `-o path` names: the path itself, or where its link points, even when

@@ -831,4 +831,20 @@ fn output_into_a_missing_folder_is_a_usage_error_before_any_work() {
         !stderr.contains("documents"),
         "no document was read: {stderr}"
     );
+
+    let args = [
+        "extract",
+        corpus.to_str().unwrap(),
+        "-o",
+        "out.csv",
+        "--summary",
+        "missing/summary.csv",
+    ];
+    let output = run_expecting(dir.path(), &args, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("missing/summary.csv: the folder missing does not exist"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.csv").exists(), "nothing was written");
 }
