@@ -189,13 +189,7 @@ impl Metadata {
             path: path.display().to_string(),
             reason,
         };
-        let bytes = if path.as_os_str() == STDIN {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
-        } else {
-            std::fs::read(path)
-        };
-        let bytes = bytes.map_err(|err| error(format!("cannot read: {err}")))?;
+        let bytes = std::fs::read(path).map_err(|err| error(format!("cannot read: {err}")))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| error("not UTF-8 text; save it as CSV UTF-8".into()))?;
         let text = text.trim_start_matches('\u{feff}');
