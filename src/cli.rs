@@ -67,14 +67,13 @@ pub enum Command {
     /// Copy the built-in lexicons to a folder, or check a lexicon set for mistakes.
     #[command(subcommand)]
     Lexicon(LexiconCommand),
-    /// Internal: parse one PDF or DOCX and print its pages as JSON. lofte runs this in a
-    /// child process of itself, so that a damaged file cannot crash or exhaust the batch.
+    /// Internal: parse one PDF or DOCX read from standard input and print its pages as
+    /// JSON. lofte runs this in a child process of itself, so that a damaged file cannot
+    /// crash or exhaust the batch.
     #[command(name = "read-isolated", hide = true)]
     ReadIsolated {
         #[arg(long = "as", value_enum)]
         format: crate::isolate::Format,
-        #[arg(value_name = "FILE")]
-        path: PathBuf,
     },
 }
 
@@ -343,8 +342,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain_command(args),
         Command::Lexicon(LexiconCommand::Dump { dir }) => dump_lexicons(&dir),
         Command::Lexicon(LexiconCommand::Check { lexicons }) => check_lexicons(lexicons.as_deref()),
-        Command::ReadIsolated { format, path } => {
-            crate::isolate::child_main(format, &path)?;
+        Command::ReadIsolated { format } => {
+            crate::isolate::child_main(format)?;
             Ok(Outcome::Success)
         }
     }

@@ -4,11 +4,12 @@
 //! Parsers of these formats crash in ways `catch_unwind` cannot stop (a stack overflow
 //! on a self-referencing PDF object) and can be made to allocate without bound (a zip
 //! bomb). So the binary registers itself (`use_child_process`) and each such file is
-//! parsed by `lofte read-isolated --as FORMAT FILE` (hidden), a child process that caps
-//! its own address space; the parent kills it after a time limit. Library users
+//! parsed by `lofte read-isolated --as FORMAT` (hidden), a child process that reads the
+//! file's bytes from its standard input and caps its own address space; the parent
+//! kills it after a time limit. Library users
 //! without that binary get the same parse in-process, with panics caught.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -48,10 +49,10 @@ pub fn use_child_process(exe: PathBuf) {
     let _ = HELPER.set(exe);
 }
 
-/// The text of a file, page by page (a DOCX is one page), or why there is none.
-pub fn pages(format: Format, path: &Path, bytes: &[u8]) -> Result<Vec<String>, String> {
+/// The text of a file's bytes, page by page (a DOCX is one page), or why there is none.
+pub fn pages(format: Format, bytes: &[u8]) -> Result<Vec<String>, String> {
     match HELPER.get() {
-        Some(exe) => pages_in_child(exe, format, path, bytes, TIME_LIMIT),
+        Some(exe) => pages_in_child(exe, format, bytes, TIME_LIMIT),
         None => pages_in_process(format, bytes),
     }
 }
@@ -78,15 +79,16 @@ enum ChildAnswer {
     Error(String),
 }
 
-/// The body of `lofte read-isolated --as FORMAT FILE`: caps this process's memory,
-/// parses, and prints the answer as JSON.
-pub fn child_main(format: Format, path: &Path) -> std::io::Result<()> {
+/// The body of `lofte read-isolated --as FORMAT`: caps this process's memory, reads the
+/// file's bytes from standard input, parses, and prints the answer as JSON.
+pub fn child_main(format: Format) -> std::io::Result<()> {
     #[cfg(unix)]
     let _ = rlimit::setrlimit(rlimit::Resource::AS, MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES);
     // Keep the parser's panic messages out of lofte's stderr; the answer says it all.
     std::panic::set_hook(Box::new(|_| {}));
-    let answer = match std::fs::read(path) {
-        Ok(bytes) => match pages_in_process(format, &bytes) {
+    let mut bytes = Vec::new();
+    let answer = match std::io::stdin().lock().read_to_end(&mut bytes) {
+        Ok(_) => match pages_in_process(format, &bytes) {
             Ok(pages) => ChildAnswer::Pages(pages),
             Err(reason) => ChildAnswer::Error(reason),
         },
@@ -100,74 +102,65 @@ pub fn child_main(format: Format, path: &Path) -> std::io::Result<()> {
 fn pages_in_child(
     exe: &Path,
     format: Format,
-    path: &Path,
     bytes: &[u8],
     time_limit: Duration,
 ) -> Result<Vec<String>, String> {
     let kind = format.name().to_uppercase();
-    // Standard input was read once, by this process: the child gets the bytes in a file.
-    let copy = if path.as_os_str() == crate::read::STDIN {
-        Some(
-            copy_to_temporary_file(bytes)
-                .map_err(|err| format!("cannot hand the {kind} to its reader: {err}"))?,
-        )
-    } else {
-        None
-    };
-    let path = copy.as_ref().map_or(path, |file| file.path());
+    // The parent has read the file already (to know its format), so the child gets the
+    // bytes on its standard input rather than reading the file a second time; that way
+    // standard input (`lofte extract -`) works too.
     let mut child = Command::new(exe)
         .args(["read-isolated", "--as", format.name()])
-        .arg(path)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|err| format!("cannot start the {kind} reader: {err}"))?;
-    // Read stdout on a thread so a large answer cannot block the child on a full pipe.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
-    let reader = std::thread::spawn(move || {
-        let mut answer = Vec::new();
-        stdout.read_to_end(&mut answer).map(|_| answer)
-    });
-    let deadline = Instant::now() + time_limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "the {kind} took longer than {} s to parse; it is probably damaged",
-                    time_limit.as_secs_f32()
-                ));
+    std::thread::scope(|scope| {
+        // Both pipes on threads, so that neither a large file nor a large answer can
+        // block on a full pipe while the time limit runs. A child that dies without
+        // reading all of its input is reported by its exit status, not by this write.
+        scope.spawn(move || {
+            let _ = stdin.write_all(bytes);
+        });
+        let reader = scope.spawn(move || {
+            let mut answer = Vec::new();
+            stdout.read_to_end(&mut answer).map(|_| answer)
+        });
+        let deadline = Instant::now() + time_limit;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!(
+                        "the {kind} took longer than {} s to parse; it is probably damaged",
+                        time_limit.as_secs_f32()
+                    ));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(err) => return Err(format!("cannot wait for the {kind} reader: {err}")),
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(err) => return Err(format!("cannot wait for the {kind} reader: {err}")),
+        };
+        let answer = reader
+            .join()
+            .map_err(|_| format!("the {kind} reader's output was lost"))?
+            .map_err(|err| format!("cannot read the {kind} reader's output: {err}"))?;
+        if !status.success() {
+            return Err(format!(
+                "damaged {kind}: the parser crashed on it ({})",
+                describe_exit(status)
+            ));
         }
-    };
-    let answer = reader
-        .join()
-        .map_err(|_| format!("the {kind} reader's output was lost"))?
-        .map_err(|err| format!("cannot read the {kind} reader's output: {err}"))?;
-    if !status.success() {
-        return Err(format!(
-            "damaged {kind}: the parser crashed on it ({})",
-            describe_exit(status)
-        ));
-    }
-    match serde_json::from_slice(&answer) {
-        Ok(ChildAnswer::Pages(pages)) => Ok(pages),
-        Ok(ChildAnswer::Error(reason)) => Err(reason),
-        Err(err) => Err(format!("the {kind} reader gave no usable answer: {err}")),
-    }
-}
-
-fn copy_to_temporary_file(bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
-    let mut file = tempfile::Builder::new()
-        .prefix(".lofte-stdin-")
-        .tempfile()?;
-    std::io::Write::write_all(&mut file, bytes)?;
-    Ok(file)
+        match serde_json::from_slice(&answer) {
+            Ok(ChildAnswer::Pages(pages)) => Ok(pages),
+            Ok(ChildAnswer::Error(reason)) => Err(reason),
+            Err(err) => Err(format!("the {kind} reader gave no usable answer: {err}")),
+        }
+    })
 }
 
 fn describe_exit(status: std::process::ExitStatus) -> String {
@@ -202,9 +195,8 @@ mod tests {
     #[test]
     fn a_crashing_or_hanging_parser_is_an_error_not_a_crash() {
         let dir = tempfile::tempdir().unwrap();
-        let file = Path::new("agreement.pdf");
         let crash = fake_reader(dir.path(), "crash", "kill -SEGV $$");
-        let reason = pages_in_child(&crash, Format::Pdf, file, b"", TIME_LIMIT).unwrap_err();
+        let reason = pages_in_child(&crash, Format::Pdf, b"%PDF", TIME_LIMIT).unwrap_err();
         assert!(
             reason.contains("damaged PDF") && reason.contains("signal 11"),
             "{reason}"
@@ -213,7 +205,7 @@ mod tests {
         let hang = fake_reader(dir.path(), "hang", "exec sleep 30");
         let started = Instant::now();
         let reason =
-            pages_in_child(&hang, Format::Docx, file, b"", Duration::from_millis(200)).unwrap_err();
+            pages_in_child(&hang, Format::Docx, b"PK", Duration::from_millis(200)).unwrap_err();
         assert!(reason.contains("DOCX took longer than 0.2 s"), "{reason}");
         assert!(
             started.elapsed() < Duration::from_secs(10),
@@ -225,7 +217,7 @@ mod tests {
             "answer",
             r#"echo '{"Pages":["Polisen ska patrullera."]}'"#,
         );
-        let pages = pages_in_child(&answer, Format::Pdf, file, b"", TIME_LIMIT).unwrap();
+        let pages = pages_in_child(&answer, Format::Pdf, b"%PDF", TIME_LIMIT).unwrap();
         assert_eq!(pages, vec!["Polisen ska patrullera.".to_string()]);
     }
 

@@ -148,7 +148,7 @@ pub fn read_document(
         None
     };
     if let Some((format, no_text)) = binary {
-        let pages = isolate::pages(format, path, &bytes).map_err(error)?;
+        let pages = isolate::pages(format, &bytes).map_err(error)?;
         let text = decode::normalise(&pages.join("\u{c}"));
         if text.trim().is_empty() {
             return Err(error(no_text.into()));
