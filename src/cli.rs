@@ -974,25 +974,18 @@ fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)
 /// A link is followed, so the file it points to is written and the link stays.
 fn write_output<T>(path: &Path, fill: impl FnOnce(std::fs::File) -> Result<T>) -> Result<T> {
     let target = output_target(path);
-    if let Ok(meta) = std::fs::metadata(&target) {
-        if !meta.is_file() {
-            if meta.is_dir() {
-                bail!(UsageError(format!(
-                    "{}: is a folder; give a file name for -o",
-                    path.display()
-                )));
-            }
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .with_context(|| format!("{}: cannot open output", path.display()))?;
-            return fill(file);
-        }
+    let existing = std::fs::metadata(&target).ok();
+    if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .with_context(|| format!("{}: cannot open output", path.display()))?;
+        return fill(file);
     }
     let dir = folder_of(&target);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".lofte-").suffix(".tmp");
-    if let Some(permissions) = output_permissions(&target) {
+    if let Some(permissions) = output_permissions(existing) {
         builder.permissions(permissions);
     }
     let temp = builder.tempfile_in(dir).with_context(|| {
@@ -1029,10 +1022,16 @@ fn folder_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Checks an output path before any document is read: its folder exists, and it is
-/// not one of the inputs.
+/// Checks an output path before any document is read: it is not a folder, its folder
+/// exists, and it is not one of the inputs.
 fn check_output(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     let target = output_target(output);
+    if target.is_dir() {
+        bail!(UsageError(format!(
+            "{}: is a folder; give a file name",
+            output.display()
+        )));
+    }
     let dir = folder_of(&target);
     if !dir.is_dir() {
         bail!(UsageError(format!(
@@ -1067,8 +1066,8 @@ fn output_target(path: &Path) -> PathBuf {
 /// The permissions the output gets: those of the file it replaces, or, for a new file,
 /// read and write for all less the umask, as for any program's new file (a temporary
 /// file alone would be private to its owner).
-fn output_permissions(target: &Path) -> Option<std::fs::Permissions> {
-    if let Ok(meta) = std::fs::metadata(target) {
+fn output_permissions(existing: Option<std::fs::Metadata>) -> Option<std::fs::Permissions> {
+    if let Some(meta) = existing {
         return Some(meta.permissions());
     }
     #[cfg(unix)]

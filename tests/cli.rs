@@ -847,4 +847,14 @@ fn output_into_a_missing_folder_is_a_usage_error_before_any_work() {
         "{stderr}"
     );
     assert!(!dir.path().join("out.csv").exists(), "nothing was written");
+
+    std::fs::create_dir(dir.path().join("a-folder")).unwrap();
+    let args = ["extract", corpus.to_str().unwrap(), "-o", "a-folder"];
+    let output = run_expecting(dir.path(), &args, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a-folder: is a folder"), "{stderr}");
+    assert!(
+        !stderr.contains("documents"),
+        "no document was read: {stderr}"
+    );
 }
