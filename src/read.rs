@@ -39,7 +39,7 @@ pub fn document_paths(inputs: &[PathBuf]) -> DocumentPaths {
     let mut paths = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
-        let found: DocumentPaths = if input.as_os_str() == STDIN {
+        let found: DocumentPaths = if is_stdin(input) {
             Box::new(std::iter::once(Ok(input.clone())))
         } else if input.is_dir() {
             Box::new(walk(input.clone()))
@@ -63,12 +63,14 @@ pub fn document_paths(inputs: &[PathBuf]) -> DocumentPaths {
     Box::new(errors.into_iter().map(Err).chain(paths.into_iter().map(Ok)))
 }
 
-/// The path that stands for standard input: one document, read whole.
-pub const STDIN: &str = "-";
+/// The path `-` stands for standard input: one document, read whole.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
 
 /// How a document is named in the output and in messages: its path, or `<stdin>`.
 fn document_name(path: &Path) -> String {
-    if path.as_os_str() == STDIN {
+    if is_stdin(path) {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
@@ -119,7 +121,7 @@ pub fn read_document(
         path: name.clone(),
         reason,
     };
-    let bytes = if path.as_os_str() == STDIN {
+    let bytes = if is_stdin(path) {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
     } else {
