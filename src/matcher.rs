@@ -489,10 +489,11 @@ fn push_index(index: &mut FxHashMap<String, Vec<usize>>, key: &str, entry: usize
 }
 
 /// A byte trie from affixes to the entries that start with them. Affixes are never
-/// empty (the pattern parser refuses a bare `*`), so the root holds no entries.
+/// empty (the pattern parser refuses a bare `*`), so the root, which would hold no
+/// entries, is a table from first byte to node.
 struct AffixTrie {
     nodes: Vec<TrieNode>,
-    /// The root's children by byte, `NO_CHILD` where there is none.
+    /// The node of each first byte, `NO_CHILD` where no affix starts with it.
     first_bytes: Box<[u32; 256]>,
 }
 
@@ -515,11 +516,16 @@ struct TrieNode {
 }
 
 impl AffixTrie {
-    fn insert(&mut self, key: impl Iterator<Item = u8>, entry: usize) {
-        if self.nodes.is_empty() {
-            self.nodes.push(TrieNode::default());
-        }
-        let mut node = 0;
+    fn insert(&mut self, mut key: impl Iterator<Item = u8>, entry: usize) {
+        let first = key.next().expect("an affix is never empty");
+        let mut node = match self.first_bytes[usize::from(first)] {
+            NO_CHILD => {
+                self.first_bytes[usize::from(first)] = self.nodes.len() as u32;
+                self.nodes.push(TrieNode::default());
+                self.nodes.len() - 1
+            }
+            child => child as usize,
+        };
         for byte in key {
             node = match self.nodes[node]
                 .edges
@@ -534,11 +540,7 @@ impl AffixTrie {
                 }
             };
         }
-        debug_assert!(node != 0, "an affix is never empty");
         self.nodes[node].entries.push(entry);
-        for &(byte, child) in &self.nodes[0].edges {
-            self.first_bytes[usize::from(byte)] = child;
-        }
     }
 
     /// Adds the entries of every affix that `key` starts with.
