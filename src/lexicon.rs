@@ -10,12 +10,16 @@
 //! each with file and line.
 
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use regex::Regex;
+use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA as LazyDfa};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
@@ -235,9 +239,8 @@ pub enum AnchorKind {
 #[derive(Debug)]
 pub struct AnchorLexicon {
     pub entries: Vec<Entry<AnchorKind>>,
-    /// The patterns, case-insensitive (the regex crate's engine, used directly for its
-    /// anchored searches).
-    regexes: Vec<meta::Regex>,
+    /// The patterns, case-insensitive.
+    regexes: Vec<AnchorRegex>,
     /// The words every match of a pattern starts with, where the pattern says so
     /// (`(?:minst|högst) …`): one Aho–Corasick pass finds where they occur, and the
     /// pattern is tried only there. Patterns without such words (`\d…`, `\p{L}*…`)
@@ -323,9 +326,11 @@ impl AnchorLexicon {
             let places = candidates(idx);
             let mut next_place = 0;
             let mut from = 0;
+            // One lazy DFA cache for all the places tried in this text.
+            let mut cache = places.and_then(|_| regex.cache());
             loop {
                 let found = match places {
-                    None => regex.search(&Input::new(joined).span(from..joined.len())),
+                    None => regex.find_from(joined, from),
                     Some(places) => {
                         let mut found = None;
                         while let Some(&at) = places.get(next_place) {
@@ -333,10 +338,7 @@ impl AnchorLexicon {
                             if at < from || !is_word_edge(joined, at) {
                                 continue;
                             }
-                            let input = Input::new(joined)
-                                .span(at..joined.len())
-                                .anchored(Anchored::Yes);
-                            found = regex.search(&input);
+                            found = regex.find_at(&mut cache, joined, at).map(|end| (at, end));
                             if found.is_some() {
                                 break;
                             }
@@ -344,10 +346,9 @@ impl AnchorLexicon {
                         found
                     }
                 };
-                let Some(found) = found else {
+                let Some((start, mut end)) = found else {
                     break;
                 };
-                let (start, mut end) = (found.start(), found.end());
                 if is_word_edge(joined, start) && !is_word_edge(joined, end) {
                     // Ends inside a word: a longer alternative may end on its edge.
                     let window = floor_char_boundary(joined, (start + 400).min(joined.len()));
@@ -429,6 +430,132 @@ impl Triggers {
                 .collect();
             TriggerSet::new(&words)
         })
+    }
+}
+
+/// The lazy DFA caches of one anchor pattern, one per thread that searches with it.
+type CachePool =
+    Pool<DfaCache, Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>>;
+
+/// One anchor pattern, compiled for the two ways it is searched. A pattern with trigger
+/// words is tried only where they stand, as anchored searches, and for those a forward
+/// lazy DFA is enough: half the compile time of a full regex, which also builds the
+/// reverse automaton and the prefilters that only an unanchored scan needs. The full
+/// regex is compiled at load for a pattern that has no trigger words, and on first use
+/// for one that must be scanned for after all (text with digits other than ASCII).
+struct AnchorRegex {
+    /// The pattern as compiled: `(?i)(?:…)`.
+    source: String,
+    /// The forward DFA and its caches, for a pattern with trigger words.
+    forward: Option<(LazyDfa, CachePool)>,
+    full: OnceLock<meta::Regex>,
+}
+
+impl fmt::Debug for AnchorRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnchorRegex({})", self.source)
+    }
+}
+
+impl AnchorRegex {
+    /// Compiles `source`; `guided`: the pattern has trigger words.
+    fn new(source: String, guided: bool) -> Result<AnchorRegex, String> {
+        let forward = if guided { forward_dfa(&source)? } else { None };
+        let full = OnceLock::new();
+        if forward.is_none() {
+            // On an error, the regex crate's message is the clearer one.
+            let regex = meta::Regex::new(&source).map_err(|err| clearer_error(&source, err))?;
+            let _ = full.set(regex);
+        }
+        let forward = forward.map(|dfa: LazyDfa| {
+            let for_pool = dfa.clone();
+            let pool: CachePool = Pool::new(Box::new(move || for_pool.create_cache()));
+            (dfa, pool)
+        });
+        Ok(AnchorRegex {
+            source,
+            forward,
+            full,
+        })
+    }
+
+    /// The full regex, compiled the first time a scan needs it.
+    fn full(&self) -> &meta::Regex {
+        self.full.get_or_init(|| {
+            meta::Regex::new(&self.source)
+                .expect("the pattern compiled when the lexicon was loaded")
+        })
+    }
+
+    /// A cache for `find_at`, to be reused for every place in one text.
+    fn cache(&self) -> Option<PoolGuard<'_>> {
+        self.forward.as_ref().map(|(_, pool)| pool.get())
+    }
+
+    /// The end of the match that starts exactly at `at`, if any.
+    fn find_at(&self, cache: &mut Option<PoolGuard<'_>>, text: &str, at: usize) -> Option<usize> {
+        let input = Input::new(text)
+            .span(at..text.len())
+            .anchored(Anchored::Yes);
+        if let (Some((dfa, _)), Some(cache)) = (&self.forward, cache.as_mut()) {
+            // The DFA gives up only on a Unicode word boundary in non-ASCII text.
+            if let Ok(found) = dfa.try_search_fwd(cache, &input) {
+                return found.map(|half| half.offset());
+            }
+        }
+        self.full().search(&input).map(|found| found.end())
+    }
+
+    /// The leftmost match that starts at or after `from`.
+    fn find_from(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        self.full()
+            .search(&Input::new(text).span(from..text.len()))
+            .map(|found| (found.start(), found.end()))
+    }
+
+    fn is_match_on_empty(&self) -> bool {
+        let mut cache = self.cache();
+        self.find_at(&mut cache, "", 0).is_some()
+    }
+}
+
+type PoolGuard<'a> = regex_automata::util::pool::PoolGuard<
+    'a,
+    DfaCache,
+    Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>,
+>;
+
+/// The forward lazy DFA of `source`, or `None` when one cannot be built for it (the
+/// full regex then does all its searches). A Unicode word boundary is no obstacle: on
+/// non-ASCII text the DFA gives up at search time and the full regex answers.
+fn forward_dfa(source: &str) -> Result<Option<LazyDfa>, String> {
+    // The full regex's own limit, so that a pattern too big for it fails here, at load.
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .which_captures(thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(10 * (1 << 20))),
+        )
+        .build(source)
+        .map_err(|err| clearer_error(source, err))?;
+    Ok(LazyDfa::builder()
+        .configure(
+            // As the full regex configures its own lazy DFA: when the cache thrashes
+            // the search gives up, and the full regex answers instead.
+            LazyDfa::config()
+                .unicode_word_boundary(true)
+                .minimum_cache_clear_count(Some(3))
+                .minimum_bytes_per_state(Some(10)),
+        )
+        .build_from_nfa(nfa)
+        .ok())
+}
+
+/// The regex crate's message for `source`, clearer than the engine's, else `err`.
+fn clearer_error(source: &str, err: impl fmt::Display) -> String {
+    match Regex::new(source) {
+        Err(clearer) => clearer.to_string(),
+        Ok(_) => err.to_string(),
     }
 }
 
@@ -1266,7 +1393,7 @@ impl VagueCategory {
 }
 
 /// An anchor regex, or why it does not compile.
-type CompiledAnchor = Result<meta::Regex, String>;
+type CompiledAnchor = Result<AnchorRegex, String>;
 
 fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
     let mut lines = Vec::new();
@@ -1291,13 +1418,9 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     let compiled: Vec<(CompiledAnchor, Option<PatternTriggers>)> = lines
         .par_iter()
         .map(|(_, _, pattern)| {
-            let full = format!(r"(?i)(?:{pattern})");
-            // On an error, the regex crate's message is the clearer one.
-            let regex = meta::Regex::new(&full).map_err(|err| match Regex::new(&full) {
-                Err(clearer) => clearer.to_string(),
-                Ok(_) => err.to_string(),
-            });
-            (regex, trigger_words(pattern))
+            let triggers = trigger_words(pattern);
+            let regex = AnchorRegex::new(format!(r"(?i)(?:{pattern})"), triggers.is_some());
+            (regex, triggers)
         })
         .collect();
     let mut entries = Vec::new();
@@ -1307,7 +1430,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     for ((source, kind, pattern), (compiled, triggers)) in lines.into_iter().zip(compiled) {
         match compiled {
             // The only match possible in "" is an empty one.
-            Ok(regex) if regex.is_match("") => problems.push(LexiconProblem {
+            Ok(regex) if regex.is_match_on_empty() => problems.push(LexiconProblem {
                 source,
                 message: format!("regex '{pattern}' matches the empty string"),
             }),
@@ -1549,6 +1672,66 @@ mod tests {
             err.to_string().contains("matches the empty string"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_anchor_s_forward_dfa_answers_as_the_full_regex_does() {
+        // `\b` is Unicode here: on text with å, ä, ö the lazy DFA gives up and the full
+        // regex must answer; the other two never make it give up.
+        let patterns = [
+            r"(?i)(?:\bpå\s+\w+\b)",
+            r"(?i)(?:på\s+\p{L}+)",
+            r"(?i)(?:minst\s+\d+)",
+        ];
+        let texts = [
+            "Vi är på torget",
+            "Ses på Stortorget i Hörby",
+            "minst 4 gånger",
+            "påminst 7",
+        ];
+        for pattern in patterns {
+            let regex = AnchorRegex::new(pattern.to_string(), true).expect("compiles");
+            assert!(regex.forward.is_some(), "{pattern}");
+            assert!(
+                regex.full.get().is_none(),
+                "{pattern}: full regex compiled at load"
+            );
+            let full = meta::Regex::new(pattern).expect("compiles");
+            for text in texts {
+                let mut cache = regex.cache();
+                for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+                    let expected = full
+                        .search(
+                            &Input::new(text)
+                                .span(at..text.len())
+                                .anchored(Anchored::Yes),
+                        )
+                        .map(|found| found.end());
+                    assert_eq!(
+                        regex.find_at(&mut cache, text, at),
+                        expected,
+                        "{pattern} on {text} at {at}"
+                    );
+                }
+            }
+        }
+        // The first pattern's DFA does give up there, so the fallback was tried above.
+        let regex = AnchorRegex::new(patterns[0].to_string(), true).expect("compiles");
+        let (dfa, pool) = regex.forward.as_ref().expect("a forward DFA");
+        let input = Input::new(texts[0])
+            .span(7..texts[0].len())
+            .anchored(Anchored::Yes);
+        assert!(dfa.try_search_fwd(&mut pool.get(), &input).is_err());
+        // A pattern without trigger words is compiled in full at once.
+        let scanned = AnchorRegex::new(r"(?i)(?:\p{L}*skolan)".into(), false).expect("compiles");
+        assert!(scanned.forward.is_none() && scanned.full.get().is_some());
+        assert_eq!(scanned.find_from("i Västerskolan", 0), Some((2, 15)));
+        assert!(!scanned.is_match_on_empty());
+        assert!(AnchorRegex::new(r"(?i)(?:x?)".into(), true)
+            .expect("compiles")
+            .is_match_on_empty());
+        let error = AnchorRegex::new(r"(?i)(?:minst (\d)".into(), true).unwrap_err();
+        assert!(error.contains("unclosed group"), "{error}");
     }
 
     #[test]
