@@ -68,6 +68,18 @@ static STATES_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 /// dates, `gäller … till och med …`), then a year or a range of years in a sentence
 /// that speaks of validity, then the title, then the file name.
 pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
+    stated(text)
+        .or_else(|| years(title))
+        .or_else(|| years(file_name))
+}
+
+/// The period the text itself states.
+fn stated(text: &str) -> Option<Period> {
+    // Every pattern needs a digit: a text without one (a sentence given to `lofte
+    // explain`) states no period, and the patterns need not even be compiled for it.
+    if !has_decimal_digit(text) {
+        return None;
+    }
     if let Some(found) = ISO_RANGE.captures(text) {
         return Some(Period {
             start: found[1].to_string(),
@@ -97,7 +109,14 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
             evidence: found[0].to_string(),
         });
     }
-    years(title).or_else(|| years(file_name))
+    None
+}
+
+/// `text` holds a character that `\d` matches: an ASCII digit, or (looked for only in
+/// text without one) a decimal digit of another script.
+fn has_decimal_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+        || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
 
 /// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
@@ -125,6 +144,12 @@ fn sentences_stating_a_period(text: &str) -> impl Iterator<Item = &str> {
 
 /// `2020–2022` → 2020-01-01 … 2022-12-31; `2021` → the whole year.
 fn years(text: &str) -> Option<Period> {
+    // Both patterns start with `19` or `20`.
+    if memchr::memmem::find(text.as_bytes(), b"20").is_none()
+        && memchr::memmem::find(text.as_bytes(), b"19").is_none()
+    {
+        return None;
+    }
     if let Some(found) = YEAR_RANGE.captures(text) {
         let start = &found[1];
         let end = if found[2].len() == 2 {
@@ -190,6 +215,55 @@ mod tests {
             );
         }
         assert!(found > 20, "{found}");
+    }
+
+    #[test]
+    fn text_the_quick_checks_pass_over_is_text_no_pattern_matches() {
+        // The corpus with its digits taken out, and digits of other scripts put in.
+        let mut texts: Vec<String> = crate::testing::corpus_texts()
+            .iter()
+            .map(|text| text.replace(|c: char| c.is_ascii_digit(), ""))
+            .collect();
+        texts.extend(
+            [
+                "Avtalet gäller ٢٠٢٢-٠١-٠١ – ٢٠٢٣-١٢-٣١.",
+                "Gäller från 1 januari ٢٠٢٢ till 31 december 2023",
+                "Perioden ２０２１–２０２２",
+                "Giltig till och med den ３ mars ٢٠٢٤.",
+            ]
+            .map(String::from),
+        );
+        let mut passed_over = 0;
+        for text in &texts {
+            if !has_decimal_digit(text) {
+                passed_over += 1;
+                for regex in [
+                    &*ISO_RANGE,
+                    &*WRITTEN_RANGE,
+                    &*VALID_UNTIL,
+                    &*YEAR_RANGE,
+                    &*YEAR,
+                ] {
+                    assert!(
+                        !regex.is_match(text),
+                        "{} matches in {text}",
+                        regex.as_str()
+                    );
+                }
+            }
+            if !text.contains("19") && !text.contains("20") {
+                assert!(!YEAR_RANGE.is_match(text) && !YEAR.is_match(text), "{text}");
+            }
+        }
+        assert!(passed_over >= 10, "{passed_over}");
+        // Other scripts' digits are digits to `\d`, so those texts are searched.
+        assert_eq!(
+            dates(&texts[texts.len() - 4], "", "").map(|d| d.0.chars().count()),
+            Some(10)
+        );
+        for text in &texts[texts.len() - 4..] {
+            assert!(has_decimal_digit(text), "{text}");
+        }
     }
 
     #[test]
