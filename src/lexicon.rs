@@ -591,11 +591,12 @@ impl TriggerSet {
             }
         }
         let words_ac = (!all.is_empty()).then(|| {
-            // A full DFA: a few hundred trigger words make a small one, and it runs
-            // over every byte of every commitment.
+            // The contiguous NFA: it searches the commitments as fast as a full DFA
+            // does here (callgrind: no more instructions) and builds in a third of the
+            // time, 4 M instructions less at start-up.
             AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&all)
                 .expect("plain words build an automaton")
         });
