@@ -13,7 +13,8 @@
 //! A pattern written `/REGEX/` is a regular expression instead, matched on the
 //! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex::Regex;
 use rust_stemmers::{Algorithm, Stemmer};
@@ -52,6 +53,9 @@ pub struct Tokens {
     /// Each token's Snowball stem, computed the first time a lexicon asks for it and
     /// then shared by every lexicon and stage.
     stems: OnceCell<Vec<OnceCell<String>>>,
+    /// The hits of each phrase set matched so far, by set id: several stages ask for
+    /// the same set's hits (the commitment cues up to five times a unit).
+    hits: RefCell<Vec<(usize, Vec<Hit>)>>,
 }
 
 impl Tokens {
@@ -91,6 +95,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
         stems: OnceCell::new(),
+        hits: RefCell::new(Vec::new()),
     };
     let mut chars = text.char_indices().peekable();
     while let Some((start, ch)) = chars.next() {
@@ -191,8 +196,9 @@ pub struct Hit {
 }
 
 /// A set of phrase patterns compiled for matching; entry numbers are the order of `add`.
-#[derive(Default)]
 pub struct PhraseSet {
+    /// Tells this set's hits apart in a `Tokens`' memory of them: unique per set made.
+    id: usize,
     patterns: Vec<Vec<Step>>,
     by_exact: FxHashMap<String, Vec<usize>>,
     /// `prefix*` and `*suffix` first elements, in byte tries (suffixes reversed): one
@@ -206,6 +212,23 @@ pub struct PhraseSet {
     regexes: Vec<(usize, Regex)>,
     /// The most tokens a match of a token pattern can cover.
     longest: usize,
+}
+
+impl Default for PhraseSet {
+    fn default() -> PhraseSet {
+        static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+        PhraseSet {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            patterns: Vec::new(),
+            by_exact: FxHashMap::default(),
+            by_prefix: AffixTrie::default(),
+            by_suffix: AffixTrie::default(),
+            by_stem: FxHashMap::default(),
+            by_class: Vec::new(),
+            regexes: Vec::new(),
+            longest: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for PhraseSet {
@@ -286,6 +309,16 @@ impl PhraseSet {
 
     /// Every match of every entry, ordered by start token, then entry.
     pub fn find_all(&self, tokens: &Tokens) -> Vec<Hit> {
+        if let Some((_, hits)) = tokens.hits.borrow().iter().find(|(id, _)| *id == self.id) {
+            return hits.clone();
+        }
+        let hits = self.find_all_afresh(tokens);
+        tokens.hits.borrow_mut().push((self.id, hits.clone()));
+        hits
+    }
+
+    /// `find_all`, without looking in the tokens' memory.
+    fn find_all_afresh(&self, tokens: &Tokens) -> Vec<Hit> {
         // Room for a typical unit's hits and candidates: growing a vector one push at
         // a time reallocates, which costs more than these few unused slots.
         let mut hits = Vec::with_capacity(8);
@@ -697,6 +730,20 @@ fn check_word(word: &str, raw: &str) -> Result<(), PatternError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_set_s_remembered_hits_are_its_own() {
+        let police = phrase_set(&["polis*", "ska"]);
+        let municipality = phrase_set(&["kommunen", "ska"]);
+        let tokens = tokenize("Polisen och kommunen ska ses");
+        let spans = |hits: Vec<Hit>| hits.iter().map(|h| (h.entry, h.start)).collect::<Vec<_>>();
+        for _ in 0..2 {
+            assert_eq!(spans(police.find_all(&tokens)), [(0, 0), (1, 3)]);
+            assert_eq!(spans(municipality.find_all(&tokens)), [(0, 2), (1, 3)]);
+        }
+        assert_eq!(tokens.hits.borrow().len(), 2);
+        assert_eq!(police.find_all(&tokens), police.find_all_afresh(&tokens));
+    }
 
     #[test]
     fn matches_at_one_token_are_the_matches_starting_there() {
