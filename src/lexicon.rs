@@ -624,6 +624,11 @@ impl TriggerSet {
             .collect();
         if let Some(words) = &self.words {
             for found in words.find_overlapping_iter(lower) {
+                // A match starts only on a word edge (`find_with`): a digit inside
+                // `2024` or the `en` of `polisen` is no place to try, for any pattern.
+                if !is_word_edge(text, found.start()) {
+                    continue;
+                }
                 for &idx in &self.patterns_of[found.pattern().as_usize()] {
                     if let Some(list) = places[idx].as_mut() {
                         list.push(found.start());
