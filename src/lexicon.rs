@@ -12,6 +12,7 @@
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
@@ -391,9 +392,19 @@ impl AnchorLexicon {
 #[derive(Debug, Default)]
 struct Triggers {
     any_spacing: TriggerSet,
-    /// Made on first use, so that start-up (and `lofte explain`) does not pay for it.
+    /// Made once a run has searched `SINGLE_SPACED_AFTER` bytes with the first set.
     single_spaced: OnceLock<TriggerSet>,
+    /// The bytes searched with `any_spacing` so far.
+    searched: AtomicUsize,
 }
+
+/// Reading the single-spaced words from the patterns and compiling them costs about as
+/// many instructions (50 M) as they then save in searching some 500 agreements' joined
+/// commitments, roughly half a megabyte (callgrind). So a run first searches that much
+/// without them, as a ski renter rents until renting has cost the price of skis: one
+/// agreement, a county's few hundred, or a sentence given to `lofte explain` never pay
+/// for them, and a long run pays at most twice. Either set finds the same anchors.
+const SINGLE_SPACED_AFTER: usize = 1 << 19;
 
 impl Triggers {
     /// For each of `entries`, the sorted places in `text` where its trigger words
@@ -406,9 +417,9 @@ impl Triggers {
         entries: &[Entry<AnchorKind>],
     ) -> Vec<Option<Vec<usize>>> {
         let mut lower = lowercase_in_place(text);
-        // The longer words take a moment to read from the patterns: not worth it for a
-        // sentence or two (`lofte explain`), only once a document's worth of text comes.
-        let worth_it = self.single_spaced.get().is_some() || text.len() >= 1024;
+        let worth_it = self.single_spaced.get().is_some()
+            || self.searched.fetch_add(text.len(), Ordering::Relaxed) + text.len()
+                >= SINGLE_SPACED_AFTER;
         if worth_it && single_spaced {
             // A line break is the space the single-spaced words were read with.
             lower = lower.replace('\n', " ");
@@ -1457,6 +1468,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
         triggers: Triggers {
             any_spacing: TriggerSet::new(&words),
             single_spaced: OnceLock::new(),
+            searched: AtomicUsize::new(0),
         },
         edge_regexes,
     }
@@ -1677,6 +1689,21 @@ mod tests {
             err.to_string().contains("matches the empty string"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_single_spaced_words_are_made_only_once_a_run_has_searched_enough() {
+        let lexicons = Lexicons::embedded();
+        let anchors = &lexicons.anchors;
+        let unit = "Polisen ska genomföra minst fyra trygghetsvandringar i januari 2025.";
+        let before = anchors.find_in_each(&[unit; 20]);
+        assert!(anchors.triggers.single_spaced.get().is_none());
+        let many = vec![unit; SINGLE_SPACED_AFTER / unit.len() + 1];
+        let after = anchors.find_in_each(&many);
+        assert!(anchors.triggers.single_spaced.get().is_some());
+        let spans = |hits: &[AnchorHit]| hits.iter().map(|h| (h.start, h.end)).collect::<Vec<_>>();
+        assert_eq!(spans(&before[0]), spans(&after[after.len() - 1]));
+        assert_eq!(spans(&before[0]), [(23, 33), (54, 68)]);
     }
 
     #[test]
