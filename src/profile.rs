@@ -301,12 +301,19 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         }
     };
     let mut heading_follows_up: Vec<Option<bool>> = vec![None; units.len()];
+    // The word-list elements noted so far, by their bits.
+    let mut lists_found = 0;
     for (idx, unit) in units.iter().enumerate() {
         let commitment = labelled.commitments[idx].commitment;
         let is_heading = unit.kind == UnitKind::Heading;
         // A problem picture: a heading that names one, or statistics outside the promises.
         // Cheap word checks first: the regexes run only where a keyword stands.
-        let mentioned = mentioned_lists(&unit.text);
+        // Once each word-list element has its evidence, the lists need not be looked for.
+        let mentioned = if lists_found == CAUSES_BIT | DOCUMENTATION_BIT | FOLLOW_UP_BIT {
+            0
+        } else {
+            mentioned_lists(&unit.text)
+        };
         let mentions = |bit: u8| mentioned & bit != 0;
         let has_digit = unit.text.bytes().any(|b| b.is_ascii_digit());
         if (is_heading && PROBLEM_HEADING.is_match(&unit.text))
@@ -316,6 +323,7 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         }
         if !commitment && !is_heading && mentions(CAUSES_BIT) && CAUSES.is_match(&unit.text) {
             note("causes", idx);
+            lists_found |= CAUSES_BIT;
         }
         let specificity = labelled.specificity[idx].as_ref();
         if specificity.is_some_and(|s| s.commitment_type == "goal" && s.level == 3) {
@@ -332,9 +340,11 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
             && DOCUMENTATION.is_match(&unit.text)
         {
             note("documentation", idx);
+            lists_found |= DOCUMENTATION_BIT;
         }
         if mentions(FOLLOW_UP_BIT) && FOLLOW_UP.is_match(&unit.text) {
             note("follow_up", idx);
+            lists_found |= FOLLOW_UP_BIT;
         }
     }
     if let (Some(period), false) = (&labelled.period, units.is_empty()) {
@@ -454,22 +464,22 @@ fn year(labelled: &LabelledDocument, file_name: &str) -> Option<u32> {
 /// The title decides, then the file name, then the opening units; within one of them
 /// the type named first wins (`Medborgarlöfte 2021, en del av samverkansöverenskommelsen`).
 fn doc_type(labelled: &LabelledDocument, file_name: &str) -> &'static str {
-    let title = labelled
-        .units
-        .iter()
-        .take(2)
-        .map(|u| u.text.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let head = labelled
-        .units
-        .iter()
-        .take(8)
-        .map(|u| u.text.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ");
+    // The opening units in lower case, joined: the title is the first two, the head
+    // all eight, so the title is the head's beginning.
+    let mut head = String::new();
+    let mut title_len = 0;
+    for (idx, unit) in labelled.units.iter().take(8).enumerate() {
+        if idx > 0 {
+            head.push(' ');
+        }
+        head.push_str(&unit.text.to_lowercase());
+        if idx < 2 {
+            title_len = head.len();
+        }
+    }
+    let (title, head) = (&head[..title_len], head.as_str());
     let name = file_name.to_lowercase();
-    for source in [title.as_str(), name.as_str(), head.as_str()] {
+    for source in [title, name.as_str(), head] {
         let first = |words: &[&str]| words.iter().filter_map(|w| source.find(w)).min();
         let promise = first(&["medborgarlöfte", "medborgarlofte"]);
         let agreement = first(&[
