@@ -105,12 +105,12 @@ pub struct PhraseHit<'a, C> {
 impl<C: Copy> PhraseLexicon<C> {
     /// Every match of every entry, ordered by start token.
     pub fn find_all<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
-        self.with_entries(self.set.find_all(tokens))
+        self.with_entries(&self.set.find_all(tokens))
     }
 
     /// The matches that start at token `start`.
     pub fn find_at<'a>(&'a self, tokens: &Tokens, start: usize) -> Vec<PhraseHit<'a, C>> {
-        self.with_entries(self.set.find_at(tokens, start))
+        self.with_entries(&self.set.find_at(tokens, start))
     }
 
     /// The matches at the start of `text`, tokenising only as far as the longest
@@ -121,9 +121,9 @@ impl<C: Copy> PhraseLexicon<C> {
     }
 
     /// The matcher's hits with their lexicon entries.
-    fn with_entries(&self, hits: Vec<Hit>) -> Vec<PhraseHit<'_, C>> {
-        hits.into_iter()
-            .map(|Hit { entry, start, end }| PhraseHit {
+    fn with_entries(&self, hits: &[Hit]) -> Vec<PhraseHit<'_, C>> {
+        hits.iter()
+            .map(|&Hit { entry, start, end }| PhraseHit {
                 entry: &self.entries[entry],
                 index: entry,
                 start,
@@ -1895,7 +1895,11 @@ mod tests {
             ] {
                 let found = set.find_all(&tokens);
                 checked += found.len();
-                assert_eq!(found, set.find_all_by_trying_every_entry(&tokens), "{unit}");
+                assert_eq!(
+                    *found,
+                    set.find_all_by_trying_every_entry(&tokens),
+                    "{unit}"
+                );
             }
         }
         assert!(checked > 1000, "{checked} hits");

@@ -14,6 +14,7 @@
 //! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
 use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex::Regex;
@@ -55,7 +56,7 @@ pub struct Tokens {
     stems: OnceCell<Vec<OnceCell<String>>>,
     /// The hits of each phrase set matched so far, by set id: several stages ask for
     /// the same set's hits (the commitment cues up to five times a unit).
-    hits: RefCell<Vec<(usize, Vec<Hit>)>>,
+    hits: RefCell<Vec<(usize, Rc<[Hit]>)>>,
 }
 
 impl Tokens {
@@ -163,6 +164,12 @@ fn push_lower(buffer: &mut String, ch: char) {
     } else {
         buffer.extend(ch.to_lowercase());
     }
+}
+
+thread_local! {
+    /// The candidates and hits of the phrase set being matched on this thread, kept
+    /// between calls so that matching a unit allocates only its result.
+    static SCRATCH: RefCell<(Vec<usize>, Vec<Hit>)> = RefCell::default();
 }
 
 /// One element of a compiled pattern.
@@ -307,30 +314,32 @@ impl PhraseSet {
         self.patterns.is_empty()
     }
 
-    /// Every match of every entry, ordered by start token, then entry.
-    pub fn find_all(&self, tokens: &Tokens) -> Vec<Hit> {
+    /// Every match of every entry, ordered by start token, then entry (shared with the
+    /// tokens' memory of them, hence the `Rc`).
+    pub fn find_all(&self, tokens: &Tokens) -> Rc<[Hit]> {
         if let Some((_, hits)) = tokens.hits.borrow().iter().find(|(id, _)| *id == self.id) {
-            return hits.clone();
+            return Rc::clone(hits);
         }
-        let hits = self.find_all_afresh(tokens);
-        tokens.hits.borrow_mut().push((self.id, hits.clone()));
+        let hits: Rc<[Hit]> = SCRATCH.with(|scratch| {
+            let (candidates, hits) = &mut *scratch.borrow_mut();
+            hits.clear();
+            self.find_all_into(tokens, candidates, hits);
+            Rc::from(&hits[..])
+        });
+        tokens.hits.borrow_mut().push((self.id, Rc::clone(&hits)));
         hits
     }
 
-    /// `find_all`, without looking in the tokens' memory.
-    fn find_all_afresh(&self, tokens: &Tokens) -> Vec<Hit> {
-        // Room for a typical unit's hits and candidates: growing a vector one push at
-        // a time reallocates, which costs more than these few unused slots.
-        let mut hits = Vec::with_capacity(8);
-        let mut candidates: Vec<usize> = Vec::with_capacity(16);
+    /// `find_all`, without looking in the tokens' memory: the hits go to `hits`;
+    /// `candidates` is scratch space.
+    fn find_all_into(&self, tokens: &Tokens, candidates: &mut Vec<usize>, hits: &mut Vec<Hit>) {
         for start in 0..tokens.len() {
-            self.token_hits_at(tokens, start, &mut candidates, &mut hits);
+            self.token_hits_at(tokens, start, candidates, hits);
         }
         if !self.regexes.is_empty() {
-            self.find_regexes(tokens, &mut hits);
+            self.find_regexes(tokens, hits);
             hits.sort_by_key(|hit| (hit.start, hit.entry));
         }
-        hits
     }
 
     /// The matches that start at token `start`, in entry order (a label at the start of
@@ -736,13 +745,15 @@ mod tests {
         let police = phrase_set(&["polis*", "ska"]);
         let municipality = phrase_set(&["kommunen", "ska"]);
         let tokens = tokenize("Polisen och kommunen ska ses");
-        let spans = |hits: Vec<Hit>| hits.iter().map(|h| (h.entry, h.start)).collect::<Vec<_>>();
+        let spans = |hits: Rc<[Hit]>| hits.iter().map(|h| (h.entry, h.start)).collect::<Vec<_>>();
         for _ in 0..2 {
             assert_eq!(spans(police.find_all(&tokens)), [(0, 0), (1, 3)]);
             assert_eq!(spans(municipality.find_all(&tokens)), [(0, 2), (1, 3)]);
         }
         assert_eq!(tokens.hits.borrow().len(), 2);
-        assert_eq!(police.find_all(&tokens), police.find_all_afresh(&tokens));
+        let (mut candidates, mut afresh) = (Vec::new(), Vec::new());
+        police.find_all_into(&tokens, &mut candidates, &mut afresh);
+        assert_eq!(*police.find_all(&tokens), afresh);
     }
 
     #[test]
@@ -790,7 +801,7 @@ mod tests {
         let set = phrase_set(patterns);
         let tokens = tokenize(text);
         set.find_all(&tokens)
-            .into_iter()
+            .iter()
             .map(|hit| {
                 let span = &text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end];
                 (hit.entry, span.to_string())
@@ -819,7 +830,7 @@ mod tests {
         ] {
             let tokens = tokenize(text);
             assert_eq!(
-                set.find_all(&tokens),
+                *set.find_all(&tokens),
                 set.find_all_by_trying_every_entry(&tokens),
                 "{text}"
             );
