@@ -444,9 +444,14 @@ impl Triggers {
     }
 }
 
+/// Makes a lazy DFA cache for one anchor pattern.
+type NewCache = Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
 /// The lazy DFA caches of one anchor pattern, one per thread that searches with it.
-type CachePool =
-    Pool<DfaCache, Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>>;
+type CachePool = Pool<DfaCache, NewCache>;
+
+/// A cache taken from a `CachePool`, given back when dropped.
+type PoolGuard<'a> = regex_automata::util::pool::PoolGuard<'a, DfaCache, NewCache>;
 
 /// One anchor pattern, compiled for the two ways it is searched. A pattern with trigger
 /// words is tried only where they stand, as anchored searches, and for those a forward
@@ -509,7 +514,8 @@ impl AnchorRegex {
             .span(at..text.len())
             .anchored(Anchored::Yes);
         if let (Some((dfa, _)), Some(cache)) = (&self.forward, cache.as_mut()) {
-            // The DFA gives up only on a Unicode word boundary in non-ASCII text.
+            // The DFA gives up on a Unicode word boundary in non-ASCII text, or when
+            // its cache thrashes: then the full regex answers.
             if let Ok(found) = dfa.try_search_fwd(cache, &input) {
                 return found.map(|half| half.offset());
             }
@@ -529,12 +535,6 @@ impl AnchorRegex {
         self.find_at(&mut cache, "", 0).is_some()
     }
 }
-
-type PoolGuard<'a> = regex_automata::util::pool::PoolGuard<
-    'a,
-    DfaCache,
-    Box<dyn Fn() -> DfaCache + Send + Sync + UnwindSafe + RefUnwindSafe>,
->;
 
 /// The forward lazy DFA of `source`, or `None` when one cannot be built for it (the
 /// full regex then does all its searches). A Unicode word boundary is no obstacle: on
