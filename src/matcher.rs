@@ -141,6 +141,11 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     tokens
 }
 
+/// Two spaces, as a searcher built once: `memmem::find` would build one per call, which
+/// costs more than searching a unit's text.
+static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+
 /// No white space but single ASCII spaces, and none at either end: the text of every
 /// unit (byte scans; only the lead bytes of non-ASCII white space, 0xC2 0xE1 0xE2 0xE3,
 /// are decoded).
@@ -153,7 +158,7 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
     let other_space = |idx: usize| text[idx..].starts_with(char::is_whitespace);
     memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
         && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
-        && memchr::memmem::find(bytes, b"  ").is_none()
+        && DOUBLE_SPACE.find(bytes).is_none()
         && !memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).any(other_space)
         && !memchr::memchr_iter(0xE3, bytes).any(other_space)
 }
