@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::model::{Actor, LabelledDocument, UnitKind};
+use crate::model::{Actor, LabelledDocument, Unit, UnitKind};
 
 /// The facts about one document.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -464,43 +464,45 @@ fn year(labelled: &LabelledDocument, file_name: &str) -> Option<u32> {
 /// The title decides, then the file name, then the opening units; within one of them
 /// the type named first wins (`Medborgarlöfte 2021, en del av samverkansöverenskommelsen`).
 fn doc_type(labelled: &LabelledDocument, file_name: &str) -> &'static str {
-    // The opening units in lower case, joined: the title is the first two, the head
-    // all eight, so the title is the head's beginning.
-    let mut head = String::new();
-    let mut title_len = 0;
-    for (idx, unit) in labelled.units.iter().take(8).enumerate() {
-        if idx > 0 {
-            head.push(' ');
-        }
-        head.push_str(&unit.text.to_lowercase());
-        if idx < 2 {
-            title_len = head.len();
-        }
-    }
-    let (title, head) = (&head[..title_len], head.as_str());
-    let name = file_name.to_lowercase();
-    for source in [title, name.as_str(), head] {
-        let first = |words: &[&str]| words.iter().filter_map(|w| source.find(w)).min();
-        let promise = first(&["medborgarlöfte", "medborgarlofte"]);
-        let agreement = first(&[
-            "samverkansöverenskommelse",
-            "samverkansoverenskommelse",
-            "överenskommelse om samverkan",
-        ]);
-        match (promise, agreement) {
-            (Some(p), Some(a)) => {
-                return if p < a {
-                    "medborgarlöfte"
-                } else {
-                    "samverkansöverenskommelse"
-                }
+    // The opening units in lower case, joined: the title is the first two, the head all
+    // eight. The head is lower-cased only if the title and the file name say nothing.
+    let lower_joined = |units: &[Unit]| {
+        units
+            .iter()
+            .map(|u| u.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let opening = &labelled.units[..labelled.units.len().min(8)];
+    let title = lower_joined(&opening[..opening.len().min(2)]);
+    named_type(&title)
+        .or_else(|| named_type(&file_name.to_lowercase()))
+        .or_else(|| {
+            let rest = opening.get(2..).unwrap_or_default();
+            if rest.is_empty() {
+                return None;
             }
-            (Some(_), None) => return "medborgarlöfte",
-            (None, Some(_)) => return "samverkansöverenskommelse",
-            (None, None) => {}
-        }
+            named_type(&format!("{title} {}", lower_joined(rest)))
+        })
+        .unwrap_or("other")
+}
+
+/// The document type that lower-cased `source` names first, if any.
+fn named_type(source: &str) -> Option<&'static str> {
+    let first = |words: &[&str]| words.iter().filter_map(|w| source.find(w)).min();
+    let promise = first(&["medborgarlöfte", "medborgarlofte"]);
+    let agreement = first(&[
+        "samverkansöverenskommelse",
+        "samverkansoverenskommelse",
+        "överenskommelse om samverkan",
+    ]);
+    match (promise, agreement) {
+        (Some(p), Some(a)) if p < a => Some("medborgarlöfte"),
+        (Some(_), Some(_)) => Some("samverkansöverenskommelse"),
+        (Some(_), None) => Some("medborgarlöfte"),
+        (None, Some(_)) => Some("samverkansöverenskommelse"),
+        (None, None) => None,
     }
-    "other"
 }
 
 #[cfg(test)]
