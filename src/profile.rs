@@ -663,6 +663,38 @@ mod tests {
     }
 
     #[test]
+    fn the_document_type_comes_from_the_title_then_the_file_name_then_the_opening() {
+        let lexicons = Lexicons::embedded();
+        let type_of = |path: &str, text: &str| profile(&label_text(path, text, &lexicons)).doc_type;
+        let opening = "Inledning\n\nText.\n\nBakgrund\n\nMer text.\n\n";
+        let late = format!("{opening}Detta medborgarlöfte gäller 2024.\n");
+        // The title, then the file name, then the first eight units.
+        assert_eq!(
+            type_of(
+                "a/x-samverkansoverenskommelse.txt",
+                "Medborgarlöfte för Ystad\n\nText.\n"
+            ),
+            "medborgarlöfte"
+        );
+        assert_eq!(
+            type_of("a/x-samverkansoverenskommelse.txt", &late),
+            "samverkansöverenskommelse"
+        );
+        assert_eq!(type_of("a/x.txt", &late), "medborgarlöfte");
+        // Within one source, the type named first.
+        assert_eq!(
+            type_of("a/x.txt", "Samverkansöverenskommelse med medborgarlöfte\n"),
+            "samverkansöverenskommelse"
+        );
+        // Past the eighth unit nothing counts.
+        let far = format!(
+            "{}Detta medborgarlöfte gäller 2024.\n",
+            "Rubrik\n\nText.\n\n".repeat(5)
+        );
+        assert_eq!(type_of("a/x.txt", &far), "other");
+    }
+
+    #[test]
     fn falls_back_to_the_file_name() {
         let lexicons = Lexicons::embedded();
         let labelled = label_text(
