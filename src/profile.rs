@@ -421,9 +421,15 @@ fn folded(word: &str) -> String {
 /// Found by plain search: a regex with Unicode word boundaries over a whole document
 /// took a third of the run time.
 fn municipality_names(text: &str) -> Vec<String> {
+    // Two vectorised searches through the whole document: `match_indices` took 0.7 % of
+    // an `extract` run.
+    static KEYWORDS: LazyLock<[memchr::memmem::Finder<'static>; 2]> = LazyLock::new(|| {
+        [" kommun", " stad"].map(|keyword| memchr::memmem::Finder::new(keyword.as_bytes()))
+    });
     let mut names = Vec::new();
-    for keyword in [" kommun", " stad"] {
-        for (at, _) in text.match_indices(keyword) {
+    for finder in KEYWORDS.iter() {
+        let keyword = std::str::from_utf8(finder.needle()).expect("the keywords are text");
+        for at in finder.find_iter(text.as_bytes()) {
             let after = &text[at + keyword.len()..];
             if after.chars().next().is_some_and(char::is_alphabetic) {
                 continue;
