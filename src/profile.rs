@@ -166,7 +166,12 @@ fn mentioned_lists(text: &str) -> u8 {
             }
         }
     };
-    if !text.chars().all(plain) {
+    // Every ASCII character is plain: only the others (their lead bytes) are decoded.
+    let all_plain = text
+        .bytes()
+        .enumerate()
+        .all(|(at, byte)| byte < 0xC0 || text[at..].chars().next().is_some_and(plain));
+    if !all_plain {
         return lists_in_lower_case(text);
     }
     let (finder, list_bits) = &*MENTION_FINDER;
