@@ -308,7 +308,8 @@ impl AnchorLexicon {
     }
 
     /// Finds the anchors in `joined` (the texts and separators); `candidates(idx)` gives
-    /// the only places where pattern `idx` can start, or `None` to scan for it.
+    /// the only places where pattern `idx` can start, all on word edges (as
+    /// `TriggerSet::candidates` keeps them), or `None` to scan for it.
     fn find_with<'a, 'c>(
         &'a self,
         texts: &[&str],
@@ -336,7 +337,7 @@ impl AnchorLexicon {
                         let mut found = None;
                         while let Some(&at) = places.get(next_place) {
                             next_place += 1;
-                            if at < from || !is_word_edge(joined, at) {
+                            if at < from {
                                 continue;
                             }
                             found = regex.find_at(&mut cache, joined, at).map(|end| (at, end));
@@ -408,7 +409,7 @@ const SINGLE_SPACED_AFTER: usize = 1 << 19;
 
 impl Triggers {
     /// For each of `entries`, the sorted places in `text` where its trigger words
-    /// occur, or `None` for a pattern to scan for. `single_spaced`: the only white space
+    /// occur on a word edge, or `None` for a pattern to scan for. `single_spaced`: the only white space
     /// in `text` is single spaces and line breaks, never two together.
     fn candidates(
         &self,
@@ -421,8 +422,13 @@ impl Triggers {
             || self.searched.fetch_add(text.len(), Ordering::Relaxed) + text.len()
                 >= SINGLE_SPACED_AFTER;
         if worth_it && single_spaced {
-            // A line break is the space the single-spaced words were read with.
-            lower = lower.replace('\n', " ");
+            // A line break is the space the single-spaced words were read with; both
+            // are one byte, so they are swapped where they lie.
+            let mut from = 0;
+            while let Some(offset) = memchr::memchr(b'\n', &lower.as_bytes()[from..]) {
+                lower.replace_range(from + offset..from + offset + 1, " ");
+                from += offset + 1;
+            }
             self.single_spaced(entries)
                 .candidates(&lower, text, entries.len())
         } else {
@@ -622,7 +628,7 @@ impl TriggerSet {
     }
 
     /// For each pattern, the sorted places in `text` (`lower` is its lower-cased copy)
-    /// where its trigger words occur, or `None` for a pattern to scan for.
+    /// where its trigger words occur on a word edge, or `None` for a pattern to scan for.
     fn candidates(&self, lower: &str, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
         let mut places: Vec<Option<Vec<usize>>> = (0..patterns)
             .map(|idx| {
