@@ -883,9 +883,9 @@ fn is_word_edge(text: &str, pos: usize) -> bool {
 #[derive(Debug, Default)]
 pub struct Abbreviations {
     /// Lower-cased, inner spaces removed, with the final dot: `t.ex.`, `kl.`.
-    words: std::collections::HashSet<String>,
+    words: rustc_hash::FxHashSet<String>,
     /// Those that may also close a sentence when a capitalised word follows: `m.m.`, `osv.`.
-    can_end: std::collections::HashSet<String>,
+    can_end: rustc_hash::FxHashSet<String>,
     pub entries: Vec<Entry<bool>>,
 }
 

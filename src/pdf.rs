@@ -9,10 +9,7 @@
 
 /// True when the bytes start like a PDF file, whatever the extension says.
 pub fn looks_like_pdf(bytes: &[u8]) -> bool {
-    bytes.len() > 5
-        && bytes[..1024.min(bytes.len())]
-            .windows(5)
-            .any(|w| w == b"%PDF-")
+    memchr::memmem::find(&bytes[..1024.min(bytes.len())], b"%PDF-").is_some()
 }
 
 /// The text of each page, or why there is none.

@@ -245,8 +245,12 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
 
     // Running headers and footers: the same line (numbers aside) at the edge of two
     // or more pages. Without form feeds, page-number lines stand in for page breaks.
+    let pages = page_ranges(lines, &furniture, n_pages > 1);
+    if pages.len() < 2 {
+        return furniture;
+    }
     let mut edge_lines: HashMap<String, Vec<usize>> = HashMap::new();
-    for (page_start, page_end) in page_ranges(lines, &furniture, n_pages > 1) {
+    for (page_start, page_end) in pages {
         let content_lines: Vec<usize> = (page_start..page_end)
             .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
             .collect();
@@ -843,6 +847,9 @@ struct Joined {
     text: String,
     /// (offset in `text`, offset in the source) at the start of each copied piece.
     map: Vec<(usize, usize)>,
+    /// Whether `text` is single-spaced, and with it every trimmed stretch of it: then
+    /// the block's units need no check of their own.
+    single_spaced: bool,
 }
 
 impl Joined {
@@ -860,6 +867,7 @@ fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
     let mut joined = Joined {
         text: String::new(),
         map: Vec::new(),
+        single_spaced: false,
     };
     for &(start, end) in pieces {
         let piece = &text[start..end];
@@ -875,6 +883,7 @@ fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
         joined.map.push((joined.text.len(), start));
         joined.text.push_str(piece);
     }
+    joined.single_spaced = is_single_spaced(&joined.text);
     joined
 }
 
@@ -1030,9 +1039,11 @@ fn inline_number_segments(
         let closes = after.starts_with(". ") || after.starts_with(") ");
         let after_sentence = text[..at].ends_with(['!', '?', ';'])
             || (text[..at].ends_with('.')
-                && !lexicons
-                    .abbreviations
-                    .contains(&format!("{}.", word_before(text, at - 1))));
+                && !lexicons.abbreviations.contains(&with_dot(
+                    text,
+                    at - 1,
+                    word_before(text, at - 1),
+                )));
         if closes && after_sentence && after[2..].starts_with(char::is_uppercase) {
             segments.push((segment_start, at));
             segment_start = marker_end + 2;
@@ -1085,7 +1096,11 @@ fn make_unit(
         start: joined.source_offset(first),
         end: joined.source_offset(last) + last_char.len_utf8(),
         kind,
-        text: single_spaced(trimmed),
+        text: if joined.single_spaced {
+            trimmed.to_string()
+        } else {
+            single_spaced(trimmed)
+        },
         page: Some(page),
         responsibility,
         heading: None,
@@ -1230,7 +1245,7 @@ fn is_sentence_break(
         return false;
     }
     if !word.is_empty() {
-        let with_dot = format!("{word}.");
+        let with_dot = with_dot(text, idx, word.clone());
         if lexicons.abbreviations.contains(&with_dot) {
             // `m.m.`, `osv.` close a sentence when a capitalised word follows.
             return lexicons.abbreviations.can_end_sentence(&with_dot) && next_char.is_uppercase();
@@ -1277,7 +1292,7 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
     if word.chars().count() < 2 || !lower_tail || word.contains('.') {
         return false;
     }
-    if lexicons.abbreviations.contains(&format!("{word}.")) {
+    if lexicons.abbreviations.contains(&with_dot(text, idx, word)) {
         return false;
     }
     // The whitespace-free chunk around the dot: an address if it holds `@`, `/` or `www`.
@@ -1318,6 +1333,19 @@ fn word_before(text: &str, idx: usize) -> Cow<'_, str> {
         }
     }
     Cow::Borrowed(word.trim_start_matches(['.', '-']))
+}
+
+/// `word`, as `word_before(text, idx)` gave it, with the dot at `idx`: a slice of the
+/// text when the word is one, as it nearly always is (a lookup per full stop).
+fn with_dot<'a>(text: &'a str, idx: usize, word: Cow<'a, str>) -> Cow<'a, str> {
+    debug_assert_eq!(text.as_bytes()[idx], b'.');
+    match word {
+        Cow::Borrowed(word) => Cow::Borrowed(&text[idx - word.len()..=idx]),
+        Cow::Owned(mut word) => {
+            word.push('.');
+            Cow::Owned(word)
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
