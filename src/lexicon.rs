@@ -113,6 +113,23 @@ impl<C: Copy> PhraseLexicon<C> {
         self.with_entries(&self.set.find_at(tokens, start))
     }
 
+    /// The same lexicon with only the entries whose category `keep` accepts: a smaller
+    /// matcher for a question asked of every line about one category.
+    pub fn only(&self, keep: impl Fn(C) -> bool) -> PhraseLexicon<C> {
+        let mut lexicon = PhraseLexicon {
+            entries: Vec::new(),
+            set: PhraseSet::default(),
+        };
+        for entry in self.entries.iter().filter(|entry| keep(entry.category)) {
+            lexicon
+                .set
+                .add(&entry.pattern)
+                .expect("the pattern was added to the whole lexicon");
+            lexicon.entries.push(entry.clone());
+        }
+        lexicon
+    }
+
     /// The matches at the start of `text`, tokenising only as far as the longest
     /// entry can reach (a label at the start of a line).
     pub fn find_at_start<'a>(&'a self, text: &str) -> Vec<PhraseHit<'a, C>> {
@@ -920,6 +937,9 @@ fn normalise_abbreviation(word: &str) -> std::borrow::Cow<'_, str> {
 pub struct Lexicons {
     pub abbreviations: Abbreviations,
     pub actors: PhraseLexicon<ActorCategory>,
+    /// The `responsible` entries of `actors` alone: segmentation asks of every line
+    /// whether it opens with one (`Ansvarig:`).
+    pub responsibility: PhraseLexicon<ActorCategory>,
     pub commitment: PhraseLexicon<CommitmentCategory>,
     pub vague: PhraseLexicon<VagueCategory>,
     pub anchors: AnchorLexicon,
@@ -1007,9 +1027,11 @@ impl Lexicons {
         let anchors = parse_anchors(name, text, &mut problems);
         let (name, text) = text_of(5);
         let sections = parse_phrases(name, text, parse_section_category, &mut problems);
+        let responsibility = actors.only(|category| category == ActorCategory::Responsible);
         let lexicons = Lexicons {
             abbreviations,
             actors,
+            responsibility,
             commitment,
             vague,
             anchors,

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::lexicon::{ActorCategory, Lexicons};
+use crate::lexicon::Lexicons;
 use crate::matcher::is_single_spaced;
 use crate::model::{Unit, UnitKind};
 
@@ -654,14 +654,11 @@ fn ends_sentence(text: &str) -> bool {
 
 /// `Ansvarig: Polisen`, `Ansvar: kommunen och polisen`.
 pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
-    if !line.contains(':') {
+    // The `memchr` crate's search is vectorised; `str::contains` is not.
+    if memchr::memchr(b':', line.as_bytes()).is_none() {
         return false;
     }
-    lexicons
-        .actors
-        .find_at_start(line)
-        .iter()
-        .any(|hit| hit.entry.category == ActorCategory::Responsible)
+    !lexicons.responsibility.find_at_start(line).is_empty()
 }
 
 static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -1409,6 +1406,7 @@ fn same_list(a: Option<Marker>, b: Option<Marker>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexicon::ActorCategory;
 
     fn check_units(text: &str, expected: &[(&str, &str)]) {
         let lexicons = Lexicons::embedded();
@@ -1420,6 +1418,48 @@ mod tests {
         assert_eq!(got, expected, "\ninput:\n{text}");
         for unit in &units {
             assert!(unit.start < unit.end && unit.end <= text.len());
+        }
+    }
+
+    #[test]
+    fn a_responsibility_line_is_found_by_the_responsible_entries_alone() {
+        // The definition: some actor entry of category Responsible matches at the start.
+        let lexicons = Lexicons::embedded();
+        let by_whole_lexicon = |line: &str| {
+            line.contains(':')
+                && lexicons
+                    .actors
+                    .find_at(&crate::matcher::tokenize(line), 0)
+                    .iter()
+                    .any(|hit| hit.entry.category == ActorCategory::Responsible)
+        };
+        let mut lines: Vec<String> = [
+            "Ansvarig: Polisen",
+            "Ansvariga parter: kommunen och polisen",
+            "ansvar : socialtjänsten",
+            "Huvudansvarig:",
+            "Ansvarig aktör: Fritidsgården",
+            "Ansvariga för arbetet: alla",
+            "Polisen: ansvarig",
+            "Kontakt: Eva",
+        ]
+        .map(String::from)
+        .to_vec();
+        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "txt") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                lines.extend(text.lines().map(|line| line.trim().to_string()));
+            }
+        }
+        let found = lines.iter().filter(|line| by_whole_lexicon(line)).count();
+        assert!(found >= 10, "the corpus has responsibility lines ({found})");
+        for line in &lines {
+            assert_eq!(
+                is_responsibility_line(line, &lexicons),
+                by_whole_lexicon(line),
+                "{line}"
+            );
         }
     }
 
