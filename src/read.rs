@@ -83,7 +83,10 @@ pub type DocumentPaths = Box<dyn Iterator<Item = Result<PathBuf, ReadError>> + S
 /// The documents in a folder and its subfolders, depth first with names sorted.
 fn walk(folder: PathBuf) -> impl Iterator<Item = Result<PathBuf, ReadError>> + Send {
     walkdir::WalkDir::new(&folder)
-        .sort_by_file_name()
+        // The entries sorted together are one folder's, so their paths differ only in
+        // the name: comparing the paths' bytes orders them by name, without parsing
+        // each path for its name at every comparison (`sort_by_file_name` does).
+        .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
         .into_iter()
         .filter_map(move |entry| match entry {
             Ok(entry) if entry.file_type().is_file() && is_document(entry.path()) => {

@@ -249,7 +249,8 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
     if pages.len() < 2 {
         return furniture;
     }
-    let mut edge_lines: HashMap<String, Vec<usize>> = HashMap::new();
+    // Keyed by bytes: digits are one byte each, so the key needs no UTF-8 work.
+    let mut edge_lines: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
     for (page_start, page_end) in pages {
         let content_lines: Vec<usize> = (page_start..page_end)
             .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
@@ -260,9 +261,9 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
             .take(2)
             .chain(content_lines.iter().skip(n.saturating_sub(2)));
         for &idx in edges {
-            let key: String = content(idx)
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            let key: Vec<u8> = content(idx)
+                .bytes()
+                .map(|b| if b.is_ascii_digit() { b'#' } else { b })
                 .collect();
             let seen = edge_lines.entry(key).or_default();
             if !seen.contains(&idx) {
@@ -270,12 +271,13 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
             }
         }
     }
-    for (key, indices) in edge_lines {
+    for indices in edge_lines.into_values() {
         let pages: std::collections::HashSet<usize> = indices
             .iter()
             .map(|&i| page_of(lines, &furniture, i))
             .collect();
-        if pages.len() >= 2 && key.split_whitespace().count() <= 15 {
+        // The lines share their words, numbers aside.
+        if pages.len() >= 2 && content(indices[0]).split_whitespace().count() <= 15 {
             for idx in indices {
                 furniture[idx] = true;
             }
