@@ -1063,6 +1063,10 @@ fn split_responsibility(
     lexicons: &Lexicons,
 ) -> (usize, Option<usize>) {
     let segment = &text[start..end];
+    // A responsibility label has a colon: most items have none.
+    if memchr::memchr(b':', segment.as_bytes()).is_none() {
+        return (end, None);
+    }
     for (idx, _) in segment.match_indices(". ") {
         let rest = segment[idx + 2..].trim_start();
         if is_responsibility_line(rest, lexicons) {
