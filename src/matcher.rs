@@ -113,25 +113,26 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         let kind = if is_letter_or_digit(ch) {
             let mut end = idx + ch.len_utf8();
             let mut ascii = ch.is_ascii();
-            let mut all_digits = ch.is_ascii_digit();
-            while let Some(&byte) = bytes.get(end) {
-                if byte.is_ascii() {
-                    if !byte.is_ascii_alphanumeric() {
-                        break;
-                    }
-                    all_digits &= byte.is_ascii_digit();
+            loop {
+                // ASCII letters and digits a byte at a time, with nothing else carried
+                // from byte to byte; then one other character, if it continues the word.
+                while bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
                     end += 1;
-                } else {
-                    let next = char_at(text, end);
-                    if !is_letter_or_digit(next) {
-                        break;
+                }
+                match bytes.get(end) {
+                    Some(byte) if !byte.is_ascii() => {
+                        let next = char_at(text, end);
+                        if !is_letter_or_digit(next) {
+                            break;
+                        }
+                        ascii = false;
+                        end += next.len_utf8();
                     }
-                    ascii = false;
-                    all_digits = false;
-                    end += next.len_utf8();
+                    _ => break,
                 }
             }
             let word = &text[start..end];
+            let all_digits = word.bytes().all(|byte| byte.is_ascii_digit());
             if ascii {
                 tokens.lower.push_str(word);
                 tokens.lower[lower_start..].make_ascii_lowercase();
