@@ -24,7 +24,10 @@ use regex_automata::util::pool::Pool;
 use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
-use crate::matcher::{is_single_spaced, single_word_forms, Hit, PhraseSet, Tokens, WordForm};
+use crate::matcher::{
+    is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit, PhraseSet, Tokens,
+    WordForm,
+};
 
 /// The lexicon files, in the order they are read.
 pub const FILES: [&str; 6] = [
@@ -709,10 +712,15 @@ fn lowercase_in_place(text: &str) -> String {
         let Some(ch) = rest.chars().next() else {
             break;
         };
-        let mut folded = ch.to_lowercase();
-        match (folded.next(), folded.next()) {
-            (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
-            _ => lower.push(ch),
+        if let Some(low) = latin_1_lower(ch) {
+            // Å Ä Ö É and the rest of Latin-1, without the Unicode tables.
+            lower.push(low);
+        } else {
+            let mut folded = ch.to_lowercase();
+            match (folded.next(), folded.next()) {
+                (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
+                _ => lower.push(ch),
+            }
         }
         rest = &rest[ch.len_utf8()..];
     }
@@ -888,11 +896,8 @@ fn is_word_edge(text: &str, pos: usize) -> bool {
     let before = text[..pos]
         .chars()
         .next_back()
-        .is_some_and(char::is_alphanumeric);
-    let after = text[pos..]
-        .chars()
-        .next()
-        .is_some_and(char::is_alphanumeric);
+        .is_some_and(is_letter_or_digit);
+    let after = text[pos..].chars().next().is_some_and(is_letter_or_digit);
     !(before && after)
 }
 

@@ -164,7 +164,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
 
 /// `char::is_alphanumeric`, answered without the Unicode tables for ASCII and for
 /// U+00C0 to U+00FF (Latin-1 letters, where å ä ö live), all letters but × and ÷.
-fn is_letter_or_digit(ch: char) -> bool {
+pub(crate) fn is_letter_or_digit(ch: char) -> bool {
     match ch {
         _ if ch.is_ascii() => ch.is_ascii_alphanumeric(),
         'À'..='ÿ' => !matches!(ch, '×' | '÷'),
@@ -203,15 +203,22 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
 }
 
 fn push_lower(buffer: &mut String, ch: char) {
+    match latin_1_lower(ch) {
+        Some(lower) => buffer.push(lower),
+        None => buffer.extend(ch.to_lowercase()),
+    }
+}
+
+/// The lower case of an ASCII or Latin-1 character (one character, the same length in
+/// UTF-8), without the Unicode tables; `None` for any other character.
+pub(crate) fn latin_1_lower(ch: char) -> Option<char> {
     match ch {
-        _ if ch.is_ascii() => buffer.push(ch.to_ascii_lowercase()),
+        _ if ch.is_ascii() => Some(ch.to_ascii_lowercase()),
         // Latin-1 capitals (Å Ä Ö É) lie 0x20 below their small letters; × does not
         // change. From ß on, every character is its own lower case.
-        'À'..='Þ' if ch != '×' => {
-            buffer.push(char::from_u32(u32::from(ch) + 0x20).expect("a Latin-1 letter"));
-        }
-        'ß'..='ÿ' => buffer.push(ch),
-        _ => buffer.extend(ch.to_lowercase()),
+        'À'..='Þ' if ch != '×' => char::from_u32(u32::from(ch) + 0x20),
+        '\u{80}'..='ÿ' => Some(ch),
+        _ => None,
     }
 }
 
@@ -1042,6 +1049,9 @@ mod tests {
             push_lower(&mut fast, ch);
             push_lower_slowly(&mut slow, ch);
             assert_eq!(fast, slow, "{ch:?}");
+            if let Some(lower) = latin_1_lower(ch) {
+                assert_eq!(lower.to_string(), slow, "{ch:?}");
+            }
         }
     }
 
