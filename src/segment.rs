@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
 use crate::matcher::is_single_spaced;
@@ -44,8 +45,9 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
     let layout = Layout::measure(text, &lines, &furniture);
     let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
     let mut units = Vec::new();
+    let mut scratch = Scratch::default();
     for (block_idx, block) in blocks.iter().enumerate() {
-        units_of_block(text, block_idx, block, lexicons, &mut units);
+        units_of_block(text, block_idx, block, lexicons, &mut scratch, &mut units);
     }
     link_context(&mut units, &blocks);
     // Only text with page breaks (form feeds) has pages to report.
@@ -394,7 +396,8 @@ enum Marker {
 struct Block {
     kind: BlockKind,
     /// The text spans of the block's lines, marker already removed.
-    pieces: Vec<(usize, usize)>,
+    /// Inline for up to two lines, which most blocks are: no allocation per block.
+    pieces: SmallVec<[(usize, usize); 2]>,
     marker: Option<Marker>,
     after_blank: bool,
     page: u32,
@@ -462,7 +465,7 @@ fn build_blocks(
             }
             blocks.push(new_block(
                 BlockKind::Responsibility,
-                vec![(lines[idx].start, lines[idx].end)],
+                smallvec![(lines[idx].start, lines[idx].end)],
                 None,
             ));
             continue;
@@ -472,9 +475,9 @@ fn build_blocks(
                 blocks.push(block);
             }
             let pieces = if text_start < lines[idx].end {
-                vec![(text_start, lines[idx].end)]
+                smallvec![(text_start, lines[idx].end)]
             } else {
-                vec![]
+                SmallVec::new()
             };
             current = Some(new_block(BlockKind::Item, pieces, Some(marker)));
             continue;
@@ -498,13 +501,13 @@ fn build_blocks(
         if !previous_open && is_heading_line(text, lines, idx, layout, furniture) {
             blocks.push(new_block(
                 BlockKind::Heading,
-                vec![(lines[idx].start, lines[idx].end)],
+                smallvec![(lines[idx].start, lines[idx].end)],
                 None,
             ));
         } else {
             current = Some(new_block(
                 BlockKind::Paragraph,
-                vec![(lines[idx].start, lines[idx].end)],
+                smallvec![(lines[idx].start, lines[idx].end)],
                 None,
             ));
         }
@@ -841,7 +844,17 @@ struct DraftUnit {
     marker: Option<Marker>,
 }
 
+/// Buffers that one block after another fills, so that a block allocates nothing but
+/// its units.
+#[derive(Default)]
+struct Scratch {
+    joined: Joined,
+    segments: Vec<(usize, usize)>,
+    ends: Vec<usize>,
+}
+
 /// The text of a block with its lines joined, mapped back to source offsets.
+#[derive(Default)]
 struct Joined {
     text: String,
     /// (offset in `text`, offset in the source) at the start of each copied piece.
@@ -862,12 +875,9 @@ impl Joined {
 /// Joins the lines of a block: a line break becomes a space, except that a word
 /// hyphenated across the break is mended (`trygg-\nhetsvandring` → `trygghetsvandring`)
 /// while a real hyphen stays (`polis- och`, `2019-\n2020`).
-fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
-    let mut joined = Joined {
-        text: String::new(),
-        map: Vec::new(),
-        single_spaced: false,
-    };
+fn join_pieces(text: &str, pieces: &[(usize, usize)], joined: &mut Joined) {
+    joined.text.clear();
+    joined.map.clear();
     for &(start, end) in pieces {
         let piece = &text[start..end];
         if !joined.text.is_empty() {
@@ -883,7 +893,6 @@ fn join_pieces(text: &str, pieces: &[(usize, usize)]) -> Joined {
         joined.text.push_str(piece);
     }
     joined.single_spaced = is_single_spaced(&joined.text);
-    joined
 }
 
 enum HyphenJoin {
@@ -924,12 +933,19 @@ fn units_of_block(
     block_idx: usize,
     block: &Block,
     lexicons: &Lexicons,
+    scratch: &mut Scratch,
     units: &mut Vec<DraftUnit>,
 ) {
-    let joined = join_pieces(text, &block.pieces);
+    let Scratch {
+        joined,
+        segments,
+        ends,
+    } = scratch;
+    join_pieces(text, &block.pieces, joined);
+    let joined = &*joined;
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
-            if let Some(unit) = make_unit(&joined, start, end, kind, responsibility, block.page) {
+            if let Some(unit) = make_unit(joined, start, end, kind, responsibility, block.page) {
                 units.push(DraftUnit {
                     unit,
                     block: block_idx,
@@ -941,7 +957,7 @@ fn units_of_block(
         BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
         BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
         BlockKind::Item | BlockKind::Paragraph => {
-            let mut segments = inline_bullet_segments(&joined.text);
+            inline_bullet_segments(&joined.text, segments);
             if let (BlockKind::Item, Some(Marker::Number { ordinal, .. })) =
                 (block.kind, block.marker)
             {
@@ -973,8 +989,8 @@ fn units_of_block(
                     }
                 } else {
                     let mut sentence_start = seg_start;
-                    for sentence_end in sentence_ends(&joined.text[..seg_end], seg_start, lexicons)
-                    {
+                    sentence_ends(&joined.text[..seg_end], seg_start, lexicons, ends);
+                    for &sentence_end in ends.iter() {
                         let sentence = joined.text[sentence_start..sentence_end].trim_end();
                         let kind = if sentence.ends_with(':') {
                             UnitKind::LeadIn
@@ -992,9 +1008,10 @@ fn units_of_block(
     }
 }
 
-/// Splits a block at bullets written inline (`Vi lovar att: • ha … • öka …`).
-fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
-    let mut segments = Vec::new();
+/// Splits a block at bullets written inline (`Vi lovar att: • ha … • öka …`): the spans
+/// of the pieces go to `segments`.
+fn inline_bullet_segments(text: &str, segments: &mut Vec<(usize, usize)>) {
+    segments.clear();
     let mut start = 0;
     // Every inline bullet is a three-byte character led by 0xE2 or 0xEF.
     for idx in memchr::memchr2_iter(0xE2, 0xEF, text.as_bytes()) {
@@ -1015,7 +1032,6 @@ fn inline_bullet_segments(text: &str) -> Vec<(usize, usize)> {
         }
     }
     segments.push((start, text.len()));
-    segments
 }
 
 /// Splits `1. Polisen ska … . 2. Kommunen ska …`, numbered items run together on one
@@ -1135,9 +1151,10 @@ fn single_spaced(text: &str) -> String {
 /// Closing characters that stay with the sentence before them.
 const CLOSERS: &[char] = &['"', '”', '’', '\'', ')', ']', '»'];
 
-/// End offsets of the sentences in `text[from..]`; the last one is `text.len()`.
-fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
-    let mut ends = Vec::new();
+/// Fills `ends` with the end offsets of the sentences in `text[from..]`; the last one is
+/// `text.len()`.
+fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons, ends: &mut Vec<usize>) {
+    ends.clear();
     let mut sentence_start = from;
     let mut idx = from;
     let mut marks = MarkScan::default();
@@ -1186,7 +1203,6 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons) -> Vec<usize> {
         idx = after;
     }
     ends.push(text.len());
-    ends
 }
 
 /// Finds the bytes that can start a colon or a terminator, `: . ? ! …` (`…` is led by
@@ -1563,7 +1579,9 @@ mod tests {
         }
         // Inline bullets: found by their lead byte, split only between spaces.
         let text = "Vi lovar att: • ha möten ▪ öka närvaron •utan mellanrum";
-        let pieces: Vec<&str> = inline_bullet_segments(text)
+        let mut segments = Vec::new();
+        inline_bullet_segments(text, &mut segments);
+        let pieces: Vec<&str> = segments
             .into_iter()
             .map(|(start, end)| &text[start..end])
             .collect();
