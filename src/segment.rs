@@ -534,17 +534,18 @@ fn build_blocks(
 fn page_break_zones(lines: &[Line], furniture: &[bool]) -> Vec<bool> {
     let mut zones = vec![false; lines.len()];
     let mut run_start = 0;
+    let mut run_has_furniture = false;
     for idx in 0..=lines.len() {
         let in_run = idx < lines.len() && (furniture[idx] || lines[idx].is_blank());
         if in_run {
+            run_has_furniture |= furniture[idx];
             continue;
         }
-        if (run_start..idx).any(|i| furniture[i]) {
-            zones[run_start..idx]
-                .iter_mut()
-                .for_each(|zone| *zone = true);
+        if run_has_furniture {
+            zones[run_start..idx].fill(true);
         }
         run_start = idx + 1;
+        run_has_furniture = false;
     }
     zones
 }
