@@ -269,8 +269,11 @@ pub struct PhraseSet {
     by_prefix: AffixTrie,
     by_suffix: AffixTrie,
     by_stem: FxHashMap<String, Vec<usize>>,
-    /// Patterns whose first element is a class (`<Name>`, `<num>`): tried at every token.
-    by_class: Vec<usize>,
+    /// Patterns whose first element is a class (`<Name>`, `<num>`), tried at every
+    /// capitalised word and number, each with the words the next token must be when
+    /// the pattern goes on with plain words (`<Name> stad|stads`): that rules most out
+    /// before any matching.
+    by_class: Vec<(usize, Option<Vec<String>>)>,
     /// `/regex/` entries, matched on the spaced lower-cased token text.
     regexes: Vec<(usize, Regex)>,
     /// The most tokens a match of a token pattern can cover.
@@ -338,8 +341,18 @@ impl PhraseSet {
                 }
                 Element::Stem(stem) => push_index(&mut self.by_stem, stem, entry),
                 Element::Name | Element::Number => {
-                    if !self.by_class.contains(&entry) {
-                        self.by_class.push(entry)
+                    if !self.by_class.iter().any(|&(known, _)| known == entry) {
+                        let next_words = match steps.get(1) {
+                            Some(Step::Token(next)) => next
+                                .iter()
+                                .map(|element| match element {
+                                    Element::Exact(word) => Some(word.clone()),
+                                    _ => None,
+                                })
+                                .collect(),
+                            _ => None,
+                        };
+                        self.by_class.push((entry, next_words));
                     }
                 }
             }
@@ -488,7 +501,14 @@ impl PhraseSet {
         // the class (`<Name>|kommun`) was found through its own index above.
         let token = tokens.list[idx];
         if token.capitalised || token.kind == TokenKind::Number {
-            for &entry in &self.by_class {
+            for (entry, next_words) in &self.by_class {
+                let entry = *entry;
+                if let Some(words) = next_words {
+                    let next = (idx + 1 < tokens.len()).then(|| tokens.norm(idx + 1));
+                    if !next.is_some_and(|next| words.iter().any(|word| word == next)) {
+                        continue;
+                    }
+                }
                 if let Step::Token(first) = &self.patterns[entry][0] {
                     if first.iter().any(|e| element_matches(e, tokens, idx)) {
                         out.push(entry);
@@ -874,7 +894,10 @@ mod tests {
             "~polis",
             "<num> procent",
             "<Name> stad",
+            "<Name> stad|stads kommun",
             "<Name>|kommun|<num> och",
+            "<num> ... gånger",
+            "<num>",
             "polis|kommun ... samverkan",
             "å*",
             "*ö",
@@ -882,6 +905,7 @@ mod tests {
         for text in [
             "Kommunen och kommun samt Storkommun, polisen 123 polis 20 procent Malmö stad",
             "Polis och kommun i samverkan: åtta år på ön i Kalmarö",
+            "Ystad stads kommun höll 12 möten, 3 av dem två gånger i Ystad",
             "",
         ] {
             let tokens = tokenize(text);
