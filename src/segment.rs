@@ -257,13 +257,13 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
 
     // Running headers and footers: the same line (numbers aside) at the edge of two
     // or more pages. Without form feeds, page-number lines stand in for page breaks.
-    let pages = page_ranges(lines, &furniture, n_pages > 1);
-    if pages.len() < 2 {
+    let ranges = page_ranges(lines, &furniture, n_pages > 1);
+    if ranges.len() < 2 {
         return furniture;
     }
     // Keyed by bytes: digits are one byte each, so the key needs no UTF-8 work.
     let mut edge_lines: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    for (page_start, page_end) in pages {
+    for (page_start, page_end) in ranges {
         let content_lines: Vec<usize> = (page_start..page_end)
             .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
             .collect();
