@@ -43,26 +43,36 @@ pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<Decoded, DecodeErr
         ),
         None => None,
     };
+    // Valid UTF-8, the common case, is checked once (with SIMD, a few times faster than
+    // `std::str::from_utf8`) and then borrowed as it is: the decoder would check it again.
+    let valid_utf8 = |body| simdutf8::basic::from_utf8(body).ok();
     // A byte-order mark beats everything, as in ripgrep.
-    let (chosen, body) = if let Some((bom_encoding, bom_len)) = Encoding::for_bom(bytes) {
-        (bom_encoding, &bytes[bom_len..])
+    let (chosen, body, utf8) = if let Some((bom_encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let body = &bytes[bom_len..];
+        (
+            bom_encoding,
+            body,
+            (bom_encoding == UTF_8).then(|| valid_utf8(body)).flatten(),
+        )
     } else if let Some(named) = named {
-        (named, bytes)
-    } else if is_utf8(bytes) {
-        (UTF_8, bytes)
+        (
+            named,
+            bytes,
+            (named == UTF_8).then(|| valid_utf8(bytes)).flatten(),
+        )
+    } else if let Some(text) = valid_utf8(bytes) {
+        (UTF_8, bytes, Some(text))
     } else if let Some(utf16) = utf16_without_bom(bytes) {
-        (utf16, bytes)
+        (utf16, bytes, None)
     } else {
-        (guess_legacy(bytes), bytes)
+        (guess_legacy(bytes), bytes, None)
     };
     if chosen != UTF_16LE && chosen != UTF_16BE && memchr::memchr(0, body).is_some() {
         return Err(DecodeError::Binary);
     }
-    // Valid UTF-8, the common case, is borrowed as it is: the decoder would only check
-    // it a second time.
-    let (text, had_errors) = match simdutf8::basic::from_utf8(body) {
-        Ok(text) if chosen == UTF_8 => (std::borrow::Cow::Borrowed(text), false),
-        _ => chosen.decode_without_bom_handling(body),
+    let (text, had_errors) = match utf8 {
+        Some(text) => (std::borrow::Cow::Borrowed(text), false),
+        None => chosen.decode_without_bom_handling(body),
     };
     let mut warnings = Vec::new();
     if had_errors {
@@ -83,12 +93,6 @@ pub fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<Decoded, DecodeErr
         encoding: chosen.name(),
         warnings,
     })
-}
-
-/// Whether `bytes` are valid UTF-8, checked with SIMD (a few times faster than
-/// `std::str::from_utf8` on Swedish text).
-fn is_utf8(bytes: &[u8]) -> bool {
-    simdutf8::basic::from_utf8(bytes).is_ok()
 }
 
 /// UTF-16 without a byte-order mark: NUL bytes at most odd (LE) or even (BE) positions,
