@@ -433,9 +433,8 @@ fn municipality_names(text: &str) -> Vec<String> {
     });
     let mut names = Vec::new();
     for finder in KEYWORDS.iter() {
-        let keyword = std::str::from_utf8(finder.needle()).expect("the keywords are text");
         for at in finder.find_iter(text.as_bytes()) {
-            let after = &text[at + keyword.len()..];
+            let after = &text[at + finder.needle().len()..];
             if after.chars().next().is_some_and(char::is_alphabetic) {
                 continue;
             }
