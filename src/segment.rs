@@ -69,16 +69,6 @@ const BULLETS: &[char] = &[
     '✔', '○', '❖',
 ];
 
-/// Whether `ch` is one of `BULLETS`, asked of every line: an ASCII character is
-/// answered without searching the list.
-fn is_bullet(ch: char) -> bool {
-    if ch.is_ascii() {
-        matches!(ch, '-' | '*' | 'o')
-    } else {
-        BULLETS.contains(&ch)
-    }
-}
-
 /// Bullets that also split items written inline on one line (`Vi lovar att: • … • …`);
 /// dashes are left out because running text uses them as punctuation.
 const INLINE_BULLETS: &[char] = &['•', '▪', '\u{F0B7}', '●', '◦', '■', '➢', '►', '▶', '❖'];
@@ -239,7 +229,7 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         if !line.ends_with(|c: char| c.is_ascii_digit() || matches!(c, ')' | '-' | '–')) {
             continue;
         }
-        let short = || word_count(line) <= 15;
+        let short = || line.split_whitespace().count() <= 15;
         if TOC_LINE.is_match(line)
             || SPELLED_PAGE_NUMBER.is_match(line)
             || (short() && PAGE_MARKER_AT_END.is_match(line))
@@ -289,7 +279,7 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
             .map(|&i| page_of(lines, &furniture, i))
             .collect();
         // The lines share their words, numbers aside.
-        if pages.len() >= 2 && word_count(content(indices[0])) <= 15 {
+        if pages.len() >= 2 && content(indices[0]).split_whitespace().count() <= 15 {
             for idx in indices {
                 furniture[idx] = true;
             }
@@ -607,7 +597,7 @@ fn is_heading_line(
     if n_chars > 100 {
         return false;
     }
-    let n_words = word_count(line);
+    let n_words = line.split_whitespace().count();
     if n_words > 12 {
         return false;
     }
@@ -621,7 +611,7 @@ fn is_heading_line(
         word.chars().count() > 1
             && line[at + 1..].starts_with(' ')
             && line[at + 1..].trim_start().starts_with(char::is_uppercase)
-            && word_count(&line[..at]) >= 3
+            && line[..at].split_whitespace().count() >= 3
     });
     if holds_sentence {
         return false;
@@ -667,28 +657,6 @@ fn ends_with_continuing_word(line: &str) -> bool {
     word.chars().any(char::is_uppercase) && CONTINUING.contains(word.to_lowercase().as_str())
 }
 
-/// `text.split_whitespace().count()`, reading ASCII as bytes: it is asked of most lines,
-/// and splitting decodes every character.
-fn word_count(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut count = 0;
-    let mut in_word = false;
-    let mut idx = 0;
-    while idx < bytes.len() {
-        let (space, len) = if bytes[idx].is_ascii() {
-            // `char::is_whitespace` for ASCII: tab to carriage return, and space.
-            (matches!(bytes[idx], b'\t'..=b'\r' | b' '), 1)
-        } else {
-            let ch = text[idx..].chars().next().expect("a character starts here");
-            (ch.is_whitespace(), ch.len_utf8())
-        };
-        count += usize::from(!space && !in_word);
-        in_word = !space;
-        idx += len;
-    }
-    count
-}
-
 /// Does the text end a sentence (final punctuation, possibly before closing quotes)?
 fn ends_sentence(text: &str) -> bool {
     let trimmed = text.trim_end_matches(['"', '”', '’', '\'', ')', ']', '»']);
@@ -714,7 +682,7 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
     let line = &text[lines[idx].start..lines[idx].end];
     let mut chars = line.char_indices();
     let (_, first) = chars.next()?;
-    if is_bullet(first) {
+    if BULLETS.contains(&first) {
         let rest = &line[first.len_utf8()..];
         if rest.is_empty() || rest.starts_with([' ', '\t', '\u{a0}']) {
             // `o` and `-` are bullets only when a word follows, not `-20 %` or `oktober`.
@@ -817,7 +785,7 @@ fn promote_numbered_headings(text: &str, blocks: &mut [Block]) {
         }
         let (start, end) = blocks[idx].pieces[0];
         let line = &text[start..end];
-        let short = word_count(line) <= 8;
+        let short = line.split_whitespace().count() <= 8;
         let starts_upper = line.chars().next().is_some_and(char::is_uppercase);
         if !short || !starts_upper || ends_sentence(line) || line.ends_with([',', ';']) {
             continue;
@@ -1294,7 +1262,7 @@ fn colon_ends_sentence(text: &str, sentence_start: usize, idx: usize) -> bool {
     let before = &text[sentence_start..idx];
     let open_brackets = before.matches('(').count() > before.matches(')').count();
     let last_word = before.split_whitespace().last().unwrap_or("");
-    let label_like = word_count(before) < 3;
+    let label_like = before.split_whitespace().count() < 3;
     let name_like = last_word.chars().next().is_some_and(char::is_uppercase);
     !(open_brackets || label_like || name_like)
 }
@@ -1578,22 +1546,6 @@ mod tests {
                 by_whole_lexicon(line),
                 "{line}"
             );
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn words_are_counted_as_split_whitespace_counts_them(
-            text in "([a-zåäö.,]|[ \t\n\r\u{0B}\u{0C}\u{85}\u{A0}\u{2003}\u{3000}\u{2013}\u{201D}]){0,40}"
-        ) {
-            proptest::prop_assert_eq!(word_count(&text), text.split_whitespace().count());
-        }
-    }
-
-    #[test]
-    fn a_bullet_is_a_character_of_the_list() {
-        for ch in (0..0x1_0000).filter_map(char::from_u32) {
-            assert_eq!(is_bullet(ch), BULLETS.contains(&ch), "{ch:?}");
         }
     }
 
