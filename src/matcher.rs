@@ -57,6 +57,9 @@ pub struct Tokens {
     /// The hits of each phrase set matched so far, by set id: several stages ask for
     /// the same set's hits (the commitment cues up to five times a unit).
     hits: RefCell<Vec<(usize, Rc<[Hit]>)>>,
+    /// Each token's word number in this thread's `WordMemo`, and the memory's
+    /// generation they were taken in.
+    word_ids: RefCell<(Option<u64>, Vec<u32>)>,
 }
 
 impl Tokens {
@@ -97,6 +100,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         list: Vec::with_capacity(text.len() / 5),
         stems: OnceCell::new(),
         hits: RefCell::new(Vec::new()),
+        word_ids: RefCell::default(),
     };
     let bytes = text.as_bytes();
     let mut idx = 0;
@@ -223,9 +227,93 @@ pub(crate) fn latin_1_lower(ch: char) -> Option<char> {
 }
 
 thread_local! {
-    /// The candidates and hits of the phrase set being matched on this thread, kept
-    /// between calls so that matching a unit allocates only its result.
-    static SCRATCH: RefCell<(Vec<usize>, Vec<Hit>)> = RefCell::default();
+    /// This thread's memory of which entries each word can start, per phrase set, and
+    /// the scratch space of matching, kept between calls so that matching a unit
+    /// allocates only its result.
+    static MEMO: RefCell<WordMemo> = RefCell::default();
+}
+
+/// How many distinct words `WordMemo` keeps before it starts afresh: a few megabytes a
+/// thread, where agreements use some tens of thousands of words.
+const MEMO_WORDS: usize = 100_000;
+
+/// How many phrase sets `WordMemo` keeps candidates for before it starts afresh (a
+/// run uses a dozen; this bounds what sets made and dropped again can leave).
+const MEMO_SETS: usize = 64;
+
+/// The candidate entries of each word, per phrase set. Which entries can start at a
+/// token depends, but for classes, on the token's lower-cased text and kind alone, and
+/// the same words come back unit after unit: looking them up once per word, rather
+/// than walking a set's indexes at every token, is most of the saving. Each word gets
+/// a number once per unit (`Tokens::word_ids`); a set's memory is then a vector indexed
+/// by that number.
+#[derive(Default)]
+struct WordMemo {
+    /// The number of each word seen since the memory last started afresh, by kind.
+    words: [FxHashMap<Box<str>, u32>; 3],
+    /// How many words are numbered: the next number.
+    known: u32,
+    /// Counts the fresh starts, so that numbers taken before one are known to be stale.
+    generation: u64,
+    /// The candidates of each word number, by phrase set id.
+    sets: FxHashMap<usize, SetMemo>,
+    /// Scratch: a token's candidates with its class entries added.
+    candidates: Vec<usize>,
+    /// Scratch: the hits of the set being matched.
+    hits: Vec<Hit>,
+    /// At most this many distinct words before a fresh start (`MEMO_WORDS`; smaller
+    /// in tests).
+    word_limit: usize,
+}
+
+/// One phrase set's candidates per word number: a range of `entries`, or `UNKNOWN`.
+#[derive(Default)]
+struct SetMemo {
+    ranges: Vec<(u32, u32)>,
+    entries: Vec<usize>,
+}
+
+const UNKNOWN: (u32, u32) = (u32::MAX, 0);
+
+impl WordMemo {
+    /// The numbers of `tokens`' words, made (or checked) for this memory's generation.
+    fn word_ids<'t>(&mut self, tokens: &'t Tokens) -> std::cell::Ref<'t, Vec<u32>> {
+        if tokens.word_ids.borrow().0 != Some(self.generation) {
+            let limit = if self.word_limit == 0 {
+                MEMO_WORDS
+            } else {
+                self.word_limit
+            };
+            // A unit's words are numbered in one generation, so a fresh start comes first.
+            if self.known as usize + tokens.len() > limit || self.sets.len() > MEMO_SETS {
+                self.start_afresh();
+            }
+            let mut ids = tokens.word_ids.borrow_mut();
+            ids.1.clear();
+            for (idx, token) in tokens.list.iter().enumerate() {
+                let words = &mut self.words[token.kind as usize];
+                let norm = tokens.norm(idx);
+                let id = match words.get(norm) {
+                    Some(&id) => id,
+                    None => {
+                        words.insert(norm.into(), self.known);
+                        self.known += 1;
+                        self.known - 1
+                    }
+                };
+                ids.1.push(id);
+            }
+            ids.0 = Some(self.generation);
+        }
+        std::cell::Ref::map(tokens.word_ids.borrow(), |ids| &ids.1)
+    }
+
+    fn start_afresh(&mut self) {
+        self.words.iter_mut().for_each(FxHashMap::clear);
+        self.known = 0;
+        self.sets.clear();
+        self.generation += 1;
+    }
 }
 
 /// One element of a compiled pattern.
@@ -397,18 +485,63 @@ impl PhraseSet {
         if let Some((_, hits)) = tokens.hits.borrow().iter().find(|(id, _)| *id == self.id) {
             return Rc::clone(hits);
         }
-        let hits: Rc<[Hit]> = SCRATCH.with(|scratch| {
-            let (candidates, hits) = &mut *scratch.borrow_mut();
-            hits.clear();
-            self.find_all_into(tokens, candidates, hits);
-            Rc::from(&hits[..])
+        let hits: Rc<[Hit]> = MEMO.with(|memo| {
+            let memo = &mut *memo.borrow_mut();
+            memo.hits.clear();
+            self.find_all_remembering(tokens, memo);
+            Rc::from(&memo.hits[..])
         });
         tokens.hits.borrow_mut().push((self.id, Rc::clone(&hits)));
         hits
     }
 
-    /// `find_all`, without looking in the tokens' memory: the hits go to `hits`;
+    /// `find_all` into `memo.hits`, with each word's candidates taken from (or added
+    /// to) `memo`.
+    fn find_all_remembering(&self, tokens: &Tokens, memo: &mut WordMemo) {
+        let ids = memo.word_ids(tokens);
+        let known = memo.known as usize;
+        let WordMemo {
+            sets,
+            candidates,
+            hits,
+            ..
+        } = memo;
+        let remembered = sets.entry(self.id).or_default();
+        if remembered.ranges.len() < known {
+            remembered.ranges.resize(known, UNKNOWN);
+        }
+        for (start, &id) in ids.iter().enumerate() {
+            let mut range = remembered.ranges[id as usize];
+            if range == UNKNOWN {
+                candidates.clear();
+                self.word_candidates(tokens, start, candidates);
+                candidates.sort_unstable();
+                candidates.dedup();
+                range = (remembered.entries.len() as u32, candidates.len() as u32);
+                remembered.entries.extend_from_slice(candidates);
+                remembered.ranges[id as usize] = range;
+            }
+            let words = &remembered.entries[range.0 as usize..][..range.1 as usize];
+            if self.may_start_class(tokens, start) {
+                candidates.clear();
+                candidates.extend_from_slice(words);
+                self.class_candidates(tokens, start, candidates);
+                candidates.sort_unstable();
+                candidates.dedup();
+                self.match_candidates(candidates, tokens, start, hits);
+            } else {
+                self.match_candidates(words, tokens, start, hits);
+            }
+        }
+        if !self.regexes.is_empty() {
+            self.find_regexes(tokens, hits);
+            hits.sort_by_key(|hit| (hit.start, hit.entry));
+        }
+    }
+
+    /// `find_all` without the tokens' or the thread's memory: the hits go to `hits`;
     /// `candidates` is scratch space.
+    #[cfg(test)]
     fn find_all_into(&self, tokens: &Tokens, candidates: &mut Vec<usize>, hits: &mut Vec<Hit>) {
         for start in 0..tokens.len() {
             self.token_hits_at(tokens, start, candidates, hits);
@@ -445,15 +578,25 @@ impl PhraseSet {
         hits: &mut Vec<Hit>,
     ) {
         candidates.clear();
-        self.candidates_at(tokens, start, candidates);
-        if candidates.is_empty() {
-            return;
+        self.word_candidates(tokens, start, candidates);
+        if self.may_start_class(tokens, start) {
+            self.class_candidates(tokens, start, candidates);
         }
-        if candidates.len() > 1 {
-            candidates.sort_unstable();
-            candidates.dedup();
-        }
-        for &entry in candidates.iter() {
+        candidates.sort_unstable();
+        candidates.dedup();
+        self.match_candidates(candidates, tokens, start, hits);
+    }
+
+    /// Adds the matches of the token patterns `candidates` (sorted) that start at
+    /// token `start`.
+    fn match_candidates(
+        &self,
+        candidates: &[usize],
+        tokens: &Tokens,
+        start: usize,
+        hits: &mut Vec<Hit>,
+    ) {
+        for &entry in candidates {
             if let Some(end) = self.match_from(&self.patterns[entry], 1, tokens, start + 1) {
                 hits.push(Hit { entry, start, end });
             }
@@ -491,7 +634,10 @@ impl PhraseSet {
         }
     }
 
-    fn candidates_at(&self, tokens: &Tokens, idx: usize, out: &mut Vec<usize>) {
+    /// The entries whose first element matches token `idx` by its text: an exact word,
+    /// an affix or a stem (in no particular order, and perhaps twice). These depend on
+    /// the token's lower-cased text and kind alone.
+    fn word_candidates(&self, tokens: &Tokens, idx: usize, out: &mut Vec<usize>) {
         let norm = tokens.norm(idx);
         let bit = ends_bit(norm);
         let may_be_exact = self.exact_ends[bit / 64] >> (bit % 64) & 1 == 1;
@@ -507,27 +653,34 @@ impl PhraseSet {
                 out.extend_from_slice(entries);
             }
         }
-        // Only a capitalised word or a number can be a class; a word alternative beside
-        // the class (`<Name>|kommun`) was found through its own index above.
+        // Each index holds one kind of element, so whatever it returns matches the
+        // token: no second check is needed (a test compares with checking every entry).
+    }
+
+    /// Only a capitalised word or a number can start a class pattern.
+    fn may_start_class(&self, tokens: &Tokens, idx: usize) -> bool {
         let token = tokens.list[idx];
-        if token.capitalised || token.kind == TokenKind::Number {
-            for (entry, next_words) in &self.by_class {
-                let entry = *entry;
-                if let Some(words) = next_words {
-                    let next = (idx + 1 < tokens.len()).then(|| tokens.norm(idx + 1));
-                    if !next.is_some_and(|next| words.iter().any(|word| word == next)) {
-                        continue;
-                    }
+        !self.by_class.is_empty() && (token.capitalised || token.kind == TokenKind::Number)
+    }
+
+    /// Adds the class patterns (`<Name> …`, `<num> …`) that match at token `idx`, a
+    /// capitalised word or a number. A word alternative beside the class
+    /// (`<Name>|kommun`) is found by `word_candidates`.
+    fn class_candidates(&self, tokens: &Tokens, idx: usize, out: &mut Vec<usize>) {
+        for (entry, next_words) in &self.by_class {
+            let entry = *entry;
+            if let Some(words) = next_words {
+                let next = (idx + 1 < tokens.len()).then(|| tokens.norm(idx + 1));
+                if !next.is_some_and(|next| words.iter().any(|word| word == next)) {
+                    continue;
                 }
-                if let Step::Token(first) = &self.patterns[entry][0] {
-                    if first.iter().any(|e| element_matches(e, tokens, idx)) {
-                        out.push(entry);
-                    }
+            }
+            if let Step::Token(first) = &self.patterns[entry][0] {
+                if first.iter().any(|e| element_matches(e, tokens, idx)) {
+                    out.push(entry);
                 }
             }
         }
-        // Each index holds one kind of element, so whatever it returns matches the
-        // token: no second check is needed (a test compares with checking every entry).
     }
 
     /// `find_all` without the index: every token pattern tried at every token.
@@ -933,6 +1086,36 @@ mod tests {
                 set.find_all_by_trying_every_entry(&tokens),
                 "{text}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Each word's remembered candidates give the hits of trying every entry, also
+        /// when the memory starts afresh between units, and between two sets matched on
+        /// the same units.
+        #[test]
+        fn remembered_candidates_give_the_hits_of_every_entry(
+            texts in proptest::collection::vec(proptest::collection::vec(proptest::prop_oneof![
+                "kommun", "Kommunen", "kommunens", "polisen", "Polis", "Ystad", "stad",
+                "stads", "12", "procent", "och", "samverkan", "å", "ön", "Åre", ":", ".",
+            ], 0..12), 1..6),
+            word_limit in 1usize..30,
+        ) {
+            MEMO.with(|memo| memo.borrow_mut().word_limit = word_limit);
+            let sets = [
+                phrase_set(&["kommun", "kommun*", "*kommun", "<Name> stad|stads", "<num> procent"]),
+                phrase_set(&["~polis", "polis|kommun ... samverkan", "å*", "*ö", "<Name>|kommun"]),
+            ];
+            let all_tokens: Vec<Tokens> = texts.iter().map(|words| tokenize(&words.join(" "))).collect();
+            for set in &sets {
+                for tokens in &all_tokens {
+                    proptest::prop_assert_eq!(
+                        &*set.find_all(tokens),
+                        &set.find_all_by_trying_every_entry(tokens)[..]
+                    );
+                }
+            }
+            MEMO.with(|memo| memo.borrow_mut().word_limit = 0);
         }
     }
 
