@@ -290,6 +290,7 @@ impl WordMemo {
             }
             let mut ids = tokens.word_ids.borrow_mut();
             ids.1.clear();
+            ids.1.reserve(tokens.len());
             for (idx, token) in tokens.list.iter().enumerate() {
                 let words = &mut self.words[token.kind as usize];
                 let norm = tokens.norm(idx);
