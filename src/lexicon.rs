@@ -437,18 +437,14 @@ impl Triggers {
         single_spaced: bool,
         entries: &[Entry<AnchorKind>],
     ) -> Vec<Option<Vec<usize>>> {
-        let mut lower = lowercase_in_place(text);
+        let lower = lowercase_in_place(text);
         let worth_it = self.single_spaced.get().is_some()
             || self.searched.fetch_add(text.len(), Ordering::Relaxed) + text.len()
                 >= SINGLE_SPACED_AFTER;
         if worth_it && single_spaced {
             // A line break is the space the single-spaced words were read with; both
-            // are one byte, so they are swapped where they lie.
-            let mut from = 0;
-            while let Some(offset) = memchr::memchr(b'\n', &lower.as_bytes()[from..]) {
-                lower.replace_range(from + offset..from + offset + 1, " ");
-                from += offset + 1;
-            }
+            // are one byte, so offsets stay as they are.
+            let lower = lower.replace('\n', " ");
             self.single_spaced(entries)
                 .candidates(&lower, text, entries.len())
         } else {
@@ -697,32 +693,28 @@ impl TriggerSet {
 /// the regex crate folds across lengths or scripts, such as `ſ` for `s` or the Kelvin
 /// sign for `k`, are left as they are, so a trigger spelt with them is not seen.)
 fn lowercase_in_place(text: &str) -> String {
-    let mut lower = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        // A run of ASCII is copied whole and lower-cased where it lies.
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
-        let from = lower.len();
-        lower.push_str(&rest[..ascii]);
-        lower[from..].make_ascii_lowercase();
-        rest = &rest[ascii..];
-        let Some(ch) = rest.chars().next() else {
-            break;
-        };
-        if let Some(low) = latin_1_lower(ch) {
+    // ASCII in one pass over the whole copy; then the other characters, nearly all of
+    // which (å ä ö) are lower case already and stay as they are.
+    let mut lower = text.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(offset) = lower.as_bytes()[at..].iter().position(|b| !b.is_ascii()) {
+        at += offset;
+        let ch = lower[at..].chars().next().expect("a character starts here");
+        let low = match latin_1_lower(ch) {
             // Å Ä Ö É and the rest of Latin-1, without the Unicode tables.
-            lower.push(low);
-        } else {
-            let mut folded = ch.to_lowercase();
-            match (folded.next(), folded.next()) {
-                (Some(low), None) if low.len_utf8() == ch.len_utf8() => lower.push(low),
-                _ => lower.push(ch),
+            Some(low) => low,
+            None => {
+                let mut folded = ch.to_lowercase();
+                match (folded.next(), folded.next()) {
+                    (Some(low), None) if low.len_utf8() == ch.len_utf8() => low,
+                    _ => ch,
+                }
             }
+        };
+        if low != ch {
+            lower.replace_range(at..at + ch.len_utf8(), low.encode_utf8(&mut [0; 4]));
         }
-        rest = &rest[ch.len_utf8()..];
+        at += ch.len_utf8();
     }
     lower
 }
