@@ -104,23 +104,36 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     };
     let bytes = text.as_bytes();
     let mut idx = 0;
-    // Bytes below 0x80 are classified and lower-cased as bytes; only other characters
+    // Bytes below 0x80 are classified (and lower-cased) by table; only other characters
     // are decoded, and Latin-1 ones (å ä ö) are answered without the Unicode tables.
     while idx < bytes.len() && tokens.list.len() < limit {
-        let ch = char_at(text, idx);
-        if ch.is_whitespace() {
+        let (ch, class) = match bytes[idx] {
+            byte if byte.is_ascii() => (char::from(byte), ASCII_CLASS[usize::from(byte)]),
+            _ => {
+                let ch = char_at(text, idx);
+                (ch, non_ascii_class(ch))
+            }
+        };
+        if class & SPACE != 0 {
             idx += ch.len_utf8();
             continue;
         }
         let start = idx;
         let lower_start = tokens.lower.len();
-        let kind = if is_letter_or_digit(ch) {
+        let kind = if class & WORD != 0 {
             let mut end = idx + ch.len_utf8();
             let mut ascii = ch.is_ascii();
+            let mut digits = class & DIGIT != 0;
             loop {
-                // ASCII letters and digits a byte at a time, with nothing else carried
-                // from byte to byte; then one other character, if it continues the word.
-                while bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+                // ASCII letters and digits a byte at a time (a non-ASCII byte has no
+                // class bits, so it stops the loop); then one other character, if it
+                // continues the word.
+                while let Some(&byte) = bytes.get(end) {
+                    let class = ASCII_CLASS[usize::from(byte)];
+                    if class & WORD == 0 {
+                        break;
+                    }
+                    digits &= class & DIGIT != 0;
                     end += 1;
                 }
                 match bytes.get(end) {
@@ -130,13 +143,13 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
                             break;
                         }
                         ascii = false;
+                        digits = false;
                         end += next.len_utf8();
                     }
                     _ => break,
                 }
             }
             let word = &text[start..end];
-            let all_digits = word.bytes().all(|byte| byte.is_ascii_digit());
             if ascii {
                 tokens.lower.push_str(word);
                 tokens.lower[lower_start..].make_ascii_lowercase();
@@ -144,7 +157,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
                 word.chars().for_each(|c| push_lower(&mut tokens.lower, c));
             }
             idx = end;
-            if all_digits {
+            if digits {
                 TokenKind::Number
             } else {
                 TokenKind::Word
@@ -160,10 +173,46 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
             lower_start: lower_start as u32,
             lower_end: tokens.lower.len() as u32,
             kind,
-            capitalised: ch.is_uppercase(),
+            capitalised: class & UPPER != 0,
         });
     }
     tokens
+}
+
+/// Class bits of a character for the tokeniser: white space, part of a word (a letter
+/// or digit), an ASCII digit, upper case.
+const SPACE: u8 = 1;
+const WORD: u8 = 2;
+const DIGIT: u8 = 4;
+const UPPER: u8 = 8;
+
+/// The class bits of each byte; bytes from 0x80 have none (they are decoded instead).
+static ASCII_CLASS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0u8;
+    while byte < 0x80 {
+        table[byte as usize] = match byte {
+            // `char::is_whitespace` in ASCII.
+            b'\t'..=b'\r' | b' ' => SPACE,
+            b'0'..=b'9' => WORD | DIGIT,
+            b'A'..=b'Z' => WORD | UPPER,
+            b'a'..=b'z' => WORD,
+            _ => 0,
+        };
+        byte += 1;
+    }
+    table
+};
+
+/// The class bits of a character from U+0080 on (never `DIGIT`, which is for ASCII).
+fn non_ascii_class(ch: char) -> u8 {
+    if ch.is_whitespace() {
+        SPACE
+    } else if is_letter_or_digit(ch) {
+        WORD | if ch.is_uppercase() { UPPER } else { 0 }
+    } else {
+        0
+    }
 }
 
 /// `char::is_alphanumeric`, answered without the Unicode tables for ASCII and for
@@ -1280,6 +1329,27 @@ mod tests {
                 assert_eq!(lower.to_string(), slow, "{ch:?}");
             }
         }
+    }
+
+    #[test]
+    fn class_bits_are_the_unicode_properties() {
+        let class = |ch: char| match u8::try_from(ch) {
+            Ok(byte) if byte.is_ascii() => ASCII_CLASS[usize::from(byte)],
+            _ => non_ascii_class(ch),
+        };
+        // Every character below U+0800, and some beyond (white space, digits and
+        // capitals of other scripts).
+        let beyond = "\u{1680}\u{2000}\u{2028}\u{3000}\u{feff}٣०Ⅻ①ǅΣḀẞ𝟘𐐀漢";
+        for ch in (0..0x800).filter_map(char::from_u32).chain(beyond.chars()) {
+            let bits = class(ch);
+            assert_eq!(bits & SPACE != 0, ch.is_whitespace(), "{ch:?}");
+            assert_eq!(bits & WORD != 0, ch.is_alphanumeric(), "{ch:?}");
+            assert_eq!(bits & DIGIT != 0, ch.is_ascii_digit(), "{ch:?}");
+            // (No character is upper case without being a letter or digit.)
+            assert_eq!(bits & UPPER != 0, ch.is_uppercase(), "{ch:?}");
+        }
+        // No byte of a longer character passes for ASCII.
+        assert!(ASCII_CLASS[0x80..].iter().all(|&bits| bits == 0));
     }
 
     proptest::proptest! {
