@@ -156,6 +156,9 @@ impl<C: Copy> PhraseLexicon<C> {
     /// priority wins, then the longer match, then the earlier entry in the file.
     pub fn find_resolved<'a>(&'a self, tokens: &Tokens) -> Vec<PhraseHit<'a, C>> {
         let mut hits = self.find_all(tokens);
+        if hits.len() < 2 {
+            return hits;
+        }
         // Best first: then every hit that overlaps a kept one is dropped.
         hits.sort_by_key(|hit| {
             (
@@ -166,7 +169,7 @@ impl<C: Copy> PhraseLexicon<C> {
             )
         });
         let mut taken = vec![false; tokens.len()];
-        let mut kept = Vec::new();
+        let mut kept = Vec::with_capacity(hits.len());
         for hit in hits {
             if (hit.start..hit.end).any(|idx| taken[idx]) {
                 continue;
