@@ -313,8 +313,20 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         let is_heading = unit.kind == UnitKind::Heading;
         // A problem picture: a heading that names one, or statistics outside the promises.
         // Cheap word checks first: the regexes run only where a keyword stands.
-        // Once each word-list element has its evidence, the lists need not be looked for.
-        let mentioned = if lists_found == CAUSES_BIT | DOCUMENTATION_BIT | FOLLOW_UP_BIT {
+        // The lists are looked for only where one of their elements could still be
+        // noted (each at most once; causes outside promises and headings, documentation
+        // in a promise or a line of the follow-up, below).
+        let in_follow_up = unit.heading.is_some_and(|h| {
+            *heading_follows_up[h].get_or_insert_with(|| FOLLOW_UP.is_match(&units[h].text))
+        });
+        let mut wanted = FOLLOW_UP_BIT;
+        if !commitment && !is_heading {
+            wanted |= CAUSES_BIT;
+        }
+        if !is_heading && (commitment || in_follow_up) {
+            wanted |= DOCUMENTATION_BIT;
+        }
+        let mentioned = if wanted & !lists_found == 0 {
             0
         } else {
             mentioned_lists(&unit.text)
@@ -336,9 +348,6 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         }
         // Documentation is something the parties do: a promise, or a line of the follow-up.
         // (A heading is asked once, however many units it governs.)
-        let in_follow_up = unit.heading.is_some_and(|h| {
-            *heading_follows_up[h].get_or_insert_with(|| FOLLOW_UP.is_match(&units[h].text))
-        });
         if !is_heading
             && (commitment || in_follow_up)
             && mentions(DOCUMENTATION_BIT)
