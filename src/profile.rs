@@ -364,9 +364,11 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
     if let (Some(period), false) = (&labelled.period, units.is_empty()) {
         // The unit that states it, else the title (the period came from the title or the
         // file name).
+        // One searcher for all the units, rather than one built per unit by `contains`.
+        let statement = memchr::memmem::Finder::new(&period.evidence);
         let idx = units
             .iter()
-            .position(|u| u.text.contains(&period.evidence))
+            .position(|u| statement.find(u.text.as_bytes()).is_some())
             .unwrap_or(0);
         note("period", idx);
     }
