@@ -282,8 +282,9 @@ thread_local! {
     static MEMO: RefCell<WordMemo> = RefCell::default();
 }
 
-/// How many distinct words `WordMemo` keeps before it starts afresh: a few megabytes a
-/// thread, where agreements use some tens of thousands of words.
+/// How many distinct words `WordMemo` keeps before it starts afresh: about ten megabytes
+/// a thread at most (the words, and a range per word for each of a run's phrase sets),
+/// where a county's agreements use some tens of thousands of words.
 const MEMO_WORDS: usize = 100_000;
 
 /// How many phrase sets `WordMemo` keeps candidates for before it starts afresh (a
