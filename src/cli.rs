@@ -372,11 +372,8 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     builder.build().context("cannot start worker threads")
 }
 
-/// Output buffer size. A document's rows rendered in a worker are mostly larger, and a
-/// `BufWriter` passes data at least its size straight to the file in one write call:
-/// copying them into the buffer first cost 1.6 % of `extract`'s instructions, all on
-/// the writing thread. Rows written one by one still leave in 16 KB writes.
-const OUTPUT_BUFFER: usize = 16 * 1024;
+/// Output buffer size: the rows of a few documents per write call.
+const OUTPUT_BUFFER: usize = 256 * 1024;
 
 /// How many documents may be read and labelled ahead of the one being written: enough
 /// to keep every worker busy while the output is written (and while one long document
