@@ -403,9 +403,6 @@ pub struct PhraseSet {
     id: usize,
     patterns: Vec<Vec<Step>>,
     by_exact: FxHashMap<String, Vec<usize>>,
-    /// One bit per (first byte, last byte) pair of the words in `by_exact`: most tokens
-    /// share no such pair with any of them, and one look-up says so before any hashing.
-    exact_ends: Box<[u64; 1024]>,
     /// `prefix*` and `*suffix` first elements, in byte tries (suffixes reversed): one
     /// walk along a token finds every affix it has, however many lengths there are.
     by_prefix: AffixTrie,
@@ -429,7 +426,6 @@ impl Default for PhraseSet {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             patterns: Vec::new(),
             by_exact: FxHashMap::default(),
-            exact_ends: Box::new([0; 1024]),
             by_prefix: AffixTrie::default(),
             by_suffix: AffixTrie::default(),
             by_stem: FxHashMap::default(),
@@ -475,11 +471,7 @@ impl PhraseSet {
         };
         for element in first {
             match element {
-                Element::Exact(word) => {
-                    let bit = ends_bit(word);
-                    self.exact_ends[bit / 64] |= 1 << (bit % 64);
-                    push_index(&mut self.by_exact, word, entry);
-                }
+                Element::Exact(word) => push_index(&mut self.by_exact, word, entry),
                 Element::Prefix(prefix) => {
                     self.by_prefix.insert(prefix.bytes(), entry);
                 }
@@ -690,9 +682,7 @@ impl PhraseSet {
     /// the token's lower-cased text and kind alone.
     fn word_candidates(&self, tokens: &Tokens, idx: usize, out: &mut Vec<usize>) {
         let norm = tokens.norm(idx);
-        let bit = ends_bit(norm);
-        let may_be_exact = self.exact_ends[bit / 64] >> (bit % 64) & 1 == 1;
-        if let Some(entries) = may_be_exact.then(|| self.by_exact.get(norm)).flatten() {
+        if let Some(entries) = self.by_exact.get(norm) {
             out.extend_from_slice(entries);
         }
         // An affix is whole characters, so bytes equal to it end (or start) on a
@@ -814,15 +804,6 @@ pub fn stem_word(word: &str) -> String {
         static STEMMER: Stemmer = Stemmer::create(Algorithm::Swedish);
     }
     STEMMER.with(|stemmer| stemmer.stem(word).into_owned())
-}
-
-/// The bit of a word's first and last bytes in `PhraseSet::exact_ends` (0 for "").
-fn ends_bit(word: &str) -> usize {
-    let bytes = word.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(&first), Some(&last)) => usize::from(first) << 8 | usize::from(last),
-        _ => 0,
-    }
 }
 
 fn push_index(index: &mut FxHashMap<String, Vec<usize>>, key: &str, entry: usize) {
