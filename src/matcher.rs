@@ -311,9 +311,9 @@ struct WordMemo {
     candidates: Vec<usize>,
     /// Scratch: the hits of the set being matched.
     hits: Vec<Hit>,
-    /// At most this many distinct words before a fresh start (`MEMO_WORDS`; smaller
-    /// in tests).
-    word_limit: usize,
+    /// At most this many distinct words before a fresh start, where a test sets fewer
+    /// than `MEMO_WORDS`.
+    word_limit: Option<usize>,
 }
 
 /// One phrase set's candidates per word number: a range of `entries`, or `UNKNOWN`.
@@ -329,11 +329,7 @@ impl WordMemo {
     /// The numbers of `tokens`' words, made (or checked) for this memory's generation.
     fn word_ids<'t>(&mut self, tokens: &'t Tokens) -> std::cell::Ref<'t, Vec<u32>> {
         if tokens.word_ids.borrow().0 != Some(self.generation) {
-            let limit = if self.word_limit == 0 {
-                MEMO_WORDS
-            } else {
-                self.word_limit
-            };
+            let limit = self.word_limit.unwrap_or(MEMO_WORDS);
             // A unit's words are numbered in one generation, so a fresh start comes first.
             if self.known as usize + tokens.len() > limit || self.sets.len() > MEMO_SETS {
                 self.start_afresh();
@@ -1133,7 +1129,7 @@ mod tests {
             ], 0..12), 1..6),
             word_limit in 1usize..30,
         ) {
-            MEMO.with(|memo| memo.borrow_mut().word_limit = word_limit);
+            MEMO.with(|memo| memo.borrow_mut().word_limit = Some(word_limit));
             let sets = [
                 phrase_set(&["kommun", "kommun*", "*kommun", "<Name> stad|stads", "<num> procent"]),
                 phrase_set(&["~polis", "polis|kommun ... samverkan", "å*", "*ö", "<Name>|kommun"]),
@@ -1147,7 +1143,7 @@ mod tests {
                     );
                 }
             }
-            MEMO.with(|memo| memo.borrow_mut().word_limit = 0);
+            MEMO.with(|memo| memo.borrow_mut().word_limit = None);
         }
     }
 
