@@ -311,19 +311,23 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
     for (idx, unit) in units.iter().enumerate() {
         let commitment = labelled.commitments[idx].commitment;
         let is_heading = unit.kind == UnitKind::Heading;
-        // A problem picture: a heading that names one, or statistics outside the promises.
-        // Cheap word checks first: the regexes run only where a keyword stands.
-        // The lists are looked for only where one of their elements could still be
-        // noted (each at most once; causes outside promises and headings, documentation
-        // in a promise or a line of the follow-up, below).
+        // Description: neither a promise nor a heading, where statistics show a problem
+        // and causes are named.
+        let description = !commitment && !is_heading;
+        // Documentation is something the parties do: a promise, or a line of the follow-up.
+        // (A heading is asked once, however many units it governs.)
         let in_follow_up = unit.heading.is_some_and(|h| {
             *heading_follows_up[h].get_or_insert_with(|| FOLLOW_UP.is_match(&units[h].text))
         });
+        let may_document = !is_heading && (commitment || in_follow_up);
+        // Cheap word checks first: the regexes run only where a keyword stands. And the
+        // word lists are looked for only where an element they gate could still be
+        // noted (each is noted once).
         let mut wanted = FOLLOW_UP_BIT;
-        if !commitment && !is_heading {
+        if description {
             wanted |= CAUSES_BIT;
         }
-        if !is_heading && (commitment || in_follow_up) {
+        if may_document {
             wanted |= DOCUMENTATION_BIT;
         }
         let mentioned = if wanted & !lists_found == 0 {
@@ -333,12 +337,13 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         };
         let mentions = |bit: u8| mentioned & bit != 0;
         let has_digit = unit.text.bytes().any(|b| b.is_ascii_digit());
+        // A problem picture: a heading that names one, or statistics outside the promises.
         if (is_heading && PROBLEM_HEADING.is_match(&unit.text))
-            || (!commitment && !is_heading && has_digit && STATISTICS.is_match(&unit.text))
+            || (description && has_digit && STATISTICS.is_match(&unit.text))
         {
             note("problem", idx);
         }
-        if !commitment && !is_heading && mentions(CAUSES_BIT) && CAUSES.is_match(&unit.text) {
+        if description && mentions(CAUSES_BIT) && CAUSES.is_match(&unit.text) {
             note("causes", idx);
             lists_found |= CAUSES_BIT;
         }
@@ -346,13 +351,7 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         if specificity.is_some_and(|s| s.commitment_type == "goal" && s.level == 3) {
             note("measurable_goals", idx);
         }
-        // Documentation is something the parties do: a promise, or a line of the follow-up.
-        // (A heading is asked once, however many units it governs.)
-        if !is_heading
-            && (commitment || in_follow_up)
-            && mentions(DOCUMENTATION_BIT)
-            && DOCUMENTATION.is_match(&unit.text)
-        {
+        if may_document && mentions(DOCUMENTATION_BIT) && DOCUMENTATION.is_match(&unit.text) {
             note("documentation", idx);
             lists_found |= DOCUMENTATION_BIT;
         }
@@ -363,8 +362,8 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
     }
     if let (Some(period), false) = (&labelled.period, units.is_empty()) {
         // The unit that states it, else the title (the period came from the title or the
-        // file name).
-        // One searcher for all the units, rather than one built per unit by `contains`.
+        // file name). One searcher for all the units, rather than one built per unit by
+        // `contains`.
         let statement = memchr::memmem::Finder::new(&period.evidence);
         let idx = units
             .iter()
