@@ -1531,12 +1531,8 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|ext| ext == "txt") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                lines.extend(text.lines().map(|line| line.trim().to_string()));
-            }
+        for text in crate::testing::corpus_texts() {
+            lines.extend(text.lines().map(|line| line.trim().to_string()));
         }
         let found = lines.iter().filter(|line| by_whole_lexicon(line)).count();
         assert!(found >= 10, "the corpus has responsibility lines ({found})");
