@@ -92,7 +92,9 @@ fn stages(c: &mut Criterion) {
     // Inputs of the labelling stages, prepared outside the timed loops. Tokens remember
     // the phrase hits found in them, so every iteration gets fresh ones (made in
     // `iter_batched`'s untimed set-up): otherwise all but the first iteration would
-    // time look-ups in that memory instead of the stage's matching.
+    // time look-ups in that memory instead of the stage's matching. The thread's word
+    // memory (which entries each word can start) stays warm, as it is in a run after
+    // its first documents.
     let prepared: Vec<_> = labelled
         .iter()
         .map(|l| {
