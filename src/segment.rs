@@ -672,10 +672,55 @@ pub(crate) fn is_responsibility_line(line: &str, lexicons: &Lexicons) -> bool {
     !lexicons.responsibility.find_at_start(line).is_empty()
 }
 
-static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\(?(\d{1,2})([.)])|([a-zåäö])([.)])|([A-ZÅÄÖ])([.)]))(?:\s+|$)")
-        .expect("valid enumerator regex")
-});
+/// What numbers or letters a list item: `1.`, `(2)`, `a)`, `B.`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Number(u32),
+    Lower(char),
+    Upper(char),
+}
+
+/// The enumerator at the start of a line (one or two ASCII digits, optionally after
+/// `(`, or one letter, then `.` or `)`, then white space or the end): its label, its
+/// closing character, and where the text after it and its spaces starts.
+fn enumerator(line: &str) -> Option<(Label, char, usize)> {
+    let bytes = line.as_bytes();
+    let (label, close_at) = match bytes.first()? {
+        b'(' | b'0'..=b'9' => {
+            let digits_start = usize::from(bytes[0] == b'(');
+            let n_digits = bytes[digits_start..]
+                .iter()
+                .take(2)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if n_digits == 0 {
+                return None;
+            }
+            let number = line[digits_start..digits_start + n_digits].parse().ok()?;
+            (Label::Number(number), digits_start + n_digits)
+        }
+        _ => {
+            let first = line.chars().next()?;
+            let label = match first {
+                'a'..='z' | 'å' | 'ä' | 'ö' => Label::Lower(first),
+                'A'..='Z' | 'Å' | 'Ä' | 'Ö' => Label::Upper(first),
+                _ => return None,
+            };
+            (label, first.len_utf8())
+        }
+    };
+    let close = match bytes.get(close_at)? {
+        b'.' => '.',
+        b')' => ')',
+        _ => return None,
+    };
+    let rest = &line[close_at + 1..];
+    let spaces = rest.len() - rest.trim_start().len();
+    if spaces == 0 && !rest.is_empty() {
+        return None;
+    }
+    Some((label, close, close_at + 1 + spaces))
+}
 
 /// The list marker at the start of line `idx`, and where the item text starts.
 fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)> {
@@ -695,44 +740,17 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
         }
         return None;
     }
-    // The enumerator starts with `(`, a digit, or a letter before `.` or `)`: most
-    // lines are ruled out before the regex runs.
-    let could_enumerate = first == '(' || first.is_ascii_digit() || {
-        matches!(first, 'a'..='z' | 'A'..='Z' | 'å' | 'ä' | 'ö' | 'Å' | 'Ä' | 'Ö')
-            && line[first.len_utf8()..].starts_with(['.', ')'])
-    };
-    if !could_enumerate {
-        return None;
-    }
-    let caps = ENUMERATOR.captures(line)?;
-    let whole = caps.get(0).expect("group 0");
-    let text_start = lines[idx].start + whole.end();
-    let (close, letter, ordinal) = if let (Some(number), Some(close)) = (caps.get(1), caps.get(2)) {
-        let ordinal: u32 = number.as_str().parse().ok()?;
+    let (label, close, end) = enumerator(line)?;
+    let ordinal = match label {
         // `2020. …` is a year, and `0.` never numbers a list.
-        if ordinal == 0 {
-            return None;
-        }
-        (close.as_str().chars().next()?, false, ordinal)
-    } else if let (Some(letter), Some(close)) = (caps.get(3), caps.get(4)) {
-        (
-            close.as_str().chars().next()?,
-            true,
-            letter_ordinal(letter.as_str()),
-        )
-    } else {
-        let letter = caps.get(5)?.as_str();
-        let close = caps.get(6)?.as_str().chars().next()?;
-        // `A. Andersson` is an initial unless the next or previous marked line
-        // continues the lettering (`B.` after `A.`).
-        if close == '.' && !lettering_continues(text, lines, idx, letter_ordinal(letter)) {
-            return None;
-        }
-        (close, true, letter_ordinal(letter))
+        Label::Number(0) => return None,
+        Label::Number(number) => number,
+        Label::Lower(letter) | Label::Upper(letter) => letter_ordinal(letter),
     };
-    if letter
-        && close == '.'
-        && caps.get(3).is_some()
+    // `A. Andersson` is an initial, and `a. …` no item, unless the next or previous
+    // marked line continues the lettering (`B.` after `A.`).
+    if close == '.'
+        && matches!(label, Label::Lower(_) | Label::Upper(_))
         && !lettering_continues(text, lines, idx, ordinal)
     {
         return None;
@@ -740,16 +758,15 @@ fn list_marker(text: &str, lines: &[Line], idx: usize) -> Option<(Marker, usize)
     Some((
         Marker::Number {
             close,
-            letter,
+            letter: !matches!(label, Label::Number(_)),
             ordinal,
         },
-        text_start,
+        lines[idx].start + end,
     ))
 }
 
-fn letter_ordinal(letter: &str) -> u32 {
-    let ch = letter.chars().next().unwrap_or('a').to_ascii_lowercase();
-    (ch as u32).saturating_sub('a' as u32) + 1
+fn letter_ordinal(letter: char) -> u32 {
+    (letter.to_ascii_lowercase() as u32).saturating_sub('a' as u32) + 1
 }
 
 fn lettering_continues(text: &str, lines: &[Line], idx: usize, ordinal: u32) -> bool {
@@ -757,9 +774,7 @@ fn lettering_continues(text: &str, lines: &[Line], idx: usize, ordinal: u32) -> 
         let line = &text[lines[line_idx].start..lines[line_idx].end];
         let mut chars = line.chars();
         match (chars.next(), chars.next()) {
-            (Some(ch), Some('.')) if ch.is_alphabetic() => {
-                letter_ordinal(&ch.to_string()) == wanted
-            }
+            (Some(ch), Some('.')) if ch.is_alphabetic() => letter_ordinal(ch) == wanted,
             _ => false,
         }
     };
@@ -1504,6 +1519,33 @@ mod tests {
                 proptest::prop_assert_eq!(found, slowly(from), "{:?} from {}", text, from);
                 from = found.map_or(from, |at| at + 1) + step;
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// `enumerator` reads what the regular expression it replaced matched, wherever
+        /// that gave a marker (a number that is not ASCII never did: it does not parse).
+        #[test]
+        fn the_enumerator_reads_what_the_regex_read(
+            line in "\\(?[0-9١azåAÖ(]{0,3}[.)x]?[ \u{a0}]{0,2}[x.)]{0,2}",
+        ) {
+            let regex = Regex::new(
+                r"^(?:\(?(\d{1,2})([.)])|([a-zåäö])([.)])|([A-ZÅÄÖ])([.)]))(?:\s+|$)",
+            )
+            .unwrap();
+            let expected = regex.captures(&line).and_then(|caps| {
+                let end = caps.get(0).unwrap().end();
+                let close = |group: usize| caps.get(group).unwrap().as_str().chars().next().unwrap();
+                let letter = |group: usize| caps.get(group).map(|m| m.as_str().chars().next().unwrap());
+                if let Some(number) = caps.get(1) {
+                    Some((Label::Number(number.as_str().parse().ok()?), close(2), end))
+                } else if let Some(lower) = letter(3) {
+                    Some((Label::Lower(lower), close(4), end))
+                } else {
+                    Some((Label::Upper(letter(5).unwrap()), close(6), end))
+                }
+            });
+            proptest::prop_assert_eq!(enumerator(&line), expected, "{:?}", line);
         }
     }
 
