@@ -255,6 +255,29 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
         && !memchr::memchr_iter(0xE3, bytes).any(other_space)
 }
 
+/// Where a text's lines break `is_single_spaced`: tabs, carriage returns, vertical
+/// tabs, the first of two spaces, non-ASCII white space; line breaks and form feeds,
+/// which end lines, are left out. Sorted, so that `spacing_fault_in` can ask of any
+/// trimmed stretch of one line whether it is single-spaced, with one scan of the
+/// whole text instead of one per stretch.
+pub(crate) fn spacing_faults(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let other_space = |&idx: &usize| char_at(text, idx).is_whitespace();
+    let mut faults: Vec<usize> = memchr::memchr3_iter(b'\t', b'\r', 0x0B, bytes).collect();
+    faults.extend(DOUBLE_SPACE.find_iter(bytes));
+    faults.extend(memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).filter(other_space));
+    faults.extend(memchr::memchr_iter(0xE3, bytes).filter(other_space));
+    faults.sort_unstable();
+    faults
+}
+
+/// Does the stretch `start..end` of one line, trimmed, hold one of `faults`? If not,
+/// it is single-spaced.
+pub(crate) fn spacing_fault_in(faults: &[usize], start: usize, end: usize) -> bool {
+    let first_after = faults.partition_point(|&at| at < start);
+    faults.get(first_after).is_some_and(|&at| at < end)
+}
+
 fn push_lower(buffer: &mut String, ch: char) {
     match latin_1_lower(ch) {
         Some(lower) => buffer.push(lower),
@@ -1369,6 +1392,37 @@ mod tests {
             let text = pieces.concat();
             let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(is_single_spaced(&text), text == joined, "{:?}", text);
+        }
+
+        /// Asked of any trimmed stretch of one line, the text's spacing faults give the
+        /// answer `is_single_spaced` gives for the stretch.
+        #[test]
+        fn spacing_faults_answer_for_every_trimmed_stretch_of_a_line(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                40 => "[a-zåäö.,]",
+                6 => " ",
+                2 => "[\n\u{0C}]",
+                1 => "[\t\r\u{0B}\u{85}\u{A0}\u{1680}\u{2000}-\u{200B}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}]",
+                1 => "[\u{86}\u{A1}\u{1681}\u{1E9A}\u{2013}\u{201D}\u{2027}\u{202A}\u{2030}\u{205E}\u{2060}\u{3001}\u{3080}]",
+            ], 0..90),
+            cuts in proptest::collection::vec((0usize..200, 0usize..200), 1..20),
+        ) {
+            let text = pieces.concat();
+            let faults = spacing_faults(&text);
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            for (a, b) in cuts {
+                let (a, b) = (boundaries[a % boundaries.len()], boundaries[b % boundaries.len()]);
+                let stretch = text[a.min(b)..a.max(b)].trim();
+                if stretch.contains(['\n', '\u{0C}']) {
+                    continue;
+                }
+                let start = stretch.as_ptr() as usize - text.as_ptr() as usize;
+                proptest::prop_assert_eq!(
+                    !spacing_fault_in(&faults, start, start + stretch.len()),
+                    is_single_spaced(stretch),
+                    "{:?} in {:?}", stretch, text
+                );
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ use regex::Regex;
 use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
-use crate::matcher::is_single_spaced;
+use crate::matcher::{is_single_spaced, spacing_fault_in, spacing_faults};
 use crate::model::{Unit, UnitKind};
 
 /// Splits a document's text into units.
@@ -45,7 +45,10 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
     let layout = Layout::measure(text, &lines, &furniture);
     let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
     let mut units = Vec::new();
-    let mut scratch = Scratch::default();
+    let mut scratch = Scratch {
+        spacing_faults: spacing_faults(text),
+        ..Scratch::default()
+    };
     for (block_idx, block) in blocks.iter().enumerate() {
         units_of_block(text, block_idx, block, lexicons, &mut scratch, &mut units);
     }
@@ -869,6 +872,9 @@ struct DraftUnit {
 /// its units.
 #[derive(Default)]
 struct Scratch {
+    /// The document's `spacing_faults`, found once: a block without one in its pieces
+    /// is single-spaced when joined.
+    spacing_faults: Vec<usize>,
     joined: Joined,
     segments: Vec<(usize, usize)>,
     ends: Vec<usize>,
@@ -896,7 +902,12 @@ impl Joined {
 /// Joins the lines of a block: a line break becomes a space, except that a word
 /// hyphenated across the break is mended (`trygg-\nhetsvandring` → `trygghetsvandring`)
 /// while a real hyphen stays (`polis- och`, `2019-\n2020`).
-fn join_pieces(text: &str, pieces: &[(usize, usize)], joined: &mut Joined) {
+fn join_pieces(
+    text: &str,
+    pieces: &[(usize, usize)],
+    spacing_faults: &[usize],
+    joined: &mut Joined,
+) {
     joined.text.clear();
     joined.map.clear();
     for &(start, end) in pieces {
@@ -913,7 +924,11 @@ fn join_pieces(text: &str, pieces: &[(usize, usize)], joined: &mut Joined) {
         joined.map.push((joined.text.len(), start));
         joined.text.push_str(piece);
     }
-    joined.single_spaced = is_single_spaced(&joined.text);
+    // Pieces are trimmed stretches of lines, joined by one space or none.
+    joined.single_spaced = !pieces
+        .iter()
+        .any(|&(start, end)| spacing_fault_in(spacing_faults, start, end));
+    debug_assert_eq!(joined.single_spaced, is_single_spaced(&joined.text));
 }
 
 enum HyphenJoin {
@@ -958,11 +973,12 @@ fn units_of_block(
     units: &mut Vec<DraftUnit>,
 ) {
     let Scratch {
+        spacing_faults,
         joined,
         segments,
         ends,
     } = scratch;
-    join_pieces(text, &block.pieces, joined);
+    join_pieces(text, &block.pieces, spacing_faults, joined);
     let joined = &*joined;
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
