@@ -19,7 +19,7 @@ use regex::Regex;
 use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
-use crate::matcher::{is_single_spaced, spacing_fault_in, spacing_faults};
+use crate::matcher::{is_single_spaced, latin_1_lower, spacing_fault_in, spacing_faults};
 use crate::model::{Unit, UnitKind};
 
 /// Splits a document's text into units.
@@ -645,19 +645,60 @@ fn is_heading_line(
     true
 }
 
-static CONTINUING: LazyLock<rustc_hash::FxHashSet<&'static str>> =
-    LazyLock::new(|| CONTINUING_WORDS.iter().copied().collect());
+/// Keyed by bytes, so that a word lower-cased into a byte buffer is looked up as it is.
+static CONTINUING: LazyLock<rustc_hash::FxHashSet<&'static [u8]>> = LazyLock::new(|| {
+    CONTINUING_WORDS
+        .iter()
+        .map(|word| word.as_bytes())
+        .collect()
+});
 
+/// The length of the longest continuing word, in bytes: a longer word is none.
+const CONTINUING_MAX_LEN: usize = {
+    let mut max = 0;
+    let mut idx = 0;
+    while idx < CONTINUING_WORDS.len() {
+        if CONTINUING_WORDS[idx].len() > max {
+            max = CONTINUING_WORDS[idx].len();
+        }
+        idx += 1;
+    }
+    max
+};
+
+/// Does the line end with one of `CONTINUING_WORDS`, in any case? A word longer than
+/// all of them as written is none (so only the line's last few bytes are read).
 fn ends_with_continuing_word(line: &str) -> bool {
     let line = line.trim_end();
-    let word = line.rfind(char::is_whitespace).map_or(line, |at| {
-        &line[at + line[at..].chars().next().map_or(1, char::len_utf8)..]
-    });
-    if CONTINUING.contains(word) {
-        return true;
+    let mut from = line.len().saturating_sub(CONTINUING_MAX_LEN + 1);
+    while !line.is_char_boundary(from) {
+        from -= 1;
     }
-    // Lower-case only when there is something to lower (`Och`, `SAMT`).
-    word.chars().any(char::is_uppercase) && CONTINUING.contains(word.to_lowercase().as_str())
+    let tail = &line[from..];
+    let word = match tail.rfind(char::is_whitespace) {
+        Some(at) => &tail[at + tail[at..].chars().next().map_or(1, char::len_utf8)..],
+        None if from == 0 => tail,
+        None => return false,
+    };
+    if word.len() > CONTINUING_MAX_LEN {
+        return false;
+    }
+    // Lower-cased (`Och`, `SAMT`) on the stack, given up as soon as it is too long;
+    // a character outside Latin-1 takes the long way.
+    let mut lower = [0u8; CONTINUING_MAX_LEN];
+    let mut len = 0;
+    for ch in word.chars() {
+        let Some(lower_ch) = latin_1_lower(ch) else {
+            return CONTINUING.contains(word.to_lowercase().as_bytes());
+        };
+        let end = len + lower_ch.len_utf8();
+        if end > CONTINUING_MAX_LEN {
+            return false;
+        }
+        lower_ch.encode_utf8(&mut lower[len..end]);
+        len = end;
+    }
+    CONTINUING.contains(&lower[..len])
 }
 
 /// Does the text end a sentence (final punctuation, possibly before closing quotes)?
@@ -1562,6 +1603,31 @@ mod tests {
                 }
             });
             proptest::prop_assert_eq!(enumerator(&line), expected, "{:?}", line);
+        }
+    }
+
+    proptest::proptest! {
+        /// A line ends with a continuing word when its last word, lower-cased, is one,
+        /// and no longer than the longest as written.
+        #[test]
+        fn continuing_words_are_found_in_any_case(
+            head in "[a-zÅ ]{0,6}",
+            word_idx in 0..CONTINUING_WORDS.len(),
+            tail in "[a-zA-ZåÅäÄöÖ.\u{212A}\u{212B}\u{130}]{0,3}",
+            upper in proptest::collection::vec(proptest::bool::ANY, 12),
+            space in "[ \t\u{a0}]",
+        ) {
+            let word: String = CONTINUING_WORDS[word_idx]
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(ch, &up)| if up { ch.to_uppercase().next().unwrap() } else { ch })
+                .collect::<String>()
+                + &tail;
+            let line = format!("{head}{space}{word}");
+            let last = line.split_whitespace().last().unwrap_or("");
+            let expected = last.len() <= CONTINUING_MAX_LEN
+                && CONTINUING.contains(last.to_lowercase().as_bytes());
+            proptest::prop_assert_eq!(ends_with_continuing_word(&line), expected, "{:?}", line);
         }
     }
 
