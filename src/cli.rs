@@ -1156,39 +1156,37 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let pool = thread_pool(args.input.threads)?;
     let mut errors = Vec::new();
-    // Workers render each document's units into bytes; this thread only writes them.
-    let render = |found: Result<PathBuf, ReadError>| -> Result<(Vec<u8>, Vec<String>), ReadError> {
+    // Workers segment; this thread writes each document's units straight into the
+    // buffered output, so that no copy of a whole document's rows is ever held.
+    let segment = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
         let (doc, warnings) = read::read_document(&found?, args.input.encoding.as_deref())?;
         let units = segment::segment(&doc.text, &lexicons);
-        let mut bytes = Vec::with_capacity(doc.text.len() + units.len() * 64);
-        for (idx, unit) in units.iter().enumerate() {
-            match args.format {
-                SegmentFormat::Text => bytes.extend_from_slice(unit.text.as_bytes()),
-                SegmentFormat::Jsonl => {
-                    let record = SegmentRecord {
-                        doc: &doc.path,
-                        unit: idx + 1,
-                        start: unit.start,
-                        end: unit.end,
-                        kind: unit.kind,
-                        text: &unit.text,
-                    };
-                    serde_json::to_writer(&mut bytes, &record)
-                        .expect("a record serialises into memory");
-                }
-            }
-            bytes.push(b'\n');
-        }
-        Ok((bytes, warnings))
+        Ok((doc.path, units, warnings))
     };
     let documents = read::document_paths(&args.input.paths);
-    let written = ordered::map_in_order(&pool, documents, window(&pool), render, |result| {
+    let written = ordered::map_in_order(&pool, documents, window(&pool), segment, |result| {
         match result {
-            Ok((bytes, warnings)) => {
+            Ok((path, units, warnings)) => {
                 for warning in warnings {
                     eprintln!("lofte: {warning}");
                 }
-                out.write_all(&bytes)?;
+                for (idx, unit) in units.iter().enumerate() {
+                    match args.format {
+                        SegmentFormat::Text => out.write_all(unit.text.as_bytes())?,
+                        SegmentFormat::Jsonl => {
+                            let record = SegmentRecord {
+                                doc: &path,
+                                unit: idx + 1,
+                                start: unit.start,
+                                end: unit.end,
+                                kind: unit.kind,
+                                text: &unit.text,
+                            };
+                            serde_json::to_writer(&mut out, &record)?;
+                        }
+                    }
+                    out.write_all(b"\n")?;
+                }
             }
             Err(error) => {
                 eprintln!("lofte: {error}");
