@@ -44,26 +44,30 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
     let furniture = find_furniture(text, &lines);
     let layout = Layout::measure(text, &lines, &furniture);
     let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
-    let mut units = Vec::new();
+    // About a unit per block and per full stop (a vectorised count): sized once, the
+    // vector is not copied as it grows, which on a large document costs page faults.
+    let full_stops = memchr::memchr_iter(b'.', text.as_bytes()).count();
+    let mut units = Vec::with_capacity(blocks.len() + full_stops);
+    let mut origins = Vec::with_capacity(blocks.len() + full_stops);
     let mut scratch = Scratch {
         spacing_faults: spacing_faults(text),
+        // Only text with page breaks (form feeds) has pages to report.
+        has_pages: lines.last().is_some_and(|line| line.page > 1),
         ..Scratch::default()
     };
     for (block_idx, block) in blocks.iter().enumerate() {
-        units_of_block(text, block_idx, block, lexicons, &mut scratch, &mut units);
+        units_of_block(
+            text,
+            block_idx,
+            block,
+            lexicons,
+            &mut scratch,
+            &mut units,
+            &mut origins,
+        );
     }
-    link_context(&mut units, &blocks);
-    // Only text with page breaks (form feeds) has pages to report.
-    let has_pages = lines.last().is_some_and(|line| line.page > 1);
+    link_context(&mut units, &origins, &blocks);
     units
-        .into_iter()
-        .map(|mut draft| {
-            if !has_pages {
-                draft.unit.page = None;
-            }
-            draft.unit
-        })
-        .collect()
 }
 
 /// Characters that mark a list item when they start a line and a space follows.
@@ -902,20 +906,23 @@ fn line_start_before(text: &str, pos: usize) -> usize {
 // ---------------------------------------------------------------------------------------
 // Blocks to units.
 
-/// A unit under construction, with the block it came from.
-struct DraftUnit {
-    unit: Unit,
+/// Where a unit came from: its block and list marker, which link its context; kept
+/// beside the units, not in them, so that they need no copy when they are done.
+struct Origin {
     block: usize,
     marker: Option<Marker>,
 }
 
-/// Buffers that one block after another fills, so that a block allocates nothing but
-/// its units.
+/// What every block of a document reads (its spacing faults, whether it has pages),
+/// and buffers that one block after another fills, so that a block allocates nothing
+/// but its units.
 #[derive(Default)]
 struct Scratch {
     /// The document's `spacing_faults`, found once: a block without one in its pieces
     /// is single-spaced when joined.
     spacing_faults: Vec<usize>,
+    /// Whether the document has page breaks: only then do units carry a page.
+    has_pages: bool,
     joined: Joined,
     segments: Vec<(usize, usize)>,
     ends: Vec<usize>,
@@ -1011,21 +1018,24 @@ fn units_of_block(
     block: &Block,
     lexicons: &Lexicons,
     scratch: &mut Scratch,
-    units: &mut Vec<DraftUnit>,
+    units: &mut Vec<Unit>,
+    origins: &mut Vec<Origin>,
 ) {
     let Scratch {
         spacing_faults,
+        has_pages,
         joined,
         segments,
         ends,
     } = scratch;
+    let page = has_pages.then_some(block.page);
     join_pieces(text, &block.pieces, spacing_faults, joined);
     let joined = &*joined;
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
-            if let Some(unit) = make_unit(joined, start, end, kind, responsibility, block.page) {
-                units.push(DraftUnit {
-                    unit,
+            if let Some(unit) = make_unit(joined, start, end, kind, responsibility, page) {
+                units.push(unit);
+                origins.push(Origin {
                     block: block_idx,
                     marker,
                 });
@@ -1179,7 +1189,7 @@ fn make_unit(
     end: usize,
     kind: UnitKind,
     responsibility: bool,
-    page: u32,
+    page: Option<u32>,
 ) -> Option<Unit> {
     let slice = &joined.text[start..end];
     let trimmed = slice.trim();
@@ -1198,7 +1208,7 @@ fn make_unit(
         } else {
             single_spaced(trimmed)
         },
-        page: Some(page),
+        page,
         responsibility,
         heading: None,
         leadin: None,
@@ -1481,35 +1491,37 @@ fn with_dot<'a>(text: &'a str, idx: usize, word: Cow<'a, str>) -> Cow<'a, str> {
 /// Sets each unit's nearest heading and, for list items, the lead-in that introduces
 /// them. A lead-in governs the items after it, blank lines between items included,
 /// until a heading, a new paragraph, or an item of its own list level.
-fn link_context(units: &mut [DraftUnit], blocks: &[Block]) {
+fn link_context(units: &mut [Unit], origins: &[Origin], blocks: &[Block]) {
     let mut heading: Option<usize> = None;
     let mut leadin: Option<(usize, Option<Marker>)> = None;
     for idx in 0..units.len() {
-        let kind = units[idx].unit.kind;
-        let block = &blocks[units[idx].block];
-        units[idx].unit.heading = heading;
+        let kind = units[idx].kind;
+        let block = &blocks[origins[idx].block];
+        units[idx].heading = heading;
         if kind == UnitKind::Heading {
             heading = Some(idx);
             leadin = None;
             continue;
         }
-        let in_list = units[idx].marker.is_some() || units[idx].unit.responsibility;
+        let in_list = origins[idx].marker.is_some() || units[idx].responsibility;
         if let Some((leadin_idx, leadin_marker)) = leadin {
-            let same_level = leadin_marker.is_some() && same_list(leadin_marker, units[idx].marker);
-            let same_paragraph = units[leadin_idx].block == units[idx].block || !block.after_blank;
+            let same_level =
+                leadin_marker.is_some() && same_list(leadin_marker, origins[idx].marker);
+            let same_paragraph =
+                origins[leadin_idx].block == origins[idx].block || !block.after_blank;
             if (in_list && !same_level)
                 || (!in_list
                     && same_paragraph
-                    && units[idx].marker.is_none()
+                    && origins[idx].marker.is_none()
                     && idx == leadin_idx + 1)
             {
-                units[idx].unit.leadin = Some(leadin_idx);
+                units[idx].leadin = Some(leadin_idx);
             } else if !(in_list && same_level) || kind != UnitKind::LeadIn {
                 leadin = None;
             }
         }
         if kind == UnitKind::LeadIn {
-            leadin = Some((idx, units[idx].marker));
+            leadin = Some((idx, origins[idx].marker));
         }
     }
 }
