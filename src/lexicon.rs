@@ -903,18 +903,27 @@ pub struct Abbreviations {
     words: rustc_hash::FxHashSet<String>,
     /// Those that may also close a sentence when a capitalised word follows: `m.m.`, `osv.`.
     can_end: rustc_hash::FxHashSet<String>,
+    /// The most characters in one of `words`: a word with more (white space aside) is
+    /// none, and most words before a full stop are, so they need not be lower-cased.
+    longest: usize,
     pub entries: Vec<Entry<bool>>,
 }
 
 impl Abbreviations {
     /// Is `word` (ending in its dot, any case) a known abbreviation?
     pub fn contains(&self, word: &str) -> bool {
-        self.words.contains(normalise_abbreviation(word).as_ref())
+        self.may_hold(word) && self.words.contains(normalise_abbreviation(word).as_ref())
     }
 
     /// May `word` close a sentence when a capitalised word follows?
     pub fn can_end_sentence(&self, word: &str) -> bool {
-        self.can_end.contains(normalise_abbreviation(word).as_ref())
+        self.may_hold(word) && self.can_end.contains(normalise_abbreviation(word).as_ref())
+    }
+
+    /// Is `word` short enough to be one? Lower-casing never makes fewer characters.
+    fn may_hold(&self, word: &str) -> bool {
+        word.len() <= self.longest
+            || word.chars().filter(|ch| !ch.is_whitespace()).count() <= self.longest
     }
 }
 
@@ -1548,6 +1557,7 @@ fn parse_abbreviations(
             });
             continue;
         }
+        abbreviations.longest = abbreviations.longest.max(key.chars().count());
         if can_end {
             abbreviations.can_end.insert(key);
         }
@@ -1967,6 +1977,36 @@ mod tests {
             let lower = lowercase_in_place(&text);
             proptest::prop_assert_eq!(lower.len(), text.len());
             proptest::prop_assert_eq!(lower, expected);
+        }
+
+        /// The length gate in front of the abbreviation sets never turns one away.
+        #[test]
+        fn abbreviations_are_found_in_any_case_and_length(
+            extra in "[a-zA-ZåÅ. \u{212A}\u{130}\u{1E9E}]{0,3}",
+            upper in proptest::collection::vec(proptest::bool::ANY, 12),
+            extra_first in proptest::bool::ANY,
+        ) {
+            let abbreviations = &Lexicons::embedded().abbreviations;
+            for entry in &abbreviations.entries {
+                let cased: String = entry
+                    .pattern
+                    .chars()
+                    .zip(upper.iter().cycle())
+                    .map(|(ch, &up)| if up { ch.to_uppercase().next().unwrap() } else { ch })
+                    .collect();
+                let word = if extra_first { extra.clone() + &cased } else { cased + &extra };
+                let key = normalise_abbreviation(&word);
+                proptest::prop_assert_eq!(
+                    abbreviations.contains(&word),
+                    abbreviations.words.contains(key.as_ref()),
+                    "{:?}", word
+                );
+                proptest::prop_assert_eq!(
+                    abbreviations.can_end_sentence(&word),
+                    abbreviations.can_end.contains(key.as_ref()),
+                    "{:?}", word
+                );
+            }
         }
     }
 }

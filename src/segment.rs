@@ -19,7 +19,9 @@ use regex::Regex;
 use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
-use crate::matcher::{is_single_spaced, latin_1_lower, spacing_fault_in, spacing_faults};
+use crate::matcher::{
+    is_letter_or_digit, is_single_spaced, latin_1_lower, spacing_fault_in, spacing_faults,
+};
 use crate::model::{Unit, UnitKind};
 
 /// Splits a document's text into units.
@@ -1192,11 +1194,12 @@ fn make_unit(
     page: Option<u32>,
 ) -> Option<Unit> {
     let slice = &joined.text[start..end];
-    let trimmed = slice.trim();
-    if trimmed.is_empty() || !trimmed.chars().any(char::is_alphanumeric) {
+    let trimmed_start = slice.trim_start();
+    let trimmed = trimmed_start.trim_end();
+    if !trimmed.chars().any(is_letter_or_digit) {
         return None;
     }
-    let first = start + (slice.len() - slice.trim_start().len());
+    let first = start + (slice.len() - trimmed_start.len());
     let last_char = trimmed.chars().last().expect("non-empty");
     let last = first + trimmed.len() - last_char.len_utf8();
     Some(Unit {
