@@ -46,11 +46,13 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
     let furniture = find_furniture(text, &lines);
     let layout = Layout::measure(text, &lines, &furniture);
     let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
-    // About a unit per block and per full stop (a vectorised count): sized once, the
-    // vector is not copied as it grows, which on a large document costs page faults.
-    let full_stops = memchr::memchr_iter(b'.', text.as_bytes()).count();
-    let mut units = Vec::with_capacity(blocks.len() + full_stops);
-    let mut origins = Vec::with_capacity(blocks.len() + full_stops);
+    // At most a unit per block and per mark that can end a sentence, nearly always
+    // (vectorised counts): sized once, the vectors are not copied as they grow, which
+    // on a large document costs page faults too.
+    let count = |mark| memchr::memchr_iter(mark, text.as_bytes()).count();
+    let most_units = blocks.len() + count(b'.') + count(b'?') + count(b'!') + count(b':');
+    let mut units = Vec::with_capacity(most_units);
+    let mut origins = Vec::with_capacity(most_units);
     let mut scratch = Scratch {
         spacing_faults: spacing_faults(text),
         // Only text with page breaks (form feeds) has pages to report.
