@@ -240,13 +240,15 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         if !line.ends_with(|c: char| c.is_ascii_digit() || matches!(c, ')' | '-' | '–')) {
             continue;
         }
+        // Each regex runs only where the line has what it needs (the cheapest first).
         let short = || count_words(line, 15) <= 15;
-        if TOC_LINE.is_match(line)
-            || SPELLED_PAGE_NUMBER.is_match(line)
-            || (short() && PAGE_MARKER_AT_END.is_match(line))
+        let page_start = may_start_page_number(line);
+        if (may_be_toc_line(line) && TOC_LINE.is_match(line))
+            || (page_start && SPELLED_PAGE_NUMBER.is_match(line))
+            || (PAGE_MARKER_AT_END.is_match(line) && short())
         {
             *is_furniture = true;
-        } else if PAGE_NUMBER.is_match(line) {
+        } else if page_start && PAGE_NUMBER.is_match(line) {
             // A bare number is a page number when it stands alone between blank lines
             // or at the top or bottom of a page.
             let alone = neighbour_is_blank(lines, idx, -1) && neighbour_is_blank(lines, idx, 1);
@@ -297,6 +299,28 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         }
     }
     furniture
+}
+
+/// What a line needs for `TOC_LINE` to match it: four full stops, or two `…`.
+fn may_be_toc_line(line: &str) -> bool {
+    let (stops, ellipsis_leads) = line.bytes().fold((0, 0), |(stops, leads), byte| {
+        (
+            stops + usize::from(byte == b'.'),
+            leads + usize::from(byte == 0xE2),
+        )
+    });
+    stops >= 4 || ellipsis_leads >= 2
+}
+
+/// What a line must start with for `PAGE_NUMBER` or `SPELLED_PAGE_NUMBER` to match it:
+/// both are anchored at its start, case-insensitive (`ſ` is an `s`), and `\d` is any
+/// decimal digit.
+fn may_start_page_number(line: &str) -> bool {
+    line.starts_with(|c: char| {
+        matches!(c, 's' | 'S' | 'ſ' | 'p' | 'P' | '-' | '–' | '(')
+            || c.is_numeric()
+            || c.is_whitespace()
+    })
 }
 
 fn neighbour_is_blank(lines: &[Line], idx: usize, step: isize) -> bool {
@@ -1684,6 +1708,24 @@ mod tests {
         ) {
             let expected = text.split_whitespace().count().min(cap + 1);
             proptest::prop_assert_eq!(count_words(&text, cap), expected, "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        /// The furniture regexes never match a line their quick checks turn away.
+        #[test]
+        fn furniture_quick_checks_never_turn_a_match_away(
+            line in proptest::prop_oneof![
+                "(sida|Sida|ſida|SID\\.|page|s\\.|x)?[ \u{a0}]?[-–(]?[ ]?[0-9٣]{1,3}[ ]?(av|/|\\()?[ ]?[0-9]{0,3}\\)?",
+                "[a-zſ ]{0,6}[. …]{0,9}[ ]?[0-9]{1,3}",
+            ],
+        ) {
+            if TOC_LINE.is_match(&line) {
+                proptest::prop_assert!(may_be_toc_line(&line), "{:?}", line);
+            }
+            if PAGE_NUMBER.is_match(&line) || SPELLED_PAGE_NUMBER.is_match(&line) {
+                proptest::prop_assert!(may_start_page_number(&line), "{:?}", line);
+            }
         }
     }
 
