@@ -1508,7 +1508,7 @@ fn word_before(text: &str, idx: usize) -> Cow<'_, str> {
     let start = before
         .char_indices()
         .rev()
-        .find(|&(_, c)| !(c.is_alphanumeric() || c == '.' || c == '-'))
+        .find(|&(_, c)| !(is_letter_or_digit(c) || c == '.' || c == '-'))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[start..];
     // `t. ex.`: a one-letter abbreviation part before a space belongs to the word.
