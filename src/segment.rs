@@ -12,10 +12,10 @@
 //! their last points on exactly the structure that layout gives away for free.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
@@ -193,6 +193,11 @@ fn read_lines(text: &str) -> Vec<Line> {
 
 fn trimmed_line(text: &str, start: usize, end: usize, page: u32) -> Line {
     let slice = &text[start..end];
+    // Most lines start and end with ASCII that is not white space: nothing to trim.
+    let plain = |byte: Option<&u8>| byte.is_some_and(|&byte| byte > b' ' && byte < 0x80);
+    if plain(slice.as_bytes().first()) && plain(slice.as_bytes().last()) {
+        return Line { start, end, page };
+    }
     let trimmed_start = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
     let start = if trimmed.is_empty() {
@@ -264,9 +269,11 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
     if ranges.len() < 2 {
         return furniture;
     }
-    // Keyed by bytes: digits are one byte each, so the key needs no UTF-8 work.
-    let mut edge_lines: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-    for (page_start, page_end) in ranges {
+    // Keyed by bytes: digits are one byte each, so the key needs no UTF-8 work. Each
+    // line is kept with its page's number in `ranges`.
+    let mut edge_lines: FxHashMap<Vec<u8>, Vec<(usize, usize)>> =
+        FxHashMap::with_capacity_and_hasher(ranges.len() * 4, Default::default());
+    for (page, &(page_start, page_end)) in ranges.iter().enumerate() {
         let content_lines: Vec<usize> = (page_start..page_end)
             .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
             .collect();
@@ -281,19 +288,17 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
                 .map(|b| if b.is_ascii_digit() { b'#' } else { b })
                 .collect();
             let seen = edge_lines.entry(key).or_default();
-            if !seen.contains(&idx) {
-                seen.push(idx);
+            if !seen.iter().any(|&(seen_idx, _)| seen_idx == idx) {
+                seen.push((idx, page));
             }
         }
     }
-    for indices in edge_lines.into_values() {
-        let pages: std::collections::HashSet<usize> = indices
-            .iter()
-            .map(|&i| page_of(lines, &furniture, i))
-            .collect();
+    for on_pages in edge_lines.into_values() {
+        let first_page = on_pages[0].1;
+        let on_two_pages = on_pages.iter().any(|&(_, page)| page != first_page);
         // The lines share their words, numbers aside.
-        if pages.len() >= 2 && content(indices[0]).split_whitespace().count() <= 15 {
-            for idx in indices {
+        if on_two_pages && count_words(content(on_pages[0].0), 15) <= 15 {
+            for (idx, _) in on_pages {
                 furniture[idx] = true;
             }
         }
@@ -356,16 +361,6 @@ fn page_ranges(lines: &[Line], furniture: &[bool], has_form_feeds: bool) -> Vec<
     }
     ranges.push((start, lines.len()));
     ranges
-}
-
-fn page_of(lines: &[Line], furniture: &[bool], idx: usize) -> usize {
-    if lines.last().is_some_and(|line| line.page > 1) {
-        lines[idx].page as usize
-    } else {
-        (0..idx)
-            .filter(|&i| furniture[i] && !lines[i].is_blank())
-            .count()
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1949,6 +1944,18 @@ mod tests {
         check_units(
             "Avtal Ystad 2021\n\nPolisen ska genomföra fler\n\nSida 1 av 2\n\x0cAvtal Ystad 2021\n\ntrygghetsvandringar i parken.\n\nSida 2 av 2\n",
             &[("sentence", "Polisen ska genomföra fler trygghetsvandringar i parken.")],
+        );
+    }
+
+    #[test]
+    fn running_headers_between_page_numbers_are_dropped_without_form_feeds() {
+        check_units(
+            "Samverkansavtal Lund 2024\n\nPolisen ska patrullera i centrum.\n\n1\n\nSamverkansavtal Lund 2024\n\nKommunen ska tända belysningen.\n\n2\n\nSamverkansavtal Lund 2024\n\nParterna följer upp arbetet.\n",
+            &[
+                ("sentence", "Polisen ska patrullera i centrum."),
+                ("sentence", "Kommunen ska tända belysningen."),
+                ("sentence", "Parterna följer upp arbetet."),
+            ],
         );
     }
 
