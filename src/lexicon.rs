@@ -136,6 +136,9 @@ impl<C: Copy> PhraseLexicon<C> {
     /// The matches at the start of `text`, tokenising only as far as the longest
     /// entry can reach (a label at the start of a line).
     pub fn find_at_start<'a>(&'a self, text: &str) -> Vec<PhraseHit<'a, C>> {
+        if !self.set.may_start(text) {
+            return Vec::new();
+        }
         let limit = self.set.longest_match().unwrap_or(usize::MAX);
         self.find_at(&crate::matcher::tokenize_at_most(text, limit), 0)
     }
@@ -1905,16 +1908,30 @@ mod tests {
         for text in crate::testing::corpus_texts() {
             lines.extend(text.lines().map(String::from));
         }
-        let spans = |hits: Vec<PhraseHit<'_, ActorCategory>>| -> Vec<(usize, usize, usize)> {
-            hits.iter().map(|h| (h.index, h.start, h.end)).collect()
-        };
-        let mut matched = 0;
-        for line in &lines {
-            let full = spans(lexicons.actors.find_at(&crate::matcher::tokenize(line), 0));
-            matched += usize::from(!full.is_empty());
-            assert_eq!(spans(lexicons.actors.find_at_start(line)), full, "{line}");
+        // Every lexicon, so that the first-byte gate is tried where it turns lines away
+        // (the responsibility entries all start with a word) and where it cannot.
+        fn matched_at_start<C: Copy>(lexicon: &PhraseLexicon<C>, lines: &[String]) -> usize {
+            let spans = |hits: Vec<PhraseHit<'_, C>>| -> Vec<(usize, usize, usize)> {
+                hits.iter().map(|h| (h.index, h.start, h.end)).collect()
+            };
+            let mut matched = 0;
+            for line in lines {
+                let full = spans(lexicon.find_at(&crate::matcher::tokenize(line), 0));
+                matched += usize::from(!full.is_empty());
+                assert_eq!(spans(lexicon.find_at_start(line)), full, "{line}");
+            }
+            matched
         }
+        let matched = matched_at_start(&lexicons.actors, &lines);
         assert!(matched > 100, "{matched} lines start with an actor entry");
+        let responsible = matched_at_start(&lexicons.responsibility, &lines);
+        assert!(
+            responsible > 20,
+            "{responsible} lines start with a responsibility entry"
+        );
+        matched_at_start(&lexicons.commitment, &lines);
+        matched_at_start(&lexicons.vague, &lines);
+        matched_at_start(&lexicons.sections, &lines);
         let longest = lexicons.actors.set.longest_match().unwrap();
         assert!((3..20).contains(&longest), "{longest}");
     }

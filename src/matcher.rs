@@ -436,6 +436,9 @@ pub struct PhraseSet {
     regexes: Vec<(usize, Regex)>,
     /// The most tokens a match of a token pattern can cover.
     longest: usize,
+    /// The bytes a match's first token can start with (lower case), or every byte when
+    /// some first element (a suffix, a stem, a class, a regex) could start with any.
+    first_bytes: [bool; 256],
 }
 
 impl Default for PhraseSet {
@@ -451,6 +454,7 @@ impl Default for PhraseSet {
             by_class: Vec::new(),
             regexes: Vec::new(),
             longest: 0,
+            first_bytes: [false; 256],
         }
     }
 }
@@ -482,6 +486,7 @@ impl PhraseSet {
             }
             self.regexes.push((entry, regex));
             self.patterns.push(Vec::new());
+            self.first_bytes = [true; 256];
             return Ok(entry);
         }
         let steps = parse_pattern(pattern)?;
@@ -489,6 +494,15 @@ impl PhraseSet {
             return Err(PatternError("a pattern cannot start with '...'".into()));
         };
         for element in first {
+            match element {
+                Element::Exact(word) | Element::Prefix(word) => match word.bytes().next() {
+                    Some(byte) => self.first_bytes[usize::from(byte)] = true,
+                    None => self.first_bytes = [true; 256],
+                },
+                Element::Suffix(_) | Element::Stem(_) | Element::Name | Element::Number => {
+                    self.first_bytes = [true; 256];
+                }
+            }
             match element {
                 Element::Exact(word) => push_index(&mut self.by_exact, word, entry),
                 Element::Prefix(prefix) => {
@@ -525,6 +539,17 @@ impl PhraseSet {
         self.longest = self.longest.max(span);
         self.patterns.push(steps);
         Ok(entry)
+    }
+
+    /// Could a match start at the first token of `text`? Only its first byte is read:
+    /// most lines are turned away before they are tokenised.
+    pub fn may_start(&self, text: &str) -> bool {
+        match text.trim_start().as_bytes().first() {
+            Some(byte) if byte.is_ascii() => {
+                self.first_bytes[usize::from(byte.to_ascii_lowercase())]
+            }
+            _ => true,
+        }
     }
 
     /// The most tokens any match can cover, or `None` when a `/regex/` entry can
