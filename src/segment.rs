@@ -623,12 +623,17 @@ fn is_heading_line(
     {
         return false;
     }
-    let n_chars = line.chars().count();
-    if n_chars > 100 {
+    // Asked before the counts below, which cost more: it turns away the first line of
+    // every hard-wrapped paragraph.
+    if next_line_continues(text, lines, idx, furniture) {
         return false;
     }
-    let n_words = count_words(line, 12);
-    if n_words > 12 {
+    // Characters and words are counted only where the bytes leave the answer open: a
+    // character takes at least one byte, a word and the space after it two.
+    if line.len() > 100 && line.chars().count() > 100 {
+        return false;
+    }
+    if line.len() > 24 && count_words(line, 12) > 12 {
         return false;
     }
     // `Mötet börjar kl. 18. Polisen deltar` holds a sentence: no heading does. (The
@@ -646,14 +651,14 @@ fn is_heading_line(
     if holds_sentence {
         return false;
     }
-    if layout
+    !layout
         .wrap_width
-        .is_some_and(|width| n_chars * 4 > width * 3 && n_words > 6)
-    {
-        return false;
-    }
-    // A heading is never followed by a line that continues its sentence, on this
-    // line or across a page break.
+        .is_some_and(|width| line.chars().count() * 4 > width * 3 && count_words(line, 6) > 6)
+}
+
+/// Does the text after line `idx` continue its sentence? A heading is never followed
+/// by such a line, on the next line or across a page break.
+fn next_line_continues(text: &str, lines: &[Line], idx: usize, furniture: &[bool]) -> bool {
     let mut saw_blank = false;
     let mut saw_furniture = false;
     for next_idx in idx + 1..lines.len() {
@@ -663,13 +668,13 @@ fn is_heading_line(
             saw_blank = true;
         } else {
             if saw_blank && !saw_furniture {
-                return true;
+                return false;
             }
             let next_line = &text[lines[next_idx].start..lines[next_idx].end];
-            return !next_line.chars().next().is_some_and(char::is_lowercase);
+            return next_line.chars().next().is_some_and(char::is_lowercase);
         }
     }
-    true
+    false
 }
 
 /// Keyed by bytes, so that a word lower-cased into a byte buffer is looked up as it is.
