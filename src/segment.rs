@@ -12,6 +12,7 @@
 //! their last points on exactly the structure that layout gives away for free.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -1190,9 +1191,17 @@ fn inline_number_segments(
     let mut segment_start = start;
     let mut wanted = first_ordinal + 1;
     let mut search_from = start;
-    while let Some(found) = text[search_from..end].find(&format!(" {wanted}")) {
+    let mut needle = String::new();
+    loop {
+        needle.clear();
+        write!(needle, " {wanted}").expect("a String takes any text");
+        let Some(found) =
+            memchr::memmem::find(&text.as_bytes()[search_from..end], needle.as_bytes())
+        else {
+            break;
+        };
         let at = search_from + found;
-        let marker_end = at + 1 + wanted.to_string().len();
+        let marker_end = at + needle.len();
         let after = &text[marker_end..end];
         let closes = after.starts_with(". ") || after.starts_with(") ");
         let after_sentence = text[..at].ends_with(['!', '?', ';'])
@@ -1226,7 +1235,10 @@ fn split_responsibility(
     if memchr::memchr(b':', segment.as_bytes()).is_none() {
         return (end, None);
     }
-    for (idx, _) in segment.match_indices(". ") {
+    let bytes = segment.as_bytes();
+    let sentence_ends =
+        memchr::memchr_iter(b'.', bytes).filter(|&at| bytes.get(at + 1) == Some(&b' '));
+    for idx in sentence_ends {
         let rest = segment[idx + 2..].trim_start();
         if is_responsibility_line(rest, lexicons) {
             let rest_start = start + segment.len() - rest.len();
