@@ -257,13 +257,16 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
 
 /// Where a text's lines break `is_single_spaced`: tabs, carriage returns, vertical
 /// tabs, the first of two spaces, non-ASCII white space; line breaks and form feeds,
-/// which end lines, are left out. Sorted, so that `spacing_fault_in` can ask of any
+/// which end lines, are left out, and so is a carriage return before a line break. Sorted, so that `spacing_fault_in` can ask of any
 /// trimmed stretch of one line whether it is single-spaced, with one scan of the
 /// whole text instead of one per stretch.
 pub(crate) fn spacing_faults(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let other_space = |&idx: &usize| char_at(text, idx).is_whitespace();
-    let mut faults: Vec<usize> = memchr::memchr3_iter(b'\t', b'\r', 0x0B, bytes).collect();
+    // A carriage return before a line break ends its line, outside any trimmed stretch.
+    let mut faults: Vec<usize> = memchr::memchr3_iter(b'\t', b'\r', 0x0B, bytes)
+        .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n')))
+        .collect();
     faults.extend(DOUBLE_SPACE.find_iter(bytes));
     faults.extend(memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).filter(other_space));
     faults.extend(memchr::memchr_iter(0xE3, bytes).filter(other_space));
