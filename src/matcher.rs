@@ -123,17 +123,14 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         let kind = if class & WORD != 0 {
             let mut end = idx + ch.len_utf8();
             let mut ascii = ch.is_ascii();
-            let mut digits = class & DIGIT != 0;
             loop {
                 // ASCII letters and digits a byte at a time (a non-ASCII byte has no
                 // class bits, so it stops the loop); then one other character, if it
                 // continues the word.
                 while let Some(&byte) = bytes.get(end) {
-                    let class = ASCII_CLASS[usize::from(byte)];
-                    if class & WORD == 0 {
+                    if ASCII_CLASS[usize::from(byte)] & WORD == 0 {
                         break;
                     }
-                    digits &= class & DIGIT != 0;
                     end += 1;
                 }
                 match bytes.get(end) {
@@ -143,13 +140,15 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
                             break;
                         }
                         ascii = false;
-                        digits = false;
                         end += next.len_utf8();
                     }
                     _ => break,
                 }
             }
             let word = &text[start..end];
+            // A number is ASCII digits only; most words start with a letter, and are
+            // not looked at again.
+            let digits = class & DIGIT != 0 && ascii && word.bytes().all(|b| b.is_ascii_digit());
             if ascii {
                 tokens.lower.push_str(word);
                 tokens.lower[lower_start..].make_ascii_lowercase();
