@@ -141,7 +141,10 @@ pub fn records<'a>(
     all_units: bool,
 ) -> Vec<Record<'a>> {
     let units = &labelled.units;
-    (0..units.len())
+    // Room for every unit up front: records are large, and a vector grown by doubling
+    // copies them each time.
+    let mut records = Vec::with_capacity(units.len());
+    let chosen = (0..units.len())
         .filter(|&idx| all_units || labelled.commitments[idx].commitment)
         .map(|idx| {
             let unit = &units[idx];
@@ -190,8 +193,9 @@ pub fn records<'a>(
                 period: strs(specificity.map(|s| &s.period)),
                 place: strs(specificity.map(|s| &s.place)),
             }
-        })
-        .collect()
+        });
+    records.extend(chosen);
+    records
 }
 
 fn strs(values: Option<&Vec<String>>) -> Vec<&str> {
