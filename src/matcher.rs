@@ -99,7 +99,8 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
         stems: OnceCell::new(),
-        hits: RefCell::new(Vec::new()),
+        // Room for the hits of every phrase set of the lexicons (five), allocated once.
+        hits: RefCell::new(Vec::with_capacity(8)),
         word_ids: RefCell::default(),
     };
     let bytes = text.as_bytes();
