@@ -1158,13 +1158,13 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let mut errors = Vec::new();
     // Workers segment; this thread writes each document's units straight into the
     // buffered output, so that no copy of a whole document's rows is ever held.
-    let segment = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
+    let units_of = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
         let (doc, warnings) = read::read_document(&found?, args.input.encoding.as_deref())?;
         let units = segment::segment(&doc.text, &lexicons);
         Ok((doc.path, units, warnings))
     };
     let documents = read::document_paths(&args.input.paths);
-    let written = ordered::map_in_order(&pool, documents, window(&pool), segment, |result| {
+    let written = ordered::map_in_order(&pool, documents, window(&pool), units_of, |result| {
         match result {
             Ok((path, units, warnings)) => {
                 for warning in warnings {
