@@ -247,31 +247,38 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
         return false;
     }
     // Each check is one vectorised scan.
-    let other_space = |idx: usize| text[idx..].starts_with(char::is_whitespace);
     memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
         && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
         && DOUBLE_SPACE.find(bytes).is_none()
-        && !memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).any(other_space)
-        && !memchr::memchr_iter(0xE3, bytes).any(other_space)
+        && non_ascii_spaces(text).next().is_none()
 }
 
 /// Where a text's lines break `is_single_spaced`: tabs, carriage returns, vertical
 /// tabs, the first of two spaces, non-ASCII white space; line breaks and form feeds,
-/// which end lines, are left out, and so is a carriage return before a line break. Sorted, so that `spacing_fault_in` can ask of any
-/// trimmed stretch of one line whether it is single-spaced, with one scan of the
-/// whole text instead of one per stretch.
+/// which end lines, are left out, and so is a carriage return before a line break.
+/// Sorted, so that `spacing_fault_in` can ask of any trimmed stretch of one line
+/// whether it is single-spaced, with one scan of the whole text instead of one per
+/// stretch.
 pub(crate) fn spacing_faults(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let other_space = |&idx: &usize| char_at(text, idx).is_whitespace();
     // A carriage return before a line break ends its line, outside any trimmed stretch.
     let mut faults: Vec<usize> = memchr::memchr3_iter(b'\t', b'\r', 0x0B, bytes)
         .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n')))
         .collect();
     faults.extend(DOUBLE_SPACE.find_iter(bytes));
-    faults.extend(memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes).filter(other_space));
-    faults.extend(memchr::memchr_iter(0xE3, bytes).filter(other_space));
+    faults.extend(non_ascii_spaces(text));
     faults.sort_unstable();
     faults
+}
+
+/// Where `text` has non-ASCII white space: only the bytes that can lead such a
+/// character (0xC2 0xE1 0xE2 0xE3) are searched for and decoded.
+fn non_ascii_spaces(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    let other_space = |&idx: &usize| char_at(text, idx).is_whitespace();
+    memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes)
+        .filter(other_space)
+        .chain(memchr::memchr_iter(0xE3, bytes).filter(other_space))
 }
 
 /// Does the stretch `start..end` of one line, trimmed, hold one of `faults`? If not,
@@ -497,14 +504,13 @@ impl PhraseSet {
             return Err(PatternError("a pattern cannot start with '...'".into()));
         };
         for element in first {
+            // A word or prefix starts with its own first byte; anything else could
+            // start with any (a stem is not bound to its word's spelling here).
             match element {
-                Element::Exact(word) | Element::Prefix(word) => match word.bytes().next() {
-                    Some(byte) => self.first_bytes[usize::from(byte)] = true,
-                    None => self.first_bytes = [true; 256],
-                },
-                Element::Suffix(_) | Element::Stem(_) | Element::Name | Element::Number => {
-                    self.first_bytes = [true; 256];
+                Element::Exact(word) | Element::Prefix(word) if !word.is_empty() => {
+                    self.first_bytes[usize::from(word.as_bytes()[0])] = true;
                 }
+                _ => self.first_bytes = [true; 256],
             }
             match element {
                 Element::Exact(word) => push_index(&mut self.by_exact, word, entry),
