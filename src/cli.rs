@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::eval;
 use crate::explain;
-use crate::lexicon::{self, Lexicons};
+use crate::lexicon::{self, Lexicons, Scope};
 use crate::model::{LabelledDocument, UnitKind};
 use crate::ordered;
 use crate::output::{self, Cell, CsvOptions, Format, RecordWriter};
@@ -58,6 +58,8 @@ pub enum Command {
     /// share vague, share with a measurable anchor, share with no party named.
     Summary(SummaryArgs),
     /// Split agreements into units (sentences, list items, headings, lead-ins) and print them.
+    /// Of a `--lexicons` set it reads only abbreviations.txt and actors.txt, the two
+    /// that segmentation uses.
     Segment(SegmentArgs),
     /// Compare lofte's labels with a gold annotation and print precision, recall and F1.
     Eval(EvalArgs),
@@ -350,9 +352,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 }
 
 fn load_lexicons(dir: Option<&Path>) -> Result<Lexicons> {
+    load_lexicons_for(dir, Scope::Everything)
+}
+
+fn load_lexicons_for(dir: Option<&Path>, scope: Scope) -> Result<Lexicons> {
     match dir {
-        None => Ok(Lexicons::embedded()),
-        Some(dir) => Lexicons::from_dir(dir).map_err(|err| {
+        None => Ok(Lexicons::embedded_for(scope)),
+        Some(dir) => Lexicons::from_dir_for(dir, scope).map_err(|err| {
             anyhow::Error::new(UsageError(format!(
                 "{err}\n(lexicon set in {} has errors)",
                 dir.display()
@@ -1152,7 +1158,7 @@ impl Stats {
 }
 
 fn segment_command(args: SegmentArgs) -> Result<Outcome> {
-    let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
+    let lexicons = load_lexicons_for(args.input.lexicons.as_deref(), Scope::Segmentation)?;
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let pool = thread_pool(args.input.threads)?;
     let mut errors = Vec::new();

@@ -1741,6 +1741,17 @@ mod tests {
     }
 
     #[test]
+    fn the_segmentation_scope_of_the_lexicons_segments_alike() {
+        let all = Lexicons::embedded();
+        let scoped = Lexicons::embedded_for(crate::lexicon::Scope::Segmentation);
+        let texts = crate::testing::corpus_texts();
+        assert!(texts.len() >= 10, "the corpus is there");
+        for text in texts {
+            assert_eq!(segment(&text, &scoped), segment(&text, &all));
+        }
+    }
+
+    #[test]
     fn the_byte_scans_agree_with_the_character_definitions() {
         let spaced_slowly = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         let continuing_slowly = |line: &str| {

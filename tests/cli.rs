@@ -423,6 +423,36 @@ fn malformed_lexicon_fails_with_file_and_line_and_exit_2() {
 }
 
 #[test]
+fn segment_reads_only_the_lexicons_segmentation_uses() {
+    let temp = tempfile::tempdir().unwrap();
+    run_ok(temp.path(), &["lexicon", "dump", "lex"]);
+    std::fs::write(temp.path().join("a.txt"), "Polisen ska t.ex. patrullera.\n").unwrap();
+    let append = |file: &str, line: &str| {
+        let path = temp.path().join("lex").join(file);
+        let text = std::fs::read_to_string(&path).unwrap() + line;
+        std::fs::write(&path, text).unwrap();
+    };
+    // Faults in the files labelling reads do not stop `segment`…
+    append("vague.txt", "hedg vid tillfälle\n");
+    append("anchors.txt", "quantity (\n");
+    let args = ["segment", "--lexicons", "lex", "a.txt"];
+    let output = run_ok(temp.path(), &args);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Polisen ska t.ex. patrullera.\n"
+    );
+    // …but they stop `extract`, and a fault in actors.txt stops `segment`.
+    run_expecting(temp.path(), &["extract", "--lexicons", "lex", "a.txt"], 2);
+    append("actors.txt", "polis\n");
+    let output = run_expecting(temp.path(), &args, 2);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("actors.txt:"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
 fn edited_lexicon_changes_the_labels() {
     let temp = tempfile::tempdir().unwrap();
     run_ok(temp.path(), &["lexicon", "dump", "lex"]);
