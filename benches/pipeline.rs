@@ -218,15 +218,15 @@ fn stages(c: &mut Criterion) {
         })
     });
     // Writing: every unit as a JSON Lines record, into memory.
-    let profiles: Vec<_> = labelled.iter().map(profile::profile).collect();
+    let identities: Vec<_> = labelled.iter().map(profile::identity).collect();
     group.bench_function("output_jsonl", |b| {
         b.iter(|| {
             let mut writer =
                 RecordWriter::new(Vec::new(), Format::Jsonl, CsvOptions::default(), &[])
                     .expect("writer");
             let mut records = 0;
-            for (l, p) in labelled.iter().zip(&profiles) {
-                for record in output::records(l, p, true) {
+            for (l, identity) in labelled.iter().zip(&identities) {
+                for record in output::records(l, identity, true) {
                     writer.write(&record, &[]).expect("in memory");
                     records += 1;
                 }

@@ -20,7 +20,7 @@ use crate::model::{LabelledDocument, UnitKind};
 use crate::ordered;
 use crate::output::{self, Cell, CsvOptions, Format, RecordWriter};
 use crate::pipeline;
-use crate::profile::{self, DocumentProfile};
+use crate::profile::{self, DocumentProfile, Identity};
 use crate::read::{self, Metadata, ReadError};
 use crate::segment;
 use crate::segset;
@@ -393,12 +393,13 @@ fn window(pool: &rayon::ThreadPool) -> usize {
 /// the text, and holding them would double a long document's memory.
 const RENDER_IN_WORKER_UP_TO: usize = 1 << 20;
 
-/// A document read and labelled by a worker, with its profile and, for a streamed
-/// table, usually its rows already rendered (all done there, so the thread that writes
-/// the output does as little as possible).
+/// A document read and labelled by a worker, with its identity, its profile when one
+/// was asked for and, for a streamed table, usually its rows already rendered (all done
+/// there, so the thread that writes the output does as little as possible).
 pub struct Processed {
     pub labelled: LabelledDocument,
-    pub profile: DocumentProfile,
+    pub identity: Identity,
+    pub profile: Option<DocumentProfile>,
     pub rendered: Option<Vec<u8>>,
 }
 
@@ -410,10 +411,13 @@ const ROW_ROOM: usize = 512;
 type Render<'a> = &'a (dyn Fn(&Processed) -> io::Result<Vec<u8>> + Sync);
 
 /// Reads and labels every document in parallel, calling `sink` in path order; returns
-/// the errors. Output is deterministic for any number of threads.
+/// the errors. Output is deterministic for any number of threads. `profiles`: profile
+/// each document (its six elements cost a tenth of the labelling, and rows need only
+/// its identity).
 fn process_documents(
     input: &InputArgs,
     lexicons: &Lexicons,
+    profiles: bool,
     render: Option<Render>,
     mut sink: impl FnMut(Processed) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
@@ -427,7 +431,7 @@ fn process_documents(
         |found| {
             let path = found?;
             let (mut processed, warnings) =
-                read_and_label(&path, input.encoding.as_deref(), lexicons)?;
+                read_and_label(&path, input.encoding.as_deref(), lexicons, profiles)?;
             let short = processed.labelled.document.text.len() <= RENDER_IN_WORKER_UP_TO;
             if let (Some(render), true) = (render, short) {
                 let rows = render(&processed).map_err(|err| ReadError {
@@ -529,6 +533,7 @@ fn read_and_label(
     path: &Path,
     encoding: Option<&str>,
     lexicons: &Lexicons,
+    profile: bool,
 ) -> Result<(Processed, Vec<String>), ReadError> {
     let error = |reason: String| ReadError {
         path: path.display().to_string(),
@@ -542,9 +547,11 @@ fn read_and_label(
                 "no text units: only page numbers, running headers or dot-leader lines".into(),
             ));
         }
-        let profile = profile::profile(&labelled);
+        let identity = profile::identity(&labelled);
+        let profile = profile.then(|| profile::profile_of(&labelled, identity.clone()));
         let processed = Processed {
             labelled,
+            identity,
             profile,
             rendered: None,
         };
@@ -572,9 +579,10 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     }
     let workbook = table.format == Format::Xlsx;
     let mut collected = Collected::new(workbook, args.summary.is_some());
+    let profiles = collected.profiles.is_some();
     let mut stats = Stats::default();
     let errors = if workbook {
-        process_documents(&args.input, &lexicons, None, |processed| {
+        process_documents(&args.input, &lexicons, profiles, None, |processed| {
             stats.add(&processed.labelled);
             collected.add(&processed, &table.meta, args.all_sentences);
             Ok(())
@@ -594,14 +602,20 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
             rows.finish()
         };
         table.write_stream(|writer| {
-            process_documents(&args.input, &lexicons, Some(&render), |processed| {
-                stats.add(&processed.labelled);
-                collected.add(&processed, &table.meta, args.all_sentences);
-                match &processed.rendered {
-                    Some(rows) => writer.write_rendered(rows),
-                    None => write_rows(&processed, &table.meta, args.all_sentences, writer),
-                }
-            })
+            process_documents(
+                &args.input,
+                &lexicons,
+                profiles,
+                Some(&render),
+                |processed| {
+                    stats.add(&processed.labelled);
+                    collected.add(&processed, &table.meta, args.all_sentences);
+                    match &processed.rendered {
+                        Some(rows) => writer.write_rendered(rows),
+                        None => write_rows(&processed, &table.meta, args.all_sentences, writer),
+                    }
+                },
+            )
         })?
     };
     let profiles = collected.profiles.take();
@@ -637,9 +651,9 @@ fn write_rows<W: Write>(
     all_units: bool,
     rows: &mut RecordWriter<W>,
 ) -> io::Result<()> {
-    let (labelled, profile) = (&processed.labelled, &processed.profile);
+    let labelled = &processed.labelled;
     let values = meta.values_for(&labelled.document.path);
-    for record in output::records(labelled, profile, all_units) {
+    for record in output::records(labelled, &processed.identity, all_units) {
         rows.write(&record, &values)?;
     }
     Ok(())
@@ -649,7 +663,7 @@ fn summary(args: SummaryArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let table = TableSetup::new(&args.table, &args.input.paths)?;
     let mut collected = Collected::new(false, true);
-    let errors = process_documents(&args.input, &lexicons, None, |processed| {
+    let errors = process_documents(&args.input, &lexicons, true, None, |processed| {
         collected.add(&processed, &table.meta, false);
         Ok(())
     })?;
@@ -779,10 +793,10 @@ impl Collected {
 
     /// Adds a document.
     fn add(&mut self, processed: &Processed, meta: &Metadata, all_units: bool) {
-        let (labelled, document_profile) = (&processed.labelled, &processed.profile);
+        let labelled = &processed.labelled;
         let values = meta.values_for(&labelled.document.path);
         if let Some(rows) = self.rows.as_mut() {
-            for record in output::records(labelled, document_profile, all_units) {
+            for record in output::records(labelled, &processed.identity, all_units) {
                 let mut cells = output::cells(&record);
                 cells.extend(values.iter().map(|v| Cell::text(v)));
                 rows.push(cells);
@@ -792,7 +806,11 @@ impl Collected {
             count_cues(labelled, cues);
         }
         if let Some(profiles) = self.profiles.as_mut() {
-            profiles.push((document_profile.clone(), values));
+            let profile = processed.profile.clone();
+            profiles.push((
+                profile.expect("documents are profiled when profiles are collected"),
+                values,
+            ));
         }
     }
 }
@@ -1338,9 +1356,9 @@ fn evaluate_all(
     };
     let mut labelled = Vec::new();
     let mut profiles = Vec::new();
-    let errors = process_documents(&input, lexicons, None, |processed| {
+    let errors = process_documents(&input, lexicons, true, None, |processed| {
         labelled.push(processed.labelled);
-        profiles.push(processed.profile);
+        profiles.push(processed.profile.expect("asked for above"));
         Ok(())
     })?;
     let documents = match &args.documents {

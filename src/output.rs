@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::model::{LabelledDocument, UnitKind};
-use crate::profile::DocumentProfile;
+use crate::profile::{DocumentProfile, Identity};
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -137,7 +137,7 @@ pub fn neutralise_formula(text: &str) -> String {
 /// The records of a document: every unit, or only the commitments.
 pub fn records<'a>(
     labelled: &'a LabelledDocument,
-    profile: &'a DocumentProfile,
+    identity: &'a Identity,
     all_units: bool,
 ) -> Vec<Record<'a>> {
     let units = &labelled.units;
@@ -180,9 +180,9 @@ pub fn records<'a>(
                 page: unit.page,
                 commitment_cue: &commitment.cue,
                 neutralised_cues: cues(true),
-                municipality: profile.municipality.as_deref(),
-                year: profile.year,
-                doc_type: profile.doc_type,
+                municipality: identity.municipality.as_deref(),
+                year: identity.year,
+                doc_type: identity.doc_type,
                 specificity: specificity.map(|s| s.level),
                 commitment_type: specificity.map(|s| s.commitment_type),
                 conditional: specificity.map(|s| s.conditional),
@@ -652,22 +652,22 @@ mod tests {
     use super::*;
     use crate::lexicon::Lexicons;
     use crate::pipeline::label_text;
-    use crate::profile::profile;
+    use crate::profile::identity;
 
-    /// `text` labelled as `ystad.txt`, with its document profile.
-    fn labelled(text: &str) -> (LabelledDocument, DocumentProfile) {
+    /// `text` labelled as `ystad.txt`, with its identity.
+    fn labelled(text: &str) -> (LabelledDocument, Identity) {
         let labelled = label_text("ystad.txt", text, &Lexicons::embedded());
-        let profile = profile(&labelled);
-        (labelled, profile)
+        let identity = identity(&labelled);
+        (labelled, identity)
     }
 
     fn written(format: Format, all_units: bool, options: CsvOptions) -> String {
-        let (labelled, profile) = labelled(
+        let (labelled, identity) = labelled(
             "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\". Under 2018 anmäldes 312 inbrott.\n• -20 % inbrott ska nås\n",
         );
         let meta = vec!["län".to_string()];
         let mut writer = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
-        for record in records(&labelled, &profile, all_units) {
+        for record in records(&labelled, &identity, all_units) {
             writer.write(&record, &["Skåne".to_string()]).unwrap();
         }
         String::from_utf8(writer.finish().unwrap()).unwrap()
@@ -676,12 +676,12 @@ mod tests {
     /// The same document written row by row and as rows rendered apart (as the workers
     /// do), twice over, with a direct row in between.
     fn written_rendered(format: Format, options: CsvOptions) -> (String, String) {
-        let (labelled, profile) = labelled(
+        let (labelled, identity) = labelled(
             "Polisens åtaganden\n\nPolisen ska öka närvaron i centrum, \"varje fredag\"; =1+1.\n• Kommunen ska belysa; parken\n",
         );
         let meta = vec!["län".to_string()];
         let values = ["Skåne; \"syd\"".to_string()];
-        let all = records(&labelled, &profile, true);
+        let all = records(&labelled, &identity, true);
         let mut direct = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
         for record in all.iter().chain(&all).chain(&all) {
             direct.write(record, &values).unwrap();

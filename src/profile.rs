@@ -215,8 +215,34 @@ static FOLLOW_UP: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)(19[5-9]\d|20\d\d)(?-u:\b)").expect("valid year regex"));
 
+/// What every row of a document says about the document: where, when and what kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub municipality: Option<String>,
+    pub year: Option<u32>,
+    pub doc_type: &'static str,
+}
+
+/// The identity of a labelled document, guessed from its file name and text: all that
+/// its rows need of the profile, for a fraction of the work (the six elements are most
+/// of a profile's cost).
+pub fn identity(labelled: &LabelledDocument) -> Identity {
+    let path = &labelled.document.path;
+    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    Identity {
+        municipality: municipality(labelled, file_name),
+        year: year(labelled, file_name),
+        doc_type: doc_type(labelled, file_name),
+    }
+}
+
 /// Builds the profile of a labelled document.
 pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
+    profile_of(labelled, identity(labelled))
+}
+
+/// `profile`, given the document's identity.
+pub fn profile_of(labelled: &LabelledDocument, identity: Identity) -> DocumentProfile {
     let commitments: Vec<usize> = (0..labelled.units.len())
         .filter(|&idx| labelled.commitments[idx].commitment)
         .collect();
@@ -246,8 +272,6 @@ pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
         })
         .count();
     let unspecified = count_actor(Actor::Unspecified);
-    let path = &labelled.document.path;
-    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     let testable = commitments
         .iter()
         .filter(|&&idx| {
@@ -268,10 +292,10 @@ pub fn profile(labelled: &LabelledDocument) -> DocumentProfile {
     }
     let (elements, evidence) = elements(labelled);
     DocumentProfile {
-        doc: path.clone(),
-        municipality: municipality(labelled, file_name),
-        year: year(labelled, file_name),
-        doc_type: doc_type(labelled, file_name),
+        doc: labelled.document.path.clone(),
+        municipality: identity.municipality,
+        year: identity.year,
+        doc_type: identity.doc_type,
         units: labelled.units.len(),
         commitments: n,
         police: count_actor(Actor::Police),
