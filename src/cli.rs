@@ -579,10 +579,11 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
     }
     let workbook = table.format == Format::Xlsx;
     let mut collected = Collected::new(workbook, args.summary.is_some());
-    let profiles = collected.profiles.is_some();
+    // Profiles cost a tenth of the labelling: made only when they are written.
+    let profiled = collected.profiles.is_some();
     let mut stats = Stats::default();
     let errors = if workbook {
-        process_documents(&args.input, &lexicons, profiles, None, |processed| {
+        process_documents(&args.input, &lexicons, profiled, None, |processed| {
             stats.add(&processed.labelled);
             collected.add(&processed, &table.meta, args.all_sentences);
             Ok(())
@@ -605,7 +606,7 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
             process_documents(
                 &args.input,
                 &lexicons,
-                profiles,
+                profiled,
                 Some(&render),
                 |processed| {
                     stats.add(&processed.labelled);
@@ -806,11 +807,9 @@ impl Collected {
             count_cues(labelled, cues);
         }
         if let Some(profiles) = self.profiles.as_mut() {
-            let profile = processed.profile.clone();
-            profiles.push((
-                profile.expect("documents are profiled when profiles are collected"),
-                values,
-            ));
+            let profile = (processed.profile.clone())
+                .expect("documents are profiled when profiles are collected");
+            profiles.push((profile, values));
         }
     }
 }
