@@ -366,7 +366,9 @@ impl AnchorLexicon {
                             if at < from {
                                 continue;
                             }
-                            found = regex.find_at(&mut cache, joined, at).map(|end| (at, end));
+                            found = regex
+                                .find_at(cache.as_deref_mut(), joined, at)
+                                .map(|end| (at, end));
                             if found.is_some() {
                                 break;
                             }
@@ -537,11 +539,11 @@ impl AnchorRegex {
     }
 
     /// The end of the match that starts exactly at `at`, if any.
-    fn find_at(&self, cache: &mut Option<PoolGuard<'_>>, text: &str, at: usize) -> Option<usize> {
+    fn find_at(&self, cache: Option<&mut DfaCache>, text: &str, at: usize) -> Option<usize> {
         let input = Input::new(text)
             .span(at..text.len())
             .anchored(Anchored::Yes);
-        if let (Some((dfa, _)), Some(cache)) = (&self.forward, cache.as_mut()) {
+        if let (Some((dfa, _)), Some(cache)) = (&self.forward, cache) {
             // The DFA gives up on a Unicode word boundary in non-ASCII text, or when
             // its cache thrashes: then the full regex answers.
             if let Ok(found) = dfa.try_search_fwd(cache, &input) {
@@ -558,9 +560,12 @@ impl AnchorRegex {
             .map(|found| (found.start(), found.end()))
     }
 
+    /// Asked while loading, on the loading thread: a cache of its own, since the pool's
+    /// fast path belongs to the first thread that takes from it, and that should be a
+    /// thread that searches.
     fn is_match_on_empty(&self) -> bool {
-        let mut cache = self.cache();
-        self.find_at(&mut cache, "", 0).is_some()
+        let mut cache = self.forward.as_ref().map(|(dfa, _)| dfa.create_cache());
+        self.find_at(cache.as_mut(), "", 0).is_some()
     }
 }
 
@@ -1817,7 +1822,7 @@ mod tests {
                         )
                         .map(|found| found.end());
                     assert_eq!(
-                        regex.find_at(&mut cache, text, at),
+                        regex.find_at(cache.as_deref_mut(), text, at),
                         expected,
                         "{pattern} on {text} at {at}"
                     );
