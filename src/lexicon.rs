@@ -926,12 +926,12 @@ pub struct Abbreviations {
 impl Abbreviations {
     /// Is `word` (ending in its dot, any case) a known abbreviation?
     pub fn contains(&self, word: &str) -> bool {
-        self.may_hold(word) && self.words.contains(normalise_abbreviation(word).as_ref())
+        self.may_hold(word) && with_normalised(word, |key| self.words.contains(key))
     }
 
     /// May `word` close a sentence when a capitalised word follows?
     pub fn can_end_sentence(&self, word: &str) -> bool {
-        self.may_hold(word) && self.can_end.contains(normalise_abbreviation(word).as_ref())
+        self.may_hold(word) && with_normalised(word, |key| self.can_end.contains(key))
     }
 
     /// Is `word` short enough to be one? Lower-casing never makes fewer characters.
@@ -941,12 +941,43 @@ impl Abbreviations {
     }
 }
 
-fn normalise_abbreviation(word: &str) -> std::borrow::Cow<'_, str> {
-    // The segmenter asks once per full stop, mostly with plain lower-case words.
-    if word
-        .bytes()
+/// Calls `f` with `normalise_abbreviation(word)`, built on the stack and lower-cased
+/// without the Unicode tables where Latin-1 allows: the segmenter asks once per full
+/// stop, and most words there are capitalised or hold å, ä or ö.
+fn with_normalised<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    if is_normalised_abbreviation(word) {
+        return f(word);
+    }
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    for ch in word.chars().filter(|c| !c.is_whitespace()) {
+        let mut push = |low: char| {
+            let fits = len + low.len_utf8() <= buffer.len();
+            if fits {
+                len += low.encode_utf8(&mut buffer[len..]).len();
+            }
+            fits
+        };
+        let fitted = match latin_1_lower(ch) {
+            Some(low) => push(low),
+            None => ch.to_lowercase().all(&mut push),
+        };
+        if !fitted {
+            return f(&normalise_abbreviation(word));
+        }
+    }
+    f(std::str::from_utf8(&buffer[..len]).expect("whole characters"))
+}
+
+/// Plain lower-case words, the common case, are their own normal form.
+fn is_normalised_abbreviation(word: &str) -> bool {
+    word.bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-'))
-    {
+}
+
+/// `word` as the abbreviation sets hold it: lower-cased, white space removed.
+fn normalise_abbreviation(word: &str) -> std::borrow::Cow<'_, str> {
+    if is_normalised_abbreviation(word) {
         return std::borrow::Cow::Borrowed(word);
     }
     word.chars()
@@ -1938,6 +1969,14 @@ mod tests {
     }
 
     #[test]
+    fn a_normal_form_too_long_for_the_stack_is_built_on_the_heap() {
+        let word = "İ".repeat(30) + "Ä.";
+        let expected = normalise_abbreviation(&word).into_owned();
+        assert!(expected.len() > 64, "{}", expected.len());
+        assert_eq!(with_normalised(&word, str::to_string), expected);
+    }
+
+    #[test]
     fn other_digits_are_every_numeric_character_outside_ascii() {
         let mut numeric = 0;
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
@@ -2046,6 +2085,15 @@ mod tests {
             let lower = lowercase_in_place(&text);
             proptest::prop_assert_eq!(lower.len(), text.len());
             proptest::prop_assert_eq!(lower, expected);
+        }
+
+        /// Built on the stack or not, a word's normal form is the same.
+        #[test]
+        fn abbreviations_are_normalised_alike_on_the_stack(
+            word in "[a-zA-ZåÅÖé.\\- \u{212A}\u{130}\u{1E9E}\u{3A3}\u{DE}\u{D7}]{0,40}",
+        ) {
+            let on_stack = with_normalised(&word, str::to_string);
+            proptest::prop_assert_eq!(on_stack, normalise_abbreviation(&word).into_owned());
         }
 
         /// The length gate in front of the abbreviation sets never turns one away.
