@@ -936,8 +936,11 @@ impl Abbreviations {
 
     /// Is `word` short enough to be one? Lower-casing never makes fewer characters.
     fn may_hold(&self, word: &str) -> bool {
+        // Counting stops one character past the longest.
         word.len() <= self.longest
-            || word.chars().filter(|ch| !ch.is_whitespace()).count() <= self.longest
+            || (word.chars().filter(|ch| !ch.is_whitespace()))
+                .nth(self.longest)
+                .is_none()
     }
 }
 
