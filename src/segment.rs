@@ -1490,22 +1490,41 @@ fn is_glued_break(text: &str, idx: usize, rest: &str, lexicons: &Lexicons) -> bo
 /// spaced form (`t. ex`) kept together.
 fn word_before(text: &str, idx: usize) -> Cow<'_, str> {
     let before = &text[..idx];
-    let start = before
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !(is_letter_or_digit(c) || c == '.' || c == '-'))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    // Back over letters, digits, dots and hyphens: ASCII by its byte, other
+    // characters decoded (asked once per full stop).
+    let bytes = before.as_bytes();
+    let mut start = before.len();
+    while let Some(&byte) = start.checked_sub(1).map(|at| &bytes[at]) {
+        if byte.is_ascii() {
+            if !(byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-') {
+                break;
+            }
+            start -= 1;
+        } else {
+            let ch = before[..start]
+                .chars()
+                .next_back()
+                .expect("a character ends here");
+            if !is_letter_or_digit(ch) {
+                break;
+            }
+            start -= ch.len_utf8();
+        }
+    }
     let word = &before[start..];
     // `t. ex.`: a one-letter abbreviation part before a space belongs to the word.
     let head = &before[..start];
-    if let Some(prefix) = head.strip_suffix(' ') {
+    if let Some(prefix) = head
+        .strip_suffix(' ')
+        .filter(|prefix| prefix.ends_with('.'))
+    {
         let prefix_start = prefix
             .char_indices()
             .rev()
             .find(|&(_, c)| !(c.is_alphabetic() || c == '.'))
             .map_or(0, |(i, c)| i + c.len_utf8());
         let candidate = &prefix[prefix_start..];
-        if candidate.ends_with('.') && candidate.len() <= 4 && !candidate.is_empty() {
+        if candidate.len() <= 4 {
             let spaced = format!("{candidate}{word}");
             return Cow::Owned(spaced.trim_start_matches(['.', '-']).to_string());
         }
@@ -1737,6 +1756,74 @@ mod tests {
                 by_whole_lexicon(line),
                 "{line}"
             );
+        }
+    }
+
+    /// `word_before` as first written, character by character: the reference.
+    fn word_before_by_characters(text: &str, idx: usize) -> Cow<'_, str> {
+        let before = &text[..idx];
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(is_letter_or_digit(c) || c == '.' || c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let word = &before[start..];
+        let head = &before[..start];
+        if let Some(prefix) = head.strip_suffix(' ') {
+            let prefix_start = prefix
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !(c.is_alphabetic() || c == '.'))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            let candidate = &prefix[prefix_start..];
+            if candidate.ends_with('.') && candidate.len() <= 4 && !candidate.is_empty() {
+                let spaced = format!("{candidate}{word}");
+                return Cow::Owned(spaced.trim_start_matches(['.', '-']).to_string());
+            }
+        }
+        Cow::Borrowed(word.trim_start_matches(['.', '-']))
+    }
+
+    #[test]
+    fn the_word_before_a_dot_keeps_a_spaced_abbreviation_together() {
+        for text in [
+            "enligt t. ex. planen.",
+            "enligt o.s. v.",
+            "bl. a. polisen.",
+            "fr.o.m. i dag.",
+            "å.ä. ö.",
+            "abcd. e.",
+            "ab.cd. e.",
+            "x  y.",
+            ". a.",
+        ] {
+            for (idx, _) in text.match_indices('.') {
+                assert_eq!(
+                    word_before(text, idx),
+                    word_before_by_characters(text, idx),
+                    "{text:?} at {idx}"
+                );
+            }
+        }
+        assert_eq!(word_before("enligt o.s. v.", 13), "o.s.v");
+    }
+
+    proptest::proptest! {
+        /// The byte-wise scan finds the word the character-wise one does, before every
+        /// dot of any mix of letters (Latin-1 and beyond), digits, dots, hyphens, spaces
+        /// and other signs.
+        #[test]
+        fn the_word_before_a_dot_is_found_byte_by_byte_as_character_by_character(
+            text in "[a-zA-Z0-9åÄé.\\- ,;:²\u{2013}\u{130}\u{3A3}\u{661}\u{1F600}]{0,30}",
+        ) {
+            let text = text + ".";
+            for (idx, _) in text.match_indices('.') {
+                proptest::prop_assert_eq!(
+                    word_before(&text, idx),
+                    word_before_by_characters(&text, idx),
+                    "{:?} at {}", text, idx
+                );
+            }
         }
     }
 
