@@ -25,8 +25,8 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit, PhraseSet, Tokens,
-    WordForm,
+    is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit, PhraseSet,
+    StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -951,25 +951,10 @@ fn with_normalised<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
     if is_normalised_abbreviation(word) {
         return f(word);
     }
-    let mut buffer = [0u8; 64];
-    let mut len = 0;
-    for ch in word.chars().filter(|c| !c.is_whitespace()) {
-        let mut push = |low: char| {
-            let fits = len + low.len_utf8() <= buffer.len();
-            if fits {
-                len += low.encode_utf8(&mut buffer[len..]).len();
-            }
-            fits
-        };
-        let fitted = match latin_1_lower(ch) {
-            Some(low) => push(low),
-            None => ch.to_lowercase().all(&mut push),
-        };
-        if !fitted {
-            return f(&normalise_abbreviation(word));
-        }
+    match StackLower::<64>::new(word.chars().filter(|c| !c.is_whitespace())) {
+        Some(lower) => f(lower.as_str()),
+        None => f(&normalise_abbreviation(word)),
     }
-    f(std::str::from_utf8(&buffer[..len]).expect("whole characters"))
 }
 
 /// Plain lower-case words, the common case, are their own normal form.

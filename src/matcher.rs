@@ -295,6 +295,55 @@ fn push_lower(buffer: &mut String, ch: char) {
     }
 }
 
+/// A short word's lower case, built on the stack character by character as `push_lower`
+/// builds it (Latin-1 without the Unicode tables): for words looked up once per full
+/// stop or line, where a `String` for each would cost more than the look-up.
+pub(crate) struct StackLower<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackLower<N> {
+    /// The lower case of `chars`, or `None` when it takes more than `N` bytes.
+    #[inline]
+    pub(crate) fn new(chars: impl IntoIterator<Item = char>) -> Option<Self> {
+        let mut lower = StackLower {
+            bytes: [0; N],
+            len: 0,
+        };
+        for ch in chars {
+            let fitted = match latin_1_lower(ch) {
+                Some(low) => lower.push(low),
+                None => ch.to_lowercase().all(|low| lower.push(low)),
+            };
+            if !fitted {
+                return None;
+            }
+        }
+        Some(lower)
+    }
+
+    #[inline]
+    fn push(&mut self, ch: char) -> bool {
+        let end = self.len + ch.len_utf8();
+        if end > N {
+            return false;
+        }
+        ch.encode_utf8(&mut self.bytes[self.len..end]);
+        self.len = end;
+        true
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).expect("whole characters")
+    }
+
+    /// The UTF-8 bytes, for a look-up keyed by bytes (no check of them needed).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
 /// The lower case of an ASCII or Latin-1 character (one character, the same length in
 /// UTF-8), without the Unicode tables; `None` for any other character.
 pub(crate) fn latin_1_lower(ch: char) -> Option<char> {
@@ -1385,6 +1434,18 @@ mod tests {
         }
         // No byte of a longer character passes for ASCII.
         assert!(ASCII_CLASS[0x80..].iter().all(|&bits| bits == 0));
+    }
+
+    #[test]
+    fn a_lower_case_on_the_stack_fits_its_bytes_exactly() {
+        let lower = |text: &str| StackLower::<4>::new(text.chars()).map(|l| l.as_str().to_string());
+        assert_eq!(lower("ABCD").as_deref(), Some("abcd"));
+        assert_eq!(lower("ÅÄ").as_deref(), Some("åä"));
+        assert_eq!(lower("Sİ").as_deref(), Some("si\u{307}"));
+        assert_eq!(lower(""), Some(String::new()));
+        for too_long in ["ABCDE", "ÅÄa", "Öİ", "ΣΣΣ"] {
+            assert_eq!(lower(too_long), None, "{too_long}");
+        }
     }
 
     proptest::proptest! {

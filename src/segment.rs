@@ -21,7 +21,7 @@ use smallvec::{smallvec, SmallVec};
 
 use crate::lexicon::Lexicons;
 use crate::matcher::{
-    is_letter_or_digit, is_single_spaced, latin_1_lower, spacing_fault_in, spacing_faults,
+    is_letter_or_digit, is_single_spaced, spacing_fault_in, spacing_faults, StackLower,
 };
 use crate::model::{Unit, UnitKind};
 
@@ -678,7 +678,7 @@ fn next_line_continues(text: &str, lines: &[Line], idx: usize, furniture: &[bool
     false
 }
 
-/// Keyed by bytes, so that a word lower-cased into a byte buffer is looked up as it is.
+/// Keyed by bytes, so that a word lower-cased on the stack is looked up as it is.
 static CONTINUING: LazyLock<rustc_hash::FxHashSet<&'static [u8]>> = LazyLock::new(|| {
     CONTINUING_WORDS
         .iter()
@@ -716,22 +716,10 @@ fn ends_with_continuing_word(line: &str) -> bool {
     if word.len() > CONTINUING_MAX_LEN {
         return false;
     }
-    // Lower-cased (`Och`, `SAMT`) on the stack, given up as soon as it is too long;
-    // a character outside Latin-1 takes the long way.
-    let mut lower = [0u8; CONTINUING_MAX_LEN];
-    let mut len = 0;
-    for ch in word.chars() {
-        let Some(lower_ch) = latin_1_lower(ch) else {
-            return CONTINUING.contains(word.to_lowercase().as_bytes());
-        };
-        let end = len + lower_ch.len_utf8();
-        if end > CONTINUING_MAX_LEN {
-            return false;
-        }
-        lower_ch.encode_utf8(&mut lower[len..end]);
-        len = end;
-    }
-    CONTINUING.contains(&lower[..len])
+    // Lower-cased (`Och`, `SAMT`) on the stack: a lower case longer than every
+    // continuing word is none.
+    StackLower::<CONTINUING_MAX_LEN>::new(word.chars())
+        .is_some_and(|lower| CONTINUING.contains(lower.as_bytes()))
 }
 
 /// Does the text end a sentence (final punctuation, possibly before closing quotes)?
