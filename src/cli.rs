@@ -411,13 +411,13 @@ const ROW_ROOM: usize = 512;
 type Render<'a> = &'a (dyn Fn(&Processed) -> io::Result<Vec<u8>> + Sync);
 
 /// Reads and labels every document in parallel, calling `sink` in path order; returns
-/// the errors. Output is deterministic for any number of threads. `profiles`: profile
+/// the errors. Output is deterministic for any number of threads. `profiled`: profile
 /// each document (its six elements cost a tenth of the labelling, and rows need only
 /// its identity).
 fn process_documents(
     input: &InputArgs,
     lexicons: &Lexicons,
-    profiles: bool,
+    profiled: bool,
     render: Option<Render>,
     mut sink: impl FnMut(Processed) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
@@ -431,7 +431,7 @@ fn process_documents(
         |found| {
             let path = found?;
             let (mut processed, warnings) =
-                read_and_label(&path, input.encoding.as_deref(), lexicons, profiles)?;
+                read_and_label(&path, input.encoding.as_deref(), lexicons, profiled)?;
             let short = processed.labelled.document.text.len() <= RENDER_IN_WORKER_UP_TO;
             if let (Some(render), true) = (render, short) {
                 let rows = render(&processed).map_err(|err| ReadError {
@@ -533,7 +533,7 @@ fn read_and_label(
     path: &Path,
     encoding: Option<&str>,
     lexicons: &Lexicons,
-    profile: bool,
+    profiled: bool,
 ) -> Result<(Processed, Vec<String>), ReadError> {
     let error = |reason: String| ReadError {
         path: path.display().to_string(),
@@ -548,7 +548,7 @@ fn read_and_label(
             ));
         }
         let identity = profile::identity(&labelled);
-        let profile = profile.then(|| profile::profile_of(&labelled, identity.clone()));
+        let profile = profiled.then(|| profile::profile_of(&labelled, identity.clone()));
         let processed = Processed {
             labelled,
             identity,

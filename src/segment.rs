@@ -1482,7 +1482,7 @@ fn word_before(text: &str, idx: usize) -> Cow<'_, str> {
     // characters decoded (asked once per full stop).
     let bytes = before.as_bytes();
     let mut start = before.len();
-    while let Some(&byte) = start.checked_sub(1).map(|at| &bytes[at]) {
+    while let Some(&byte) = bytes[..start].last() {
         if byte.is_ascii() {
             if !(byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-') {
                 break;
