@@ -25,8 +25,8 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit, PhraseSet,
-    StackLower, Tokens, WordForm,
+    has_other_digits, is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit,
+    PhraseSet, StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -695,14 +695,6 @@ impl TriggerSet {
         }
         places
     }
-}
-
-/// Does `text` hold a numeric character outside ASCII (`٣`, `²`)? The letters of
-/// U+00C0 to U+00FF (`å`, `é`), most of what else Swedish text holds, are none, and are
-/// answered without the Unicode table.
-fn has_other_digits(text: &str) -> bool {
-    text.chars()
-        .any(|c| !c.is_ascii() && !('À'..='ÿ').contains(&c) && c.is_numeric())
 }
 
 /// `text` lower-cased character by character where that keeps the byte length (all of
@@ -1962,17 +1954,6 @@ mod tests {
         let expected = normalise_abbreviation(&word).into_owned();
         assert!(expected.len() > 64, "{}", expected.len());
         assert_eq!(with_normalised(&word, str::to_string), expected);
-    }
-
-    #[test]
-    fn other_digits_are_every_numeric_character_outside_ascii() {
-        let mut numeric = 0;
-        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            let expected = !c.is_ascii() && c.is_numeric();
-            numeric += usize::from(expected);
-            assert_eq!(has_other_digits(&format!("å{c}ö")), expected, "{c:?}");
-        }
-        assert!(numeric > 1000, "{numeric}");
     }
 
     #[test]

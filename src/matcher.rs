@@ -225,6 +225,14 @@ pub(crate) fn is_letter_or_digit(ch: char) -> bool {
     }
 }
 
+/// Does `text` hold a numeric character outside ASCII (`٣`, `²`)? The letters of
+/// U+00C0 to U+00FF (`å`, `é`), most of what else Swedish text holds, are none, and are
+/// answered without the Unicode table.
+pub(crate) fn has_other_digits(text: &str) -> bool {
+    text.chars()
+        .any(|c| !c.is_ascii() && !('À'..='ÿ').contains(&c) && c.is_numeric())
+}
+
 /// The character that starts at byte `idx` of `text`, a character boundary.
 fn char_at(text: &str, idx: usize) -> char {
     match text.as_bytes()[idx] {
@@ -1434,6 +1442,17 @@ mod tests {
         }
         // No byte of a longer character passes for ASCII.
         assert!(ASCII_CLASS[0x80..].iter().all(|&bits| bits == 0));
+    }
+
+    #[test]
+    fn other_digits_are_every_numeric_character_outside_ascii() {
+        let mut numeric = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let expected = !c.is_ascii() && c.is_numeric();
+            numeric += usize::from(expected);
+            assert_eq!(has_other_digits(&format!("å{c}ö")), expected, "{c:?}");
+        }
+        assert!(numeric > 1000, "{numeric}");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::matcher::has_other_digits;
+
 /// A validity period, as `YYYY-MM-DD` dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Period {
@@ -115,8 +117,7 @@ fn stated(text: &str) -> Option<Period> {
 /// `text` holds a character that `\d` matches: an ASCII digit, or (looked for only in
 /// text without one) a decimal digit of another script.
 fn has_decimal_digit(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_digit())
-        || (!text.is_ascii() && text.chars().any(char::is_numeric))
+    text.bytes().any(|b| b.is_ascii_digit()) || (!text.is_ascii() && has_other_digits(text))
 }
 
 /// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
