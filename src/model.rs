@@ -15,6 +15,13 @@ pub struct Document {
     pub text: String,
 }
 
+impl Document {
+    /// The last part of the path, after a `/` or a `\` (a Windows path too).
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit(['/', '\\']).next().unwrap_or(&self.path)
+    }
+}
+
 /// What kind of unit the segmenter found (ANNOTATION.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

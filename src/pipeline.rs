@@ -24,12 +24,7 @@ pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
     let (actors, parties) = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
     let vague = vague::assess(&units, &tokens, &commitments, lexicons);
     let title = units.first().map_or("", |unit| unit.text.as_str());
-    let file_name = document
-        .path
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(&document.path);
-    let period = period::find(&document.text, title, file_name);
+    let period = period::find(&document.text, title, document.file_name());
     let specificity = specificity::assess(
         &units,
         &tokens,

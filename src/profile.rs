@@ -227,8 +227,7 @@ pub struct Identity {
 /// its rows need of the profile, for a fraction of the work (the six elements are most
 /// of a profile's cost).
 pub fn identity(labelled: &LabelledDocument) -> Identity {
-    let path = &labelled.document.path;
-    let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let file_name = labelled.document.file_name();
     Identity {
         municipality: municipality(labelled, file_name),
         year: year(labelled, file_name),
