@@ -5,6 +5,7 @@
 //! look fast. Run with `cargo bench --bench pipeline`.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use lofte::lexicon::Lexicons;
@@ -20,12 +21,12 @@ mod common;
 /// returning what the stage found, for the count check.
 type StageRun<'a> = dyn Fn(&LabelledDocument, &[Vec<Mention>], &[Tokens]) -> usize + 'a;
 
-/// The corpus documents, as (name, text).
-fn corpus() -> Vec<(String, String)> {
+/// The corpus documents, as (name, text); the text shared as a `Document`'s is.
+fn corpus() -> Vec<(String, Arc<String>)> {
     common::corpus_texts()
         .expect("corpus texts")
         .into_iter()
-        .map(|(path, text)| (path.display().to_string(), text))
+        .map(|(path, text)| (path.display().to_string(), Arc::new(text)))
         .collect()
 }
 

@@ -7,6 +7,7 @@
 //! MB at 100 MB than at 10 MB). Run with `cargo bench --bench segment_large`.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lofte::lexicon::Lexicons;
@@ -15,8 +16,9 @@ use lofte::segment::segment;
 
 mod common;
 
-/// One document of at least `size` bytes built from the corpus texts.
-fn large_document(size: usize) -> String {
+/// One document of at least `size` bytes built from the corpus texts, shared as a
+/// `Document`'s text is.
+fn large_document(size: usize) -> Arc<String> {
     let texts: Vec<String> = common::corpus_texts()
         .expect("corpus texts")
         .into_iter()
@@ -32,7 +34,7 @@ fn large_document(size: usize) -> String {
             copy += 1;
         }
     }
-    document
+    Arc::new(document)
 }
 
 fn linear(c: &mut Criterion) {

@@ -129,7 +129,12 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
             .copied()
             .collect();
         if let Some(actor) = document.combine(&agents) {
-            return decision(actor, ActorSource::Responsible, next.text.clone(), &agents);
+            return decision(
+                actor,
+                ActorSource::Responsible,
+                next.text.to_string(),
+                &agents,
+            );
         }
     }
     // ANNOTATION.md §3: a joint body (`styrgruppen`) takes its actor from the members the
@@ -165,7 +170,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
             return decision(
                 actor,
                 ActorSource::LeadIn,
-                units[leadin_idx].text.clone(),
+                units[leadin_idx].text.to_string(),
                 &named[leadin_idx],
             );
         }
@@ -176,7 +181,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
             return decision(
                 actor,
                 ActorSource::Heading,
-                units[heading_idx].text.clone(),
+                units[heading_idx].text.to_string(),
                 &named[heading_idx],
             );
         }

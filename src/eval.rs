@@ -856,7 +856,7 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
         };
         if !exact {
             let system_text = best
-                .map(|idx| system.units[idx].text.clone())
+                .map(|idx| system.units[idx].text.to_string())
                 .unwrap_or_default();
             mismatch("segmentation", gold_unit.text.clone(), system_text);
         }

@@ -86,7 +86,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
     let unit = &units[idx];
     let context = |at: Option<usize>| {
         at.map(|at| Context {
-            text: units[at].text.clone(),
+            text: units[at].text.to_string(),
             category: section_category(&tokenize(&units[at].text), lexicons).map(|c| match c {
                 crate::lexicon::SectionCategory::Commitments => "commitments",
                 crate::lexicon::SectionCategory::Goals => "goals",
@@ -121,7 +121,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
         doc: labelled.document.path.clone(),
         unit: idx + 1,
         kind: unit.kind.as_str(),
-        text: unit.text.clone(),
+        text: unit.text.to_string(),
         section: context(unit.heading),
         leadin: context(unit.leadin),
         document_parties,

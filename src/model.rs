@@ -4,6 +4,10 @@
 //! Spans are byte offsets into `Document::text` (the decoded text); they are created
 //! once, by `segment`, and never move afterwards.
 
+use std::fmt;
+use std::ops::{Deref, Range};
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// One decoded input document.
@@ -11,8 +15,9 @@ use serde::Serialize;
 pub struct Document {
     /// The path as the user gave it (or as found when walking a folder).
     pub path: String,
-    /// The decoded text; every span points into it.
-    pub text: String,
+    /// The decoded text; every span points into it. Shared, not copied, with the
+    /// units that read as a stretch of it.
+    pub text: Arc<String>,
 }
 
 impl Document {
@@ -54,7 +59,7 @@ pub struct Unit {
     pub kind: UnitKind,
     /// The unit text: whitespace collapsed, bullet or enumerator removed, words
     /// hyphenated across a line break joined.
-    pub text: String,
+    pub text: UnitText,
     /// Page number (1-based) where the unit starts, when the text has page breaks.
     pub page: Option<u32>,
     /// A responsibility line (`Ansvarig: Polisen`): it sets the actor of the item above.
@@ -63,6 +68,103 @@ pub struct Unit {
     pub heading: Option<usize>,
     /// Index of the lead-in that introduces this unit, when it is in a list.
     pub leadin: Option<usize>,
+}
+
+/// A unit's text. Most units read word for word as a stretch of the document and
+/// share its text; the others (lines joined, spaces collapsed) hold a copy of their
+/// own. On a large document that copy would be a second document's worth of memory,
+/// and allocating it, page by fresh page, was a third of `segment`'s time.
+#[derive(Clone)]
+pub struct UnitText(Stored);
+
+#[derive(Clone)]
+enum Stored {
+    /// `source[start..end]`; offsets as `u32` keep a unit as small as with a `String`.
+    Stretch {
+        source: Arc<String>,
+        start: u32,
+        end: u32,
+    },
+    Own(Box<str>),
+}
+
+impl UnitText {
+    /// The stretch `range` of `source`, shared; copied when it lies beyond 4 GiB.
+    pub fn stretch(source: &Arc<String>, range: Range<usize>) -> UnitText {
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => {
+                assert!(source.is_char_boundary(range.start) && source.is_char_boundary(range.end));
+                UnitText(Stored::Stretch {
+                    source: Arc::clone(source),
+                    start,
+                    end,
+                })
+            }
+            _ => UnitText::own(source[range].to_string()),
+        }
+    }
+
+    pub fn own(text: String) -> UnitText {
+        UnitText(Stored::Own(text.into_boxed_str()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Stored::Stretch { source, start, end } => &source[*start as usize..*end as usize],
+            Stored::Own(text) => text,
+        }
+    }
+
+    /// Whether the text is shared with the document rather than a copy.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Stored::Stretch { .. })
+    }
+}
+
+impl Deref for UnitText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for UnitText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for UnitText {
+    fn eq(&self, other: &UnitText) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for UnitText {}
+
+impl PartialEq<str> for UnitText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for UnitText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for UnitText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for UnitText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Who takes a commitment on (ANNOTATION.md §3).

@@ -51,7 +51,7 @@ pub fn label_text(path: &str, text: &str, lexicons: &Lexicons) -> LabelledDocume
     label(
         Document {
             path: path.to_string(),
-            text: text.to_string(),
+            text: std::sync::Arc::new(text.to_string()),
         },
         lexicons,
     )

@@ -324,7 +324,7 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
             evidence.push(ElementEvidence {
                 element,
                 unit: idx + 1,
-                text: units[idx].text.clone(),
+                text: units[idx].text.to_string(),
             });
         }
     };

@@ -141,7 +141,7 @@ pub fn read_document(
         .to_lowercase();
     let document = |text: String| Document {
         path: name.clone(),
-        text,
+        text: std::sync::Arc::new(text),
     };
     // A PDF is known by its header and a Word document by its zip container, whatever
     // the extension says; both are parsed in isolation (see `isolate`).
@@ -351,12 +351,12 @@ mod tests {
         let latin1 = dir.path().join("latin1.txt");
         std::fs::write(&latin1, b"Polisen \xe5tar sig att \xf6ka n\xe4rvaron.").unwrap();
         assert_eq!(
-            read_document(&latin1, None).unwrap().0.text,
+            *read_document(&latin1, None).unwrap().0.text,
             "Polisen åtar sig att öka närvaron."
         );
         let bom = dir.path().join("bom.txt");
         std::fs::write(&bom, b"\xef\xbb\xbfPolisen ska.").unwrap();
-        assert_eq!(read_document(&bom, None).unwrap().0.text, "Polisen ska.");
+        assert_eq!(*read_document(&bom, None).unwrap().0.text, "Polisen ska.");
         let unknown = read_document(&bom, Some("klingon")).unwrap_err();
         assert!(
             unknown.to_string().contains("unknown encoding 'klingon'"),

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use rustc_hash::FxHashMap;
@@ -23,15 +23,17 @@ use crate::lexicon::Lexicons;
 use crate::matcher::{
     is_letter_or_digit, is_single_spaced, spacing_fault_in, spacing_faults, StackLower,
 };
-use crate::model::{Unit, UnitKind};
+use crate::model::{Unit, UnitKind, UnitText};
 
-/// Splits a document's text into units.
+/// Splits a document's text into units. A unit that reads word for word as a stretch
+/// of the text shares it (`UnitText`), hence the `Arc`.
 ///
 /// ```
+/// use std::sync::Arc;
 /// use lofte::{lexicon::Lexicons, segment::segment};
 /// let lexicons = Lexicons::embedded();
-/// let text = "Polisens åtaganden\n\nPolisen lovar att:\n• genomföra minst åtta trygghetsvandringar\n• besöka skolorna, t.ex. Västerskolan. Det sker kl. 18.30 varje fredag.\n";
-/// let units = segment(text, &lexicons);
+/// let text = Arc::new("Polisens åtaganden\n\nPolisen lovar att:\n• genomföra minst åtta trygghetsvandringar\n• besöka skolorna, t.ex. Västerskolan. Det sker kl. 18.30 varje fredag.\n".to_string());
+/// let units = segment(&text, &lexicons);
 /// let texts: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
 /// assert_eq!(texts, [
 ///     "Polisens åtaganden",
@@ -42,7 +44,8 @@ use crate::model::{Unit, UnitKind};
 /// assert_eq!(units[2].leadin, Some(1));
 /// assert_eq!(units[3].heading, Some(0));
 /// ```
-pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
+pub fn segment(source: &Arc<String>, lexicons: &Lexicons) -> Vec<Unit> {
+    let text = source.as_str();
     let lines = read_lines(text);
     let furniture = find_furniture(text, &lines);
     let layout = Layout::measure(text, &lines, &furniture);
@@ -62,7 +65,7 @@ pub fn segment(text: &str, lexicons: &Lexicons) -> Vec<Unit> {
     };
     for (block_idx, block) in blocks.iter().enumerate() {
         units_of_block(
-            text,
+            source,
             block_idx,
             block,
             lexicons,
@@ -957,9 +960,13 @@ struct Joined {
 }
 
 impl Joined {
+    /// The piece that `text[pos]` was copied from.
+    fn piece_of(&self, pos: usize) -> usize {
+        self.map.partition_point(|&(joined, _)| joined <= pos) - 1
+    }
+
     fn source_offset(&self, pos: usize) -> usize {
-        let idx = self.map.partition_point(|&(joined, _)| joined <= pos) - 1;
-        let (joined, source) = self.map[idx];
+        let (joined, source) = self.map[self.piece_of(pos)];
         source + (pos - joined)
     }
 }
@@ -1030,7 +1037,7 @@ fn hyphen_join(before: &str, after: &str) -> HyphenJoin {
 }
 
 fn units_of_block(
-    text: &str,
+    source: &Arc<String>,
     block_idx: usize,
     block: &Block,
     lexicons: &Lexicons,
@@ -1046,11 +1053,11 @@ fn units_of_block(
         ends,
     } = scratch;
     let page = has_pages.then_some(block.page);
-    join_pieces(text, &block.pieces, spacing_faults, joined);
+    join_pieces(source, &block.pieces, spacing_faults, joined);
     let joined = &*joined;
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
-            if let Some(unit) = make_unit(joined, start, end, kind, responsibility, page) {
+            if let Some(unit) = make_unit(source, joined, start, end, kind, responsibility, page) {
                 units.push(unit);
                 origins.push(Origin {
                     block: block_idx,
@@ -1210,8 +1217,10 @@ fn split_responsibility(
 }
 
 /// Builds a unit from `joined[start..end]`: trims it, collapses whitespace and maps its
-/// span back to the source. Returns `None` for an empty stretch.
+/// span back to the source, whose text it shares when it reads the same. Returns `None`
+/// for an empty stretch.
 fn make_unit(
+    source: &Arc<String>,
     joined: &Joined,
     start: usize,
     end: usize,
@@ -1228,15 +1237,20 @@ fn make_unit(
     let first = start + (slice.len() - trimmed_start.len());
     let last_char = trimmed.chars().last().expect("non-empty");
     let last = first + trimmed.len() - last_char.len_utf8();
+    let span = joined.source_offset(first)..joined.source_offset(last) + last_char.len_utf8();
+    // Within one piece the joined text is the source's, byte for byte.
+    let verbatim = joined.piece_of(first) == joined.piece_of(last);
+    let single = joined.single_spaced || is_single_spaced(trimmed);
+    let text = match (single, verbatim) {
+        (true, true) => UnitText::stretch(source, span.clone()),
+        (true, false) => UnitText::own(trimmed.to_string()),
+        (false, _) => UnitText::own(collapse_spaces(trimmed)),
+    };
     Some(Unit {
-        start: joined.source_offset(first),
-        end: joined.source_offset(last) + last_char.len_utf8(),
+        start: span.start,
+        end: span.end,
         kind,
-        text: if joined.single_spaced {
-            trimmed.to_string()
-        } else {
-            single_spaced(trimmed)
-        },
+        text,
         page,
         responsibility,
         heading: None,
@@ -1245,11 +1259,7 @@ fn make_unit(
 }
 
 /// `text` with every run of white space made one space (`text` is trimmed).
-fn single_spaced(text: &str) -> String {
-    // Most units already are: copy them whole.
-    if is_single_spaced(text) {
-        return text.to_string();
-    }
+fn collapse_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut words = text.split_whitespace();
     if let Some(first) = words.next() {
@@ -1600,7 +1610,7 @@ mod tests {
 
     fn check_units(text: &str, expected: &[(&str, &str)]) {
         let lexicons = Lexicons::embedded();
-        let units = segment(text, &lexicons);
+        let units = segment(&Arc::new(text.to_string()), &lexicons);
         let got: Vec<(&str, &str)> = units
             .iter()
             .map(|u| (u.kind.as_str(), u.text.as_str()))
@@ -1816,12 +1826,41 @@ mod tests {
     }
 
     #[test]
+    fn units_that_read_as_their_span_share_the_documents_text() {
+        let text = "Trygghet i centrum\n\nPolisen ska öka närvaron. Kommunen ska\nbjuda in till möten.\n\n• ha  två mellanslag\n• en punkt\n";
+        let source = Arc::new(text.to_string());
+        let units = segment(&source, &Lexicons::embedded());
+        let shared: Vec<(&str, bool)> = units
+            .iter()
+            .map(|unit| (&*unit.text, unit.text.is_shared()))
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                ("Trygghet i centrum", true),
+                ("Polisen ska öka närvaron.", true),
+                // Joined across a line break, spaces collapsed: copies of their own.
+                ("Kommunen ska bjuda in till möten.", false),
+                ("ha två mellanslag", false),
+                ("en punkt", true),
+            ]
+        );
+        for unit in &units {
+            assert_eq!(
+                text[unit.start..unit.end] == *unit.text,
+                unit.text.is_shared()
+            );
+        }
+    }
+
+    #[test]
     fn the_segmentation_scope_of_the_lexicons_segments_alike() {
         let all = Lexicons::embedded();
         let scoped = Lexicons::embedded_for(crate::lexicon::Scope::Segmentation);
         let texts = crate::testing::corpus_texts();
         assert!(texts.len() >= 10, "the corpus is there");
         for text in texts {
+            let text = Arc::new(text);
             assert_eq!(segment(&text, &scoped), segment(&text, &all));
         }
     }
@@ -1853,7 +1892,7 @@ mod tests {
             "Ansvarig",
             "slutar med\u{a0}och",
         ] {
-            assert_eq!(single_spaced(text), spaced_slowly(text), "{text:?}");
+            assert_eq!(collapse_spaces(text), spaced_slowly(text), "{text:?}");
             assert_eq!(
                 ends_with_continuing_word(text),
                 continuing_slowly(text),

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +62,7 @@ pub fn score(docs: &[SegsetDoc], lexicons: &Lexicons) -> SegsetReport {
     for doc in docs {
         // lofte reads the text with its line breaks; spans are compared on the
         // whitespace-normalised text, as the reference scorer does.
-        let units = segment(&doc.text, lexicons);
+        let units = segment(&Arc::new(doc.text.clone()), lexicons);
         let text = doc.text.split_whitespace().collect::<Vec<_>>().join(" ");
         let system: Vec<&str> = units.iter().map(|u| u.text.as_str()).collect();
         let gold: Vec<&str> = doc.sentences.iter().map(String::as_str).collect();

@@ -21,7 +21,7 @@ pub(crate) fn corpus_texts() -> Vec<String> {
 pub(crate) fn corpus_units(lexicons: &Lexicons) -> Vec<String> {
     corpus_texts()
         .iter()
-        .flat_map(|text| crate::segment::segment(text, lexicons))
-        .map(|unit| unit.text)
+        .flat_map(|text| crate::segment::segment(&std::sync::Arc::new(text.clone()), lexicons))
+        .map(|unit| unit.text.to_string())
         .collect()
 }

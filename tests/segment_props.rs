@@ -6,7 +6,7 @@ use lofte::lexicon::Lexicons;
 use lofte::pipeline::label_text;
 use lofte::segment::segment;
 use proptest::prelude::*;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 static LEXICONS: LazyLock<Lexicons> = LazyLock::new(Lexicons::embedded);
 
@@ -61,7 +61,7 @@ proptest! {
 
     #[test]
     fn units_are_ordered_disjoint_and_point_at_their_text(text in document()) {
-        let units = segment(&text, &LEXICONS);
+        let units = segment(&Arc::new(text.clone()), &LEXICONS);
         let mut previous_end = 0;
         for unit in &units {
             prop_assert!(unit.start < unit.end && unit.end <= text.len());
@@ -69,17 +69,23 @@ proptest! {
             prop_assert!(unit.start >= previous_end, "units overlap or are out of order");
             previous_end = unit.end;
             prop_assert!(!unit.text.is_empty());
-            prop_assert!(!unit.text.contains("  ") && unit.text.trim() == unit.text);
+            // Single-spaced: runs of white space, line breaks among them, are one space.
+            prop_assert!(!unit.text.contains("  ") && unit.text.trim() == &*unit.text);
+            prop_assert!(!unit.text.chars().any(|c| c.is_whitespace() && c != ' '));
             // The span starts and ends on the unit's first and last characters.
             let span = &text[unit.start..unit.end];
             prop_assert_eq!(span.chars().next(), unit.text.chars().next());
             prop_assert_eq!(span.chars().last(), unit.text.chars().last());
+            // A unit that shares the document's text is exactly its span.
+            if unit.text.is_shared() {
+                prop_assert_eq!(span, &*unit.text);
+            }
         }
     }
 
     #[test]
     fn no_unit_spans_a_blank_line(text in document_without_pages()) {
-        for unit in segment(&text, &LEXICONS) {
+        for unit in segment(&Arc::new(text.clone()), &LEXICONS) {
             let span = &text[unit.start..unit.end];
             let crosses = span.split('\n').any(|line| line.trim().is_empty());
             prop_assert!(!crosses, "unit spans a blank line: {:?}", span);
