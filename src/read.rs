@@ -154,16 +154,16 @@ pub fn read_document(
     };
     if let Some((format, no_text)) = binary {
         let pages = isolate::pages(format, &bytes).map_err(error)?;
-        let text = decode::normalise(&pages.join("\u{c}"));
+        let text = decode::normalise(pages.join("\u{c}"));
         if text.trim().is_empty() {
             return Err(error(no_text.into()));
         }
         return Ok((document(text), Vec::new()));
     }
-    let mut decoded = decode::decode(&bytes, encoding).map_err(|err| error(err.to_string()))?;
+    let mut decoded = decode::decode(bytes, encoding).map_err(|err| error(err.to_string()))?;
     // A web page is read for its visible text, whatever its extension says.
     if matches!(extension.as_str(), "html" | "htm") || html::looks_like_html(&decoded.text) {
-        decoded.text = decode::normalise(&html::text_of(&decoded.text));
+        decoded.text = decode::normalise(html::text_of(&decoded.text));
         if decoded.text.trim().is_empty() {
             return Err(error("the web page has no visible text".into()));
         }

@@ -10,7 +10,7 @@ use lofte::lexicon::Lexicons;
 fuzz_target!(|bytes: &[u8]| {
     static LEXICONS: OnceLock<Lexicons> = OnceLock::new();
     let lexicons = LEXICONS.get_or_init(Lexicons::embedded);
-    let Ok(decoded) = lofte::decode::decode(bytes, None) else {
+    let Ok(decoded) = lofte::decode::decode(bytes.to_vec(), None) else {
         return;
     };
     let labelled = lofte::pipeline::label_text("fuzz.txt", &decoded.text, lexicons);
