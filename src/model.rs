@@ -5,6 +5,7 @@
 //! once, by `segment`, and never move afterwards.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::ops::{Deref, Range};
 use std::sync::Arc;
 
@@ -61,7 +62,8 @@ pub struct Unit {
     /// hyphenated across a line break joined.
     pub text: UnitText,
     /// Page number (1-based) where the unit starts, when the text has page breaks.
-    pub page: Option<u32>,
+    /// (`NonZeroU32` keeps the option in four bytes: a large document has many units.)
+    pub page: Option<NonZeroU32>,
     /// A responsibility line (`Ansvarig: Polisen`): it sets the actor of the item above.
     pub responsibility: bool,
     /// Index of the nearest heading above.

@@ -8,6 +8,7 @@
 //! lists are arrays, empty values are `null`, and nothing is altered.
 
 use std::io::{self, Write};
+use std::num::NonZeroU32;
 
 use serde::Serialize;
 
@@ -177,7 +178,7 @@ pub fn records<'a>(
                 vague: commitment.commitment.then_some(vague.vague),
                 vague_cues: cues(false),
                 anchors: vague.anchors.iter().map(|a| a.text.as_str()).collect(),
-                page: unit.page,
+                page: unit.page.map(NonZeroU32::get),
                 commitment_cue: &commitment.cue,
                 neutralised_cues: cues(true),
                 municipality: identity.municipality.as_deref(),

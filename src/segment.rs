@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
@@ -929,7 +930,8 @@ fn line_start_before(text: &str, pos: usize) -> usize {
 /// Where a unit came from: its block and list marker, which link its context; kept
 /// beside the units, not in them, so that they need no copy when they are done.
 struct Origin {
-    block: usize,
+    /// The block's index; `u32` keeps an origin in 16 bytes.
+    block: u32,
     marker: Option<Marker>,
 }
 
@@ -1052,7 +1054,7 @@ fn units_of_block(
         segments,
         ends,
     } = scratch;
-    let page = has_pages.then_some(block.page);
+    let page = NonZeroU32::new(block.page).filter(|_| *has_pages);
     join_pieces(source, &block.pieces, spacing_faults, joined);
     let joined = &*joined;
     let mut push =
@@ -1060,7 +1062,7 @@ fn units_of_block(
             if let Some(unit) = make_unit(source, joined, start, end, kind, responsibility, page) {
                 units.push(unit);
                 origins.push(Origin {
-                    block: block_idx,
+                    block: u32::try_from(block_idx).expect("fewer than 2^32 blocks"),
                     marker,
                 });
             }
@@ -1226,7 +1228,7 @@ fn make_unit(
     end: usize,
     kind: UnitKind,
     responsibility: bool,
-    page: Option<u32>,
+    page: Option<NonZeroU32>,
 ) -> Option<Unit> {
     let slice = &joined.text[start..end];
     let trimmed_start = slice.trim_start();
@@ -1554,7 +1556,7 @@ fn link_context(units: &mut [Unit], origins: &[Origin], blocks: &[Block]) {
     let mut leadin: Option<(usize, Option<Marker>)> = None;
     for idx in 0..units.len() {
         let kind = units[idx].kind;
-        let block = &blocks[origins[idx].block];
+        let block = &blocks[origins[idx].block as usize];
         units[idx].heading = heading;
         if kind == UnitKind::Heading {
             heading = Some(idx);
