@@ -72,22 +72,17 @@ pub struct Unit {
     pub leadin: Option<usize>,
 }
 
-/// A unit's text. Most units read word for word as a stretch of the document and
-/// share its text; the others (lines joined, spaces collapsed) hold a copy of their
-/// own. On a large document that copy would be a second document's worth of memory,
-/// and allocating it, page by fresh page, was a third of `segment`'s time.
+/// A unit's text: a stretch of a shared string. Most units read word for word as a
+/// stretch of the document and share its text; the others (lines joined, spaces
+/// collapsed) are the whole of a string of their own. On a large document a copy of
+/// every unit would be a second document's worth of memory, and allocating it, page
+/// by fresh page, was a third of `segment`'s time.
 #[derive(Clone)]
-pub struct UnitText(Stored);
-
-#[derive(Clone)]
-enum Stored {
-    /// `source[start..end]`; offsets as `u32` keep a unit as small as with a `String`.
-    Stretch {
-        source: Arc<String>,
-        start: u32,
-        end: u32,
-    },
-    Own(Box<str>),
+pub struct UnitText {
+    source: Arc<String>,
+    /// `source[start..end]`; `u32` offsets keep the text in 16 bytes.
+    start: u32,
+    end: u32,
 }
 
 impl UnitText {
@@ -96,30 +91,33 @@ impl UnitText {
         match (u32::try_from(range.start), u32::try_from(range.end)) {
             (Ok(start), Ok(end)) => {
                 assert!(source.is_char_boundary(range.start) && source.is_char_boundary(range.end));
-                UnitText(Stored::Stretch {
+                UnitText {
                     source: Arc::clone(source),
                     start,
                     end,
-                })
+                }
             }
             _ => UnitText::own(source[range].to_string()),
         }
     }
 
+    /// A text of its own.
     pub fn own(text: String) -> UnitText {
-        UnitText(Stored::Own(text.into_boxed_str()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        match &self.0 {
-            Stored::Stretch { source, start, end } => &source[*start as usize..*end as usize],
-            Stored::Own(text) => text,
+        let end = u32::try_from(text.len()).expect("a unit shorter than 4 GiB");
+        UnitText {
+            source: Arc::new(text),
+            start: 0,
+            end,
         }
     }
 
-    /// Whether the text is shared with the document rather than a copy.
-    pub fn is_shared(&self) -> bool {
-        matches!(self.0, Stored::Stretch { .. })
+    pub fn as_str(&self) -> &str {
+        &self.source[self.start as usize..self.end as usize]
+    }
+
+    /// Whether this is a stretch of `source` rather than a string of its own.
+    pub fn shares(&self, source: &Arc<String>) -> bool {
+        Arc::ptr_eq(&self.source, source)
     }
 }
 

@@ -1834,7 +1834,7 @@ mod tests {
         let units = segment(&source, &Lexicons::embedded());
         let shared: Vec<(&str, bool)> = units
             .iter()
-            .map(|unit| (&*unit.text, unit.text.is_shared()))
+            .map(|unit| (&*unit.text, unit.text.shares(&source)))
             .collect();
         assert_eq!(
             shared,
@@ -1850,7 +1850,7 @@ mod tests {
         for unit in &units {
             assert_eq!(
                 text[unit.start..unit.end] == *unit.text,
-                unit.text.is_shared()
+                unit.text.shares(&source)
             );
         }
     }
