@@ -172,7 +172,7 @@ fn deciding_unit(units: &[Unit], idx: usize, source: ActorSource, cue: &str) -> 
         ActorSource::Explicit => Some(idx),
         ActorSource::Responsible => Some(idx + 1),
         ActorSource::LeadIn | ActorSource::Heading => {
-            (0..idx).rev().find(|&at| units[at].text == cue)
+            (0..idx).rev().find(|&at| units[at].text.as_str() == cue)
         }
         ActorSource::Document => None,
     }

@@ -129,12 +129,6 @@ impl Deref for UnitText {
     }
 }
 
-impl AsRef<str> for UnitText {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
 impl PartialEq for UnitText {
     fn eq(&self, other: &UnitText) -> bool {
         self.as_str() == other.as_str()
@@ -143,27 +137,9 @@ impl PartialEq for UnitText {
 
 impl Eq for UnitText {}
 
-impl PartialEq<str> for UnitText {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for UnitText {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl fmt::Debug for UnitText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl fmt::Display for UnitText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

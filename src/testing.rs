@@ -20,8 +20,8 @@ pub(crate) fn corpus_texts() -> Vec<String> {
 /// The text of every unit of every corpus document.
 pub(crate) fn corpus_units(lexicons: &Lexicons) -> Vec<String> {
     corpus_texts()
-        .iter()
-        .flat_map(|text| crate::segment::segment(&std::sync::Arc::new(text.clone()), lexicons))
+        .into_iter()
+        .flat_map(|text| crate::segment::segment(&std::sync::Arc::new(text), lexicons))
         .map(|unit| unit.text.to_string())
         .collect()
 }
