@@ -90,7 +90,10 @@ impl UnitText {
     pub fn stretch(source: &Arc<String>, range: Range<usize>) -> UnitText {
         match (u32::try_from(range.start), u32::try_from(range.end)) {
             (Ok(start), Ok(end)) => {
-                assert!(source.is_char_boundary(range.start) && source.is_char_boundary(range.end));
+                assert!(
+                    source.is_char_boundary(range.start) && source.is_char_boundary(range.end),
+                    "a unit's span starts and ends between characters"
+                );
                 UnitText {
                     source: Arc::clone(source),
                     start,
