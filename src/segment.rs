@@ -445,7 +445,8 @@ fn build_blocks(
     layout: &Layout,
     lexicons: &Lexicons,
 ) -> Vec<Block> {
-    let mut blocks: Vec<Block> = Vec::new();
+    // At most a block per line.
+    let mut blocks: Vec<Block> = Vec::with_capacity(lines.len());
     let mut current: Option<Block> = None;
     let mut blank_before = true;
     // A stretch of blank lines and page furniture is a page break: a paragraph that
