@@ -402,9 +402,11 @@ impl AnchorLexicon {
                     }
                     from = end;
                 } else {
-                    // Not on word boundaries: try again one character further on.
+                    // Not on word boundaries: try again at the next word edge, since a
+                    // match that starts inside a word is never kept (`plan` inside
+                    // `handlingsplanen` would otherwise be found again at every letter).
                     match joined[start..].chars().next() {
-                        Some(ch) => from = start + ch.len_utf8(),
+                        Some(ch) => from = next_word_edge(joined, start + ch.len_utf8()),
                         None => break,
                     }
                 }
@@ -889,6 +891,14 @@ fn without_trailing_function_word(text: &str, start: usize, end: usize) -> usize
         }
         _ => end,
     }
+}
+
+/// The first word edge at or after `pos` (the end of `text` is one).
+fn next_word_edge(text: &str, mut pos: usize) -> usize {
+    while !is_word_edge(text, pos) {
+        pos += text[pos..].chars().next().map_or(1, char::len_utf8);
+    }
+    pos
 }
 
 /// Is `pos` a word boundary: not between two letters or digits? Checked by hand
