@@ -300,13 +300,19 @@ fn role_before(
         }
         look -= 1;
     }
-    for hit in earlier.iter().rev() {
-        if hit.end == look {
-            match hit.entry.category {
-                ActorCategory::Partner => return Role::Partner,
-                ActorCategory::NotAgent => return Role::NotAgent,
-                _ => {}
-            }
+    // The hits do not overlap and are in order, so their ends rise: looking back stops
+    // before the first that ends short of `look` (a long unit would otherwise look
+    // through all its hits for each one).
+    let ending_at_look = earlier
+        .iter()
+        .rev()
+        .take_while(|hit| hit.end >= look)
+        .filter(|hit| hit.end == look);
+    for hit in ending_at_look {
+        match hit.entry.category {
+            ActorCategory::Partner => return Role::Partner,
+            ActorCategory::NotAgent => return Role::NotAgent,
+            _ => {}
         }
     }
     // `i samverkan med skolan och socialtjänsten`: a coordinated party shares the role,
