@@ -282,20 +282,25 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         let content_lines: Vec<usize> = (page_start..page_end)
             .filter(|&idx| !lines[idx].is_blank() && !furniture[idx])
             .collect();
+        // The first two lines and the last two, each once: a line lies on one page, so
+        // no list needs searching for it (a header on every one of 100,000 pages would
+        // make that quadratic).
         let n = content_lines.len();
-        let edges = content_lines
-            .iter()
-            .take(2)
-            .chain(content_lines.iter().skip(n.saturating_sub(2)));
+        let edges = match n {
+            0..=4 => &content_lines[..],
+            _ => &[
+                content_lines[0],
+                content_lines[1],
+                content_lines[n - 2],
+                content_lines[n - 1],
+            ][..],
+        };
         for &idx in edges {
             let key: Vec<u8> = content(idx)
                 .bytes()
                 .map(|b| if b.is_ascii_digit() { b'#' } else { b })
                 .collect();
-            let seen = edge_lines.entry(key).or_default();
-            if !seen.iter().any(|&(seen_idx, _)| seen_idx == idx) {
-                seen.push((idx, page));
-            }
+            edge_lines.entry(key).or_default().push((idx, page));
         }
     }
     for on_pages in edge_lines.into_values() {
