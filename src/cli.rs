@@ -526,6 +526,9 @@ impl Progress {
     }
 }
 
+/// Why a document that was read gives nothing: every line was page furniture.
+const NO_UNITS: &str = "no text units: only page numbers, running headers or dot-leader lines";
+
 /// Reads and labels one document, with its decoding warnings; a panic inside (in a
 /// reader or a stage) becomes an error for that file only, and so does a document in
 /// which no unit is found.
@@ -543,9 +546,7 @@ fn read_and_label(
         let (document, warnings) = read::read_document(path, encoding)?;
         let labelled = pipeline::label(document, lexicons);
         if labelled.units.is_empty() {
-            return Err(error(
-                "no text units: only page numbers, running headers or dot-leader lines".into(),
-            ));
+            return Err(error(NO_UNITS.into()));
         }
         let identity = profile::identity(&labelled);
         let profile = profiled.then(|| profile::profile_of(&labelled, identity.clone()));
@@ -1184,6 +1185,12 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let units_of = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
         let (doc, warnings) = read::read_document(&found?, args.input.encoding.as_deref())?;
         let units = segment::segment(&doc.text, &lexicons);
+        if units.is_empty() {
+            return Err(ReadError {
+                path: doc.path,
+                reason: NO_UNITS.into(),
+            });
+        }
         Ok((doc.path, units, warnings))
     };
     let documents = read::document_paths(&args.input.paths);

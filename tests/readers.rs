@@ -7,6 +7,60 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+/// Each broken fixture and the reason its one error line must give.
+const BROKEN: [(&str, &str); 12] = [
+    ("broken/binary.txt", "not a text file"),
+    ("broken/empty.txt", "the file is empty"),
+    ("broken/no-text.html", "no visible text"),
+    ("broken/truncated.docx", "cannot read DOCX"),
+    ("broken/encrypted.pdf", "encrypted PDF"),
+    ("broken/scanned.pdf", "scanned image without a text layer"),
+    ("broken/truncated.pdf", "damaged PDF"),
+    ("broken/empty.pdf", "the file is empty"),
+    ("broken/random.docx", "cannot read DOCX"),
+    ("broken/empty.docx", "the file is empty"),
+    ("broken/random.pdf", "damaged PDF"),
+    ("broken/page-numbers-only.txt", "no text units"),
+];
+
+/// One error line per broken file, naming it and the reason, and no other line.
+fn assert_one_error_per_broken_file(stderr: &str) {
+    assert_eq!(stderr.lines().count(), BROKEN.len(), "{stderr}");
+    for (file, reason) in BROKEN {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(file) && l.contains(reason)),
+            "{file}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn segment_reports_the_broken_files_as_extract_does() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args(["segment", "--quiet", "--format", "jsonl", "good", "broken"])
+        .current_dir(&fixtures)
+        .output()
+        .expect("lofte runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_one_error_per_broken_file(&stderr);
+    let mut docs: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["doc"].to_string())
+        .collect();
+    docs.dedup();
+    let good_files = std::fs::read_dir(fixtures.join("good")).unwrap().count();
+    assert_eq!(
+        docs.len(),
+        good_files,
+        "every good file has units: {docs:?}"
+    );
+}
+
 #[test]
 fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -22,30 +76,7 @@ fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
         "broken files make the exit code 1: {stderr}"
     );
 
-    // One error line per broken file, naming it and the reason.
-    let expected_errors = [
-        ("broken/binary.txt", "not a text file"),
-        ("broken/empty.txt", "the file is empty"),
-        ("broken/no-text.html", "no visible text"),
-        ("broken/truncated.docx", "cannot read DOCX"),
-        ("broken/encrypted.pdf", "encrypted PDF"),
-        ("broken/scanned.pdf", "scanned image without a text layer"),
-        ("broken/truncated.pdf", "damaged PDF"),
-        ("broken/empty.pdf", "the file is empty"),
-        ("broken/random.docx", "cannot read DOCX"),
-        ("broken/empty.docx", "the file is empty"),
-        ("broken/random.pdf", "damaged PDF"),
-        ("broken/page-numbers-only.txt", "no text units"),
-    ];
-    assert_eq!(stderr.lines().count(), expected_errors.len(), "{stderr}");
-    for (file, reason) in expected_errors {
-        assert!(
-            stderr
-                .lines()
-                .any(|l| l.contains(file) && l.contains(reason)),
-            "{file}: {stderr}"
-        );
-    }
+    assert_one_error_per_broken_file(&stderr);
 
     // Every good file, whatever its format or encoding, has the commitments of aby.txt.
     let mut by_doc: BTreeMap<String, Vec<String>> = BTreeMap::new();
