@@ -17,6 +17,10 @@ use lofte::{actor, commitment, decode, period, pipeline, profile, segment, speci
 
 mod common;
 
+// The binary's allocator, so that the figures are the binary's (`lofte::allocator`).
+#[global_allocator]
+static GLOBAL: lofte::allocator::Mimalloc = lofte::allocator::Mimalloc;
+
 /// One labelling stage over one document (its party mentions and tokens prepared),
 /// returning what the stage found, for the count check.
 type StageRun<'a> = dyn Fn(&LabelledDocument, &[Vec<Mention>], &[Tokens]) -> usize + 'a;

@@ -4,7 +4,8 @@
 //! Input: the corpus agreements repeated, with their numbers varied so no two copies
 //! are identical, into one document of each size. A quadratic rescan would show as a
 //! much lower MB/s on the larger one (one in the actor stage did: 4.5 times slower per
-//! MB at 100 MB than at 10 MB). Run with `cargo bench --bench segment_large`.
+//! MB at 100 MB than at 10 MB). The same holds for shapes that ordinary text seldom
+//! has (`odd_shapes`). Run with `cargo bench --bench segment_large`.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,6 +16,10 @@ use lofte::pipeline;
 use lofte::segment::segment;
 
 mod common;
+
+// The binary's allocator, so that the figures are the binary's (`lofte::allocator`).
+#[global_allocator]
+static GLOBAL: lofte::allocator::Mimalloc = lofte::allocator::Mimalloc;
 
 /// One document of at least `size` bytes built from the corpus texts, shared as a
 /// `Document`'s text is.
@@ -85,5 +90,105 @@ fn linear(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, linear);
+/// A name made of letters alone, different for each `n` (`A`, `B`, … `Ba`): numbers
+/// would not tell lines apart, since running headers are compared numbers aside.
+fn letters(mut n: usize) -> String {
+    let mut name = Vec::new();
+    n += 1;
+    while n > 0 {
+        name.push(b'a' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    name[0] = name[0].to_ascii_uppercase();
+    String::from_utf8(name).expect("ASCII letters")
+}
+
+/// Documents of about `size` bytes in shapes real text seldom has, but a converted or
+/// damaged file can: a rescan that is harmless on ordinary text shows up as a much
+/// lower MB/s on the larger size. (Each shape below was quadratic once: a word of
+/// 60 KB took 3.6 s, one sentence of 4.6 MB 3.4 s, a header on each of 100,000 pages
+/// 5.7 s.) Returns the text and its number of units.
+fn odd_shape(shape: &str, size: usize) -> (String, usize) {
+    match shape {
+        // One word that holds an anchor's ending (`plan`) at its end, in a commitment.
+        "long_word" => {
+            let word = "a".repeat(size);
+            (format!("Polisen ska öka närvaron i {word}planen."), 1)
+        }
+        // One sentence of many party names and anchors, without a full stop.
+        "one_sentence" => {
+            let words = [
+                "polisen",
+                "ska",
+                "kommunen",
+                "i",
+                "samverkan",
+                "med",
+                "skolan",
+                "minst",
+                "tre",
+                "gånger",
+                "per",
+                "vecka",
+                "under",
+                "2024",
+                "plan",
+                "och",
+            ];
+            let mut text = String::from("Polisen ska");
+            let mut idx = 0;
+            while text.len() < size {
+                text.push(' ');
+                text.push_str(words[(idx * 7 + idx / 16) % words.len()]);
+                idx += 1;
+            }
+            text.push('.');
+            (text, 1)
+        }
+        // Short pages, each with the same header and a page number.
+        "page_headers" => {
+            let mut pages = Vec::new();
+            let mut bytes = 0;
+            while bytes < size {
+                let name = letters(pages.len());
+                let page = format!(
+                    "Samverkansavtal Lund 2024\n\nPolisen ska patrullera i kvarteret {name}.\n\
+                     Kommunen ska laga belysningen vid {name}gatan.\n\nSida {} av 9999",
+                    pages.len() + 1
+                );
+                bytes += page.len() + 1;
+                pages.push(page);
+            }
+            let units = 2 * pages.len();
+            (pages.join("\u{c}"), units)
+        }
+        _ => unreachable!("no shape {shape}"),
+    }
+}
+
+fn odd_shapes(c: &mut Criterion) {
+    let lexicons = Lexicons::embedded();
+    let mut group = c.benchmark_group("odd_shapes");
+    group.sample_size(10);
+    for shape in ["long_word", "one_sentence", "page_headers"] {
+        for kilobytes in [250usize, 1000] {
+            let (text, units) = odd_shape(shape, kilobytes * 1000);
+            let labelled = pipeline::label_text("odd.txt", &text, &lexicons);
+            assert_eq!(labelled.units.len(), units, "{shape}");
+            assert!(labelled.commitments.iter().all(|c| c.commitment), "{shape}");
+            group.throughput(Throughput::Bytes(text.len() as u64));
+            group.bench_function(format!("{shape}/{kilobytes}KB"), |b| {
+                b.iter(|| {
+                    let found = pipeline::label_text("odd.txt", black_box(&text), &lexicons);
+                    assert_eq!(found.units.len(), units);
+                    found.units.len()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, linear, odd_shapes);
 criterion_main!(benches);

@@ -6,6 +6,7 @@
 //! gold annotations. See ARCHITECTURE.md for the map.
 
 pub mod actor;
+pub mod allocator;
 pub mod cli;
 pub mod commitment;
 pub mod decode;
