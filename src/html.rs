@@ -119,42 +119,61 @@ impl Layout {
     }
 }
 
-fn walk(element: ElementRef, out: &mut Layout) {
-    let name = element.value().name();
-    if SKIPPED.contains(&name) || element.value().attr("hidden").is_some() {
-        return;
-    }
-    let heading = matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-    match name {
-        "li" => {
-            out.line_break();
-            out.push_text("• ");
-        }
-        "tr" => out.line_break(),
-        "td" | "th" if !out.line.is_empty() => out.line.push('\t'),
-        _ if heading || BLOCKS.contains(&name) => out.block_break(),
-        _ => {}
-    }
-    for child in element.children() {
-        match child.value() {
-            Node::Text(text) => out.push_text(text),
-            Node::Element(_) => {
-                if let Some(child) = ElementRef::wrap(child) {
-                    if child.value().name() == "br" {
-                        out.line_break();
-                    } else {
-                        walk(child, out);
-                    }
+/// One step of the walk through the page: an element to open, a piece of text, a
+/// `<br>`, or the end of an element.
+enum Step<'a> {
+    Open(ElementRef<'a>),
+    Text(&'a str),
+    LineBreak,
+    Close(&'a str),
+}
+
+/// Lays out `root` and everything in it, in document order. The walk keeps its own
+/// stack rather than recursing, so that a page nested a hundred thousand elements deep
+/// cannot overflow the thread's stack (which would end the whole run).
+fn walk(root: ElementRef, out: &mut Layout) {
+    let mut steps = vec![Step::Open(root)];
+    let mut children = Vec::new();
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Open(element) => {
+                let name = element.value().name();
+                if SKIPPED.contains(&name) || element.value().attr("hidden").is_some() {
+                    continue;
                 }
+                match name {
+                    "li" => {
+                        out.line_break();
+                        out.push_text("• ");
+                    }
+                    "tr" => out.line_break(),
+                    "td" | "th" if !out.line.is_empty() => out.line.push('\t'),
+                    _ if is_heading(name) || BLOCKS.contains(&name) => out.block_break(),
+                    _ => {}
+                }
+                steps.push(Step::Close(name));
+                children.extend(element.children().filter_map(|child| match child.value() {
+                    Node::Text(text) => Some(Step::Text(text)),
+                    Node::Element(element) if element.name() == "br" => Some(Step::LineBreak),
+                    Node::Element(_) => ElementRef::wrap(child).map(Step::Open),
+                    _ => None,
+                }));
+                // Last child first on the stack, so that the first is taken first.
+                steps.extend(children.drain(..).rev());
             }
-            _ => {}
+            Step::Text(text) => out.push_text(text),
+            Step::LineBreak => out.line_break(),
+            Step::Close(name) => match name {
+                "li" | "tr" => out.line_break(),
+                _ if is_heading(name) || BLOCKS.contains(&name) => out.block_break(),
+                _ => {}
+            },
         }
     }
-    match name {
-        "li" | "tr" => out.line_break(),
-        _ if heading || BLOCKS.contains(&name) => out.block_break(),
-        _ => {}
-    }
+}
+
+fn is_heading(name: &str) -> bool {
+    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
 #[cfg(test)]
@@ -176,6 +195,25 @@ mod tests {
             text_of(page),
             "Polisens åtaganden\n\nPolisen ska genomföra trygghetsvandringar.\nKommunen deltar.\n\n• besöka skolor\n• ordna möten\n\nÅtgärd\tAnsvar\n"
         );
+    }
+
+    #[test]
+    fn a_page_nested_deeper_than_the_stack_would_allow_is_read() {
+        // A walk that recursed once per element overflowed this small stack (a worker
+        // thread's is 2 MB; pages nested 100,000 deep reach it).
+        let depth = 3_000;
+        let page = format!(
+            "<html><body>{}<p>Polisen ska patrullera.</p>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        let text = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || text_of(&page))
+            .expect("a thread")
+            .join()
+            .expect("no panic");
+        assert_eq!(text, "Polisen ska patrullera.\n");
     }
 
     #[test]

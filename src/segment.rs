@@ -351,8 +351,17 @@ fn near_page_edge(lines: &[Line], idx: usize) -> bool {
     // Pages run in order: the look stops at the page's edge rather than at the text's.
     let on_page = |i: &usize| lines[*i].page == page;
     let written = |i: &usize| !lines[*i].is_blank();
-    let before = (0..idx).rev().take_while(on_page).filter(written).take(2).count();
-    let after = (idx + 1..lines.len()).take_while(on_page).filter(written).take(2).count();
+    let before = (0..idx)
+        .rev()
+        .take_while(on_page)
+        .filter(written)
+        .take(2)
+        .count();
+    let after = (idx + 1..lines.len())
+        .take_while(on_page)
+        .filter(written)
+        .take(2)
+        .count();
     before < 2 || after < 2
 }
 
