@@ -401,6 +401,8 @@ struct WordMemo {
     candidates: Vec<usize>,
     /// Scratch: the hits of the set being matched.
     hits: Vec<Hit>,
+    /// The result of a set that finds nothing.
+    no_hits: Rc<[Hit]>,
     /// At most this many distinct words before a fresh start, where a test sets fewer
     /// than `MEMO_WORDS`.
     word_limit: Option<usize>,
@@ -642,7 +644,12 @@ impl PhraseSet {
             let memo = &mut *memo.borrow_mut();
             memo.hits.clear();
             self.find_all_remembering(tokens, memo);
-            Rc::from(&memo.hits[..])
+            if memo.hits.is_empty() {
+                // Most sets find nothing in most units: those share one empty list.
+                Rc::clone(&memo.no_hits)
+            } else {
+                Rc::from(&memo.hits[..])
+            }
         });
         tokens.hits.borrow_mut().push((self.id, Rc::clone(&hits)));
         hits
