@@ -4,8 +4,8 @@
 //! PDFs are parsed in a child process of the binary, as in real use.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// Each broken fixture and the reason its one error line must give.
 const BROKEN: [(&str, &str); 12] = [
@@ -36,14 +36,20 @@ fn assert_one_error_per_broken_file(stderr: &str) {
     }
 }
 
-#[test]
-fn segment_reports_the_broken_files_as_extract_does() {
+/// `lofte COMMAND --quiet --format jsonl good broken` in the fixtures folder.
+fn run_on_fixtures(command: &str) -> (Output, PathBuf) {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
-        .args(["segment", "--quiet", "--format", "jsonl", "good", "broken"])
+        .args([command, "--quiet", "--format", "jsonl", "good", "broken"])
         .current_dir(&fixtures)
         .output()
         .expect("lofte runs");
+    (output, fixtures)
+}
+
+#[test]
+fn segment_reports_the_broken_files_as_extract_does() {
+    let (output, fixtures) = run_on_fixtures("segment");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_one_error_per_broken_file(&stderr);
@@ -63,12 +69,7 @@ fn segment_reports_the_broken_files_as_extract_does() {
 
 #[test]
 fn every_reader_gives_the_same_commitments_and_broken_files_one_error_each() {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
-        .args(["extract", "--quiet", "--format", "jsonl", "good", "broken"])
-        .current_dir(&fixtures)
-        .output()
-        .expect("lofte runs");
+    let (output, fixtures) = run_on_fixtures("extract");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         output.status.code(),
