@@ -1163,23 +1163,32 @@ impl Stats {
         } else {
             100.0 * self.vague as f64 / self.commitments as f64
         };
-        let failed = if failed > 0 {
-            format!(" ({failed} failed)")
-        } else {
-            String::new()
-        };
         format!(
-            "lofte: {} documents{failed}, {} units, {} commitments, {share:.1} % vague, {seconds:.2} s",
-            self.documents, self.units, self.commitments
+            "lofte: {} documents{}, {} units, {} commitments, {share:.1} % vague, {seconds:.2} s",
+            self.documents,
+            failed_note(failed),
+            self.units,
+            self.commitments
         )
     }
 }
 
+/// ` (3 failed)` for a summary line, or nothing when none failed.
+fn failed_note(failed: usize) -> String {
+    match failed {
+        0 => String::new(),
+        n => format!(" ({n} failed)"),
+    }
+}
+
 fn segment_command(args: SegmentArgs) -> Result<Outcome> {
+    let started = Instant::now();
     let lexicons = load_lexicons_for(args.input.lexicons.as_deref(), Scope::Segmentation)?;
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let pool = thread_pool(args.input.threads)?;
+    let progress = Progress::new(&args.input.paths, args.input.quiet);
     let mut errors = Vec::new();
+    let (mut documents_done, mut units_done) = (0usize, 0usize);
     // Workers segment; this thread writes each document's units straight into the
     // buffered output, so that no copy of a whole document's rows is ever held.
     let units_of = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
@@ -1198,8 +1207,10 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
         match result {
             Ok((path, units, warnings)) => {
                 for warning in warnings {
-                    eprintln!("lofte: {warning}");
+                    progress.report(&format!("lofte: {warning}"));
                 }
+                documents_done += 1;
+                units_done += units.len();
                 for (idx, unit) in units.iter().enumerate() {
                     match args.format {
                         SegmentFormat::Text => out.write_all(unit.text.as_bytes())?,
@@ -1212,26 +1223,42 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
                                 kind: unit.kind,
                                 text: &unit.text,
                             };
-                            serde_json::to_writer(&mut out, &record)?;
+                            // As an `io::Error`, so that a closed pipe is told apart.
+                            serde_json::to_writer(&mut out, &record).map_err(io::Error::from)?;
                         }
                     }
                     out.write_all(b"\n")?;
                 }
             }
+            Err(error) if args.input.fail_fast => {
+                // The units of the documents before it are written; nothing after it.
+                progress.finish();
+                out.flush()?;
+                bail!("{error} (stopped by --fail-fast)");
+            }
             Err(error) => {
-                eprintln!("lofte: {error}");
+                progress.report(&format!("lofte: {error}"));
                 errors.push(error);
             }
         }
-        Ok::<_, io::Error>(())
+        progress.advance();
+        Ok(())
     });
-    match written {
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
+    let broken_pipe = |err: &anyhow::Error| {
+        err.downcast_ref::<io::Error>()
+            .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    };
+    match written.and_then(|()| Ok(out.flush()?)) {
+        Err(err) if broken_pipe(&err) => return Ok(Outcome::Success),
         other => other?,
     }
-    match out.flush() {
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Success),
-        other => other?,
+    progress.finish();
+    if !args.input.quiet {
+        eprintln!(
+            "lofte: {documents_done} documents{}, {units_done} units, {:.2} s",
+            failed_note(errors.len()),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(if errors.is_empty() {
         Outcome::Success

@@ -552,6 +552,12 @@ fn segment_prints_units_as_text_and_jsonl() {
         String::from_utf8_lossy(&text.stdout),
         "Polisens åtaganden\nPolisen lovar att:\nbesöka skolor\n"
     );
+    // The summary line, as `extract` writes one.
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        stderr.starts_with("lofte: 1 documents, 3 units, "),
+        "{stderr}"
+    );
     let jsonl = run_ok(temp.path(), &["segment", "--format", "jsonl", "a.txt"]);
     let kinds: Vec<String> = String::from_utf8_lossy(&jsonl.stdout)
         .lines()

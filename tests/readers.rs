@@ -148,6 +148,25 @@ fn fail_fast_stops_at_the_first_broken_file_and_writes_nothing() {
     );
 }
 
+#[test]
+fn segment_fail_fast_stops_at_the_first_broken_file() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let output = Command::new(env!("CARGO_BIN_EXE_lofte"))
+        .args(["segment", "--quiet", "--fail-fast", "broken", "good"])
+        .current_dir(&fixtures)
+        .output()
+        .expect("lofte runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // One line: the first broken file, and nothing of the good files after it.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("broken/binary.txt") && stderr.contains("--fail-fast"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
 /// `-` reads one document from standard input, in any format the file reader knows: the
 /// records are those of the same file named on the command line, under `<stdin>`. The
 /// PDF and the Word document go to the isolated reader through a temporary copy.
