@@ -1201,9 +1201,17 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
         .iter()
         .map(|e| e.pattern.to_lowercase())
         .collect();
+    // The first entry of each pattern (in lower case), looked up rather than searched
+    // for: a researcher's list of 40,000 entries took seconds when every entry was
+    // compared with all those before it.
+    let mut first_of: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    for (idx, pattern) in normalised.iter().enumerate() {
+        first_of.entry(pattern.as_str()).or_insert(idx);
+    }
+    let is_repeat = |idx: usize| first_of[normalised[idx].as_str()] < idx;
     for (idx, entry) in lexicon.entries.iter().enumerate() {
-        if let Some(first) = (0..idx).find(|&other| normalised[other] == normalised[idx]) {
-            let other = &lexicon.entries[first];
+        if is_repeat(idx) {
+            let other = &lexicon.entries[first_of[normalised[idx].as_str()]];
             let message = if other.category == entry.category {
                 format!(
                     "duplicate entry '{}' (first at line {})",
@@ -1226,6 +1234,35 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
         .iter()
         .map(|e| single_word_forms(&e.pattern))
         .collect();
+    // The entries that have each form, so that the entries that may cover a word are
+    // looked up by the word, its prefixes, its suffixes and its stem rather than found
+    // by trying every entry (10,000 one-word entries took 0.8 s that way, and four
+    // times as many sixteen times as long).
+    let mut having: rustc_hash::FxHashMap<&WordForm, Vec<usize>> = Default::default();
+    for (other, own) in forms.iter().enumerate() {
+        for form in own.iter().flatten() {
+            having.entry(form).or_default().push(other);
+        }
+    }
+    let may_cover = |word: &str| -> Vec<usize> {
+        let mut keys = vec![
+            WordForm::Exact(word.to_string()),
+            WordForm::Stem(crate::matcher::stem_word(word)),
+        ];
+        for (at, _) in word.char_indices().chain([(word.len(), ' ')]) {
+            keys.push(WordForm::Prefix(word[..at].to_string()));
+            keys.push(WordForm::Suffix(word[at..].to_string()));
+        }
+        let mut found: Vec<usize> = keys
+            .iter()
+            .filter_map(|key| having.get(key))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    };
     for (idx, entry) in lexicon.entries.iter().enumerate() {
         let Some(own) = &forms[idx] else { continue };
         let words: Vec<&str> = own
@@ -1236,10 +1273,11 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
             })
             .collect::<Option<Vec<_>>>()
             .unwrap_or_default();
-        if words.is_empty() || normalised[..idx].contains(&normalised[idx]) {
+        if words.is_empty() || is_repeat(idx) {
             continue;
         }
-        let covering = (0..lexicon.entries.len()).find(|&other| {
+        // Whatever covers every word covers the first, so it is among these, in order.
+        let covering = may_cover(words[0]).into_iter().find(|&other| {
             other != idx
                 && normalised[other] != normalised[idx]
                 && lexicon.entries[other].priority >= entry.priority
@@ -1766,6 +1804,35 @@ mod tests {
             !warnings.iter().any(|w| w.contains("'skolan'")),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn check_finds_entries_shadowed_by_a_suffix_a_stem_or_an_alternative() {
+        let dir = tempfile::tempdir().unwrap();
+        write_set(
+            dir.path(),
+            &[(
+                "actors.txt",
+                "police närpolis\npolice *polis\nmunicipality socialtjänsten\nmunicipality ~socialtjänst\nother fältgruppen\nother fältgrupp|fältgruppen\nother *gruppen\n",
+            )],
+        );
+        let warnings: Vec<String> = check(Some(dir.path()))
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for expected in [
+            "actors.txt:1: 'närpolis' is shadowed by '*polis' (line 2)",
+            "actors.txt:3: 'socialtjänsten' is shadowed by '~socialtjänst' (line 4)",
+            // The first entry that covers it is named, wherever it stands.
+            "actors.txt:5: 'fältgruppen' is shadowed by 'fältgrupp|fältgruppen' (line 6)",
+        ] {
+            assert!(
+                warnings.iter().any(|w| w.contains(expected)),
+                "{expected}: {warnings:?}"
+            );
+        }
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
     }
 
     #[test]

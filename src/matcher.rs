@@ -1007,7 +1007,7 @@ impl AffixTrie {
 }
 
 /// How a one-word pattern matches a word, for checking which entries cover others.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WordForm {
     Exact(String),
     Prefix(String),
