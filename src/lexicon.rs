@@ -1208,10 +1208,10 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
     for (idx, pattern) in normalised.iter().enumerate() {
         first_of.entry(pattern.as_str()).or_insert(idx);
     }
-    let is_repeat = |idx: usize| first_of[normalised[idx].as_str()] < idx;
+    let first = |idx: usize| first_of[normalised[idx].as_str()];
     for (idx, entry) in lexicon.entries.iter().enumerate() {
-        if is_repeat(idx) {
-            let other = &lexicon.entries[first_of[normalised[idx].as_str()]];
+        if first(idx) < idx {
+            let other = &lexicon.entries[first(idx)];
             let message = if other.category == entry.category {
                 format!(
                     "duplicate entry '{}' (first at line {})",
@@ -1273,7 +1273,7 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
             })
             .collect::<Option<Vec<_>>>()
             .unwrap_or_default();
-        if words.is_empty() || is_repeat(idx) {
+        if words.is_empty() || first(idx) < idx {
             continue;
         }
         // Whatever covers every word covers the first, so it is among these, in order.
