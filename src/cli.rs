@@ -579,15 +579,21 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
         check_output(summary, &args.input.paths)?;
     }
     let workbook = table.format == Format::Xlsx;
-    let mut collected = Collected::new(workbook, args.summary.is_some());
+    let streamed = match workbook {
+        true => Some(
+            xlsx::StreamedWorkbook::new("Commitments", table.columns(&output::FIELDS))
+                .map_err(|err| anyhow::anyhow!("{err}"))?,
+        ),
+        false => None,
+    };
+    let mut collected = Collected::new(streamed, args.summary.is_some());
     // Profiles cost a tenth of the labelling: made only when they are written.
     let profiled = collected.profiles.is_some();
     let mut stats = Stats::default();
     let errors = if workbook {
         process_documents(&args.input, &lexicons, profiled, None, |processed| {
             stats.add(&processed.labelled);
-            collected.add(&processed, &table.meta, args.all_sentences);
-            Ok(())
+            collected.add(&processed, &table.meta, args.all_sentences)
         })?
     } else {
         let render = |processed: &Processed| -> io::Result<Vec<u8>> {
@@ -611,7 +617,7 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
                 Some(&render),
                 |processed| {
                     stats.add(&processed.labelled);
-                    collected.add(&processed, &table.meta, args.all_sentences);
+                    collected.add(&processed, &table.meta, args.all_sentences)?;
                     match &processed.rendered {
                         Some(rows) => writer.write_rendered(rows),
                         None => write_rows(&processed, &table.meta, args.all_sentences, writer),
@@ -664,10 +670,9 @@ fn write_rows<W: Write>(
 fn summary(args: SummaryArgs) -> Result<Outcome> {
     let lexicons = load_lexicons(args.input.lexicons.as_deref())?;
     let table = TableSetup::new(&args.table, &args.input.paths)?;
-    let mut collected = Collected::new(false, true);
+    let mut collected = Collected::new(None, true);
     let errors = process_documents(&args.input, &lexicons, true, None, |processed| {
-        collected.add(&processed, &table.meta, false);
-        Ok(())
+        collected.add(&processed, &table.meta, false)
     })?;
     write_profiles(&table, collected.profiles())?;
     Ok(if errors.is_empty() {
@@ -697,6 +702,15 @@ struct TableSetup {
 }
 
 impl TableSetup {
+    /// The columns of a table: `fixed`, then the metadata columns.
+    fn columns(&self, fixed: &[&str]) -> Vec<String> {
+        fixed
+            .iter()
+            .map(|c| c.to_string())
+            .chain(self.meta.columns.iter().cloned())
+            .collect()
+    }
+
     fn new(args: &TableArgs, inputs: &[PathBuf]) -> Result<TableSetup> {
         let output = args.output.clone().filter(|p| p != Path::new("-"));
         let format = format_for(args.format, output.as_deref());
@@ -774,17 +788,18 @@ impl TableSetup {
 /// and the record rows (for a workbook).
 struct Collected {
     profiles: Option<Vec<(DocumentProfile, Vec<String>)>>,
-    rows: Option<Vec<Vec<Cell>>>,
+    /// The workbook being written, its first sheet (the rows) row by row.
+    workbook: Option<xlsx::StreamedWorkbook>,
     /// (kind, cue, rule) → how often it fired.
     cues: Option<BTreeMap<(String, String, String), usize>>,
 }
 
 impl Collected {
-    fn new(workbook: bool, profiles: bool) -> Collected {
+    fn new(workbook: Option<xlsx::StreamedWorkbook>, profiles: bool) -> Collected {
         Collected {
-            profiles: (workbook || profiles).then(Vec::new),
-            rows: workbook.then(Vec::new),
-            cues: workbook.then(BTreeMap::new),
+            profiles: (workbook.is_some() || profiles).then(Vec::new),
+            cues: workbook.is_some().then(BTreeMap::new),
+            workbook,
         }
     }
 
@@ -793,15 +808,15 @@ impl Collected {
         self.profiles.as_deref().unwrap_or_default()
     }
 
-    /// Adds a document.
-    fn add(&mut self, processed: &Processed, meta: &Metadata, all_units: bool) {
+    /// Adds a document; an error when the workbook cannot take its rows.
+    fn add(&mut self, processed: &Processed, meta: &Metadata, all_units: bool) -> io::Result<()> {
         let labelled = &processed.labelled;
         let values = meta.values_for(&labelled.document.path);
-        if let Some(rows) = self.rows.as_mut() {
+        if let Some(workbook) = self.workbook.as_mut() {
             for record in output::records(labelled, &processed.identity, all_units) {
                 let mut cells = output::cells(&record);
                 cells.extend(values.iter().map(|v| Cell::text(v)));
-                rows.push(cells);
+                workbook.add_row(&cells).map_err(io::Error::other)?;
             }
         }
         if let Some(cues) = self.cues.as_mut() {
@@ -812,6 +827,7 @@ impl Collected {
                 .expect("documents are profiled when profiles are collected");
             profiles.push((profile, values));
         }
+        Ok(())
     }
 }
 
@@ -853,13 +869,6 @@ fn write_workbook(
         .output
         .as_deref()
         .expect("TableSetup::new requires -o for xlsx");
-    let columns = |fixed: &[&str]| -> Vec<String> {
-        fixed
-            .iter()
-            .map(|c| c.to_string())
-            .chain(table.meta.columns.iter().cloned())
-            .collect()
-    };
     let documents = profile_rows(profiles);
     let cue_counts = collected.cues.unwrap_or_default();
     let mut cue_rows: Vec<(&(String, String, String), &usize)> = cue_counts.iter().collect();
@@ -875,15 +884,10 @@ fn write_workbook(
             ]
         })
         .collect();
-    let sheets = [
-        xlsx::Sheet {
-            name: "Commitments",
-            columns: columns(&output::FIELDS),
-            rows: collected.rows.unwrap_or_default(),
-        },
+    let others = [
         xlsx::Sheet {
             name: "Documents",
-            columns: columns(&output::PROFILE_FIELDS),
+            columns: table.columns(&output::PROFILE_FIELDS),
             rows: documents,
         },
         xlsx::Sheet {
@@ -895,7 +899,9 @@ fn write_workbook(
             rows: cues,
         },
     ];
-    let (bytes, report) = xlsx::workbook_bytes(&sheets)
+    let (bytes, report) = (collected.workbook)
+        .expect("a workbook is collected when one is written")
+        .finish(&others)
         .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
     if report.truncated_cells > 0 {
         eprintln!(
@@ -928,11 +934,7 @@ fn profile_rows(profiles: &[(DocumentProfile, Vec<String>)]) -> Vec<Vec<Cell>> {
 /// Writes the per-document table as CSV, JSON Lines or a one-sheet workbook.
 fn write_profiles(table: &TableSetup, profiles: &[(DocumentProfile, Vec<String>)]) -> Result<()> {
     let rows = profile_rows(profiles);
-    let columns: Vec<String> = output::PROFILE_FIELDS
-        .iter()
-        .map(|c| c.to_string())
-        .chain(table.meta.columns.iter().cloned())
-        .collect();
+    let columns = table.columns(&output::PROFILE_FIELDS);
     let render = |out: &mut dyn Write| -> Result<()> {
         match table.format {
             Format::Jsonl => {

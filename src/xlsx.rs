@@ -34,24 +34,103 @@ pub struct WorkbookReport {
 /// Builds the workbook from its sheets. Fails, before writing anything, when a sheet
 /// has more rows than Excel can hold.
 pub fn workbook_bytes(sheets: &[Sheet]) -> Result<(Vec<u8>, WorkbookReport), String> {
-    for sheet in sheets {
-        if sheet.rows.len() > MAX_DATA_ROWS {
-            return Err(format!(
-                "sheet {} would have {} rows; Excel holds at most {MAX_DATA_ROWS} (write CSV or JSON Lines instead, or split the input)",
-                sheet.name,
-                sheet.rows.len()
-            ));
-        }
-    }
+    check_rows(sheets)?;
     let mut report = WorkbookReport::default();
     let mut workbook = Workbook::new();
     for sheet in sheets {
-        let worksheet = workbook.add_worksheet();
-        fill(worksheet, sheet, &mut report)
+        fill(workbook.add_worksheet(), sheet, &mut report)
             .map_err(|err| format!("sheet {}: {err}", sheet.name))?;
     }
     let bytes = workbook.save_to_buffer().map_err(|err| err.to_string())?;
     Ok((bytes, report))
+}
+
+/// A workbook whose first sheet is written a row at a time as documents arrive, into a
+/// temporary file rather than memory (rust_xlsxwriter's constant-memory mode), so that
+/// a large batch does not hold every row until the end; the other sheets are added
+/// whole by `finish`.
+pub struct StreamedWorkbook {
+    workbook: Workbook,
+    name: String,
+    columns: Vec<String>,
+    rows: usize,
+    report: WorkbookReport,
+    wrapped: Format,
+}
+
+impl StreamedWorkbook {
+    /// A workbook whose first sheet, `name`, has these columns.
+    pub fn new(name: &str, columns: Vec<String>) -> Result<StreamedWorkbook, String> {
+        let mut workbook = Workbook::new();
+        let worksheet = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(|err| format!("cannot start the workbook: {err}"))?;
+        write_header(worksheet, name, &columns).map_err(|err| format!("sheet {name}: {err}"))?;
+        Ok(StreamedWorkbook {
+            workbook,
+            name: name.to_string(),
+            columns,
+            rows: 0,
+            report: WorkbookReport::default(),
+            wrapped: wrapped(),
+        })
+    }
+
+    /// Adds a row to the first sheet; an error once the sheet would hold more rows than
+    /// Excel can (nothing is written to the output before `finish`).
+    pub fn add_row(&mut self, row: &[Cell]) -> Result<(), String> {
+        self.rows += 1;
+        if self.rows > MAX_DATA_ROWS {
+            return Err(too_many_rows(&self.name, self.rows));
+        }
+        let worksheet = self
+            .workbook
+            .worksheet_from_index(0)
+            .expect("the first sheet was added by new");
+        let at = self.rows as u32;
+        write_row(
+            worksheet,
+            &self.columns,
+            at,
+            row,
+            &self.wrapped,
+            &mut self.report,
+        )
+        .map_err(|err| format!("sheet {}: {err}", self.name))
+    }
+
+    /// The workbook's bytes, with `others` added after the first sheet.
+    pub fn finish(mut self, others: &[Sheet]) -> Result<(Vec<u8>, WorkbookReport), String> {
+        check_rows(others)?;
+        let first = self
+            .workbook
+            .worksheet_from_index(0)
+            .expect("the first sheet was added by new");
+        finish_sheet(first, self.columns.len(), self.rows)
+            .map_err(|err| format!("sheet {}: {err}", self.name))?;
+        for sheet in others {
+            fill(self.workbook.add_worksheet(), sheet, &mut self.report)
+                .map_err(|err| format!("sheet {}: {err}", sheet.name))?;
+        }
+        let bytes = self
+            .workbook
+            .save_to_buffer()
+            .map_err(|err| err.to_string())?;
+        Ok((bytes, self.report))
+    }
+}
+
+fn check_rows(sheets: &[Sheet]) -> Result<(), String> {
+    match sheets.iter().find(|sheet| sheet.rows.len() > MAX_DATA_ROWS) {
+        Some(sheet) => Err(too_many_rows(sheet.name, sheet.rows.len())),
+        None => Ok(()),
+    }
+}
+
+fn too_many_rows(name: &str, rows: usize) -> String {
+    format!(
+        "sheet {name} would have {rows} rows; Excel holds at most {MAX_DATA_ROWS} (write CSV or JSON Lines instead, or split the input)"
+    )
 }
 
 fn fill(
@@ -59,40 +138,72 @@ fn fill(
     sheet: &Sheet,
     report: &mut WorkbookReport,
 ) -> Result<(), XlsxError> {
-    worksheet.set_name(sheet.name)?;
+    write_header(worksheet, sheet.name, &sheet.columns)?;
+    let wrapped = wrapped();
+    for (row_idx, row) in sheet.rows.iter().enumerate() {
+        let at = (row_idx + 1) as u32;
+        write_row(worksheet, &sheet.columns, at, row, &wrapped, report)?;
+    }
+    finish_sheet(worksheet, sheet.columns.len(), sheet.rows.len())
+}
+
+/// The sheet's name, its bold header row and its column widths.
+fn write_header(
+    worksheet: &mut Worksheet,
+    name: &str,
+    columns: &[String],
+) -> Result<(), XlsxError> {
+    worksheet.set_name(name)?;
     let header = Format::new().set_bold();
-    let wrapped = Format::new().set_text_wrap();
-    for (col, name) in sheet.columns.iter().enumerate() {
+    for (col, name) in columns.iter().enumerate() {
         worksheet.write_string_with_format(0, col as u16, name, &header)?;
         worksheet.set_column_width(col as u16, column_width(name))?;
     }
-    for (row_idx, row) in sheet.rows.iter().enumerate() {
-        let row_number = (row_idx + 1) as u32;
-        for (col, cell) in row.iter().enumerate() {
-            let col = col as u16;
-            match cell {
-                Cell::Text(text) => {
-                    let text = fit(text, report);
-                    if is_long_column(&sheet.columns[col as usize]) {
-                        worksheet.write_string_with_format(row_number, col, text, &wrapped)?;
-                    } else {
-                        worksheet.write_string(row_number, col, text)?;
-                    }
+    Ok(())
+}
+
+/// One row of typed cells; long text columns wrap.
+fn write_row(
+    worksheet: &mut Worksheet,
+    columns: &[String],
+    row_number: u32,
+    row: &[Cell],
+    wrapped: &Format,
+    report: &mut WorkbookReport,
+) -> Result<(), XlsxError> {
+    for (col, cell) in row.iter().enumerate() {
+        let col_number = col as u16;
+        match cell {
+            Cell::Text(text) => {
+                let text = fit(text, report);
+                if is_long_column(&columns[col]) {
+                    worksheet.write_string_with_format(row_number, col_number, text, wrapped)?;
+                } else {
+                    worksheet.write_string(row_number, col_number, text)?;
                 }
-                Cell::Number(number) => {
-                    worksheet.write_number(row_number, col, *number)?;
-                }
-                Cell::Bool(value) => {
-                    worksheet.write_boolean(row_number, col, *value)?;
-                }
-                Cell::Empty => {}
             }
+            Cell::Number(number) => {
+                worksheet.write_number(row_number, col_number, *number)?;
+            }
+            Cell::Bool(value) => {
+                worksheet.write_boolean(row_number, col_number, *value)?;
+            }
+            Cell::Empty => {}
         }
     }
+    Ok(())
+}
+
+/// The format of the long text columns: wrapped.
+fn wrapped() -> Format {
+    Format::new().set_text_wrap()
+}
+
+/// The frozen header row and the autofilter over the rows written.
+fn finish_sheet(worksheet: &mut Worksheet, columns: usize, rows: usize) -> Result<(), XlsxError> {
     worksheet.set_freeze_panes(1, 0)?;
-    if !sheet.columns.is_empty() {
-        let last_row = sheet.rows.len().max(1) as u32;
-        worksheet.autofilter(0, 0, last_row, (sheet.columns.len() - 1) as u16)?;
+    if columns > 0 {
+        worksheet.autofilter(0, 0, rows.max(1) as u32, (columns - 1) as u16)?;
     }
     Ok(())
 }
