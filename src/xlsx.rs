@@ -260,6 +260,38 @@ mod tests {
     }
 
     #[test]
+    fn a_streamed_sheet_stops_at_excel_s_row_limit() {
+        let mut workbook = StreamedWorkbook::new("Commitments", vec!["text".into()]).unwrap();
+        for _ in 0..MAX_DATA_ROWS {
+            workbook.add_row(&[]).unwrap();
+        }
+        let err = workbook.add_row(&[]).unwrap_err();
+        assert!(err.contains("Excel holds at most 1048575"), "{err}");
+    }
+
+    #[test]
+    fn a_streamed_sheet_reads_back_with_the_sheets_added_at_the_end() {
+        use calamine::Reader;
+        let mut workbook = StreamedWorkbook::new("Commitments", vec!["text".into()]).unwrap();
+        workbook
+            .add_row(&[Cell::Text("Polisen ska patrullera.".into())])
+            .unwrap();
+        let documents = Sheet {
+            name: "Documents",
+            columns: vec!["doc".into()],
+            rows: vec![vec![Cell::Text("a.txt".into())]],
+        };
+        let (bytes, _) = workbook.finish(&[documents]).unwrap();
+        let mut read = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(read.sheet_names(), ["Commitments", "Documents"]);
+        let rows = read.worksheet_range("Commitments").unwrap();
+        assert_eq!(
+            rows.get((1, 0)),
+            Some(&calamine::Data::String("Polisen ska patrullera.".into()))
+        );
+    }
+
+    #[test]
     fn over_long_cells_are_cut_and_counted() {
         let long = "å".repeat(MAX_CELL_CHARS + 10);
         let sheet = Sheet {
