@@ -419,7 +419,31 @@ fn process_documents(
     lexicons: &Lexicons,
     profiled: bool,
     render: Option<Render>,
-    mut sink: impl FnMut(Processed) -> io::Result<()>,
+    sink: impl FnMut(Processed) -> io::Result<()>,
+) -> Result<Vec<ReadError>> {
+    let work = |path: PathBuf| {
+        let (mut processed, warnings) =
+            read_and_label(&path, input.encoding.as_deref(), lexicons, profiled)?;
+        let short = processed.labelled.document.text.len() <= RENDER_IN_WORKER_UP_TO;
+        if let (Some(render), true) = (render, short) {
+            let rows = render(&processed).map_err(|err| ReadError {
+                path: path.display().to_string(),
+                reason: format!("cannot render its rows: {err}"),
+            })?;
+            processed.rendered = Some(rows);
+        }
+        Ok((processed, warnings))
+    };
+    for_each_document(input, work, sink)
+}
+
+/// Runs `work` on every document of the input on the thread pool and hands each result
+/// to `sink` in path order, with what every batch command does alike: the progress
+/// bar, warnings and errors on stderr, `--fail-fast`; returns the errors.
+fn for_each_document<R: Send>(
+    input: &InputArgs,
+    work: impl Fn(PathBuf) -> Result<(R, Vec<String>), ReadError> + Sync,
+    mut sink: impl FnMut(R) -> io::Result<()>,
 ) -> Result<Vec<ReadError>> {
     let pool = thread_pool(input.threads)?;
     let progress = Progress::new(&input.paths, input.quiet);
@@ -428,27 +452,14 @@ fn process_documents(
         &pool,
         read::document_paths(&input.paths),
         window(&pool),
-        |found| {
-            let path = found?;
-            let (mut processed, warnings) =
-                read_and_label(&path, input.encoding.as_deref(), lexicons, profiled)?;
-            let short = processed.labelled.document.text.len() <= RENDER_IN_WORKER_UP_TO;
-            if let (Some(render), true) = (render, short) {
-                let rows = render(&processed).map_err(|err| ReadError {
-                    path: path.display().to_string(),
-                    reason: format!("cannot render its rows: {err}"),
-                })?;
-                processed.rendered = Some(rows);
-            }
-            Ok((processed, warnings))
-        },
+        |found| work(found?),
         |result| {
             match result {
-                Ok((processed, warnings)) => {
+                Ok((done, warnings)) => {
                     for warning in warnings {
                         progress.report(&format!("lofte: {warning}"));
                     }
-                    sink(processed)?
+                    sink(done)?
                 }
                 Err(error) if input.fail_fast => {
                     progress.finish();
@@ -1187,14 +1198,11 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     let started = Instant::now();
     let lexicons = load_lexicons_for(args.input.lexicons.as_deref(), Scope::Segmentation)?;
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let pool = thread_pool(args.input.threads)?;
-    let progress = Progress::new(&args.input.paths, args.input.quiet);
-    let mut errors = Vec::new();
     let (mut documents_done, mut units_done) = (0usize, 0usize);
     // Workers segment; this thread writes each document's units straight into the
     // buffered output, so that no copy of a whole document's rows is ever held.
-    let units_of = |found: Result<PathBuf, ReadError>| -> Result<_, ReadError> {
-        let (doc, warnings) = read::read_document(&found?, args.input.encoding.as_deref())?;
+    let units_of = |path: PathBuf| -> Result<_, ReadError> {
+        let (doc, warnings) = read::read_document(&path, args.input.encoding.as_deref())?;
         let units = segment::segment(&doc.text, &lexicons);
         if units.is_empty() {
             return Err(ReadError {
@@ -1202,59 +1210,42 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
                 reason: NO_UNITS.into(),
             });
         }
-        Ok((doc.path, units, warnings))
+        Ok(((doc.path, units), warnings))
     };
-    let documents = read::document_paths(&args.input.paths);
-    let written = ordered::map_in_order(&pool, documents, window(&pool), units_of, |result| {
-        match result {
-            Ok((path, units, warnings)) => {
-                for warning in warnings {
-                    progress.report(&format!("lofte: {warning}"));
-                }
-                documents_done += 1;
-                units_done += units.len();
-                for (idx, unit) in units.iter().enumerate() {
-                    match args.format {
-                        SegmentFormat::Text => out.write_all(unit.text.as_bytes())?,
-                        SegmentFormat::Jsonl => {
-                            let record = SegmentRecord {
-                                doc: &path,
-                                unit: idx + 1,
-                                start: unit.start,
-                                end: unit.end,
-                                kind: unit.kind,
-                                text: &unit.text,
-                            };
-                            // As an `io::Error`, so that a closed pipe is told apart.
-                            serde_json::to_writer(&mut out, &record).map_err(io::Error::from)?;
-                        }
-                    }
-                    out.write_all(b"\n")?;
+    let write_units = |(path, units): (String, Vec<crate::model::Unit>)| -> io::Result<()> {
+        documents_done += 1;
+        units_done += units.len();
+        for (idx, unit) in units.iter().enumerate() {
+            match args.format {
+                SegmentFormat::Text => out.write_all(unit.text.as_bytes())?,
+                SegmentFormat::Jsonl => {
+                    let record = SegmentRecord {
+                        doc: &path,
+                        unit: idx + 1,
+                        start: unit.start,
+                        end: unit.end,
+                        kind: unit.kind,
+                        text: &unit.text,
+                    };
+                    // As an `io::Error`, so that a closed pipe is told apart.
+                    serde_json::to_writer(&mut out, &record).map_err(io::Error::from)?;
                 }
             }
-            Err(error) if args.input.fail_fast => {
-                // The units of the documents before it are written; nothing after it.
-                progress.finish();
-                out.flush()?;
-                bail!("{error} (stopped by --fail-fast)");
-            }
-            Err(error) => {
-                progress.report(&format!("lofte: {error}"));
-                errors.push(error);
-            }
+            out.write_all(b"\n")?;
         }
-        progress.advance();
         Ok(())
-    });
+    };
+    // On an error (`--fail-fast`), the units of the documents before it are written
+    // when the output is dropped; nothing after it.
+    let written = for_each_document(&args.input, units_of, write_units);
     let broken_pipe = |err: &anyhow::Error| {
         err.downcast_ref::<io::Error>()
             .is_some_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
     };
-    match written.and_then(|()| Ok(out.flush()?)) {
+    let errors = match written.and_then(|errors| Ok(out.flush().map(|()| errors)?)) {
         Err(err) if broken_pipe(&err) => return Ok(Outcome::Success),
         other => other?,
-    }
-    progress.finish();
+    };
     if !args.input.quiet {
         eprintln!(
             "lofte: {documents_done} documents{}, {units_done} units, {:.2} s",
