@@ -590,12 +590,11 @@ fn extract(args: ExtractArgs) -> Result<Outcome> {
         check_output(summary, &args.input.paths)?;
     }
     let workbook = table.format == Format::Xlsx;
-    let streamed = match workbook {
-        true => Some(
-            xlsx::StreamedWorkbook::new("Commitments", table.columns(&output::FIELDS))
-                .map_err(|err| anyhow::anyhow!("{err}"))?,
-        ),
-        false => None,
+    let streamed = if workbook {
+        let columns = table.columns(&output::FIELDS);
+        Some(xlsx::StreamedWorkbook::new("Commitments", columns).map_err(anyhow::Error::msg)?)
+    } else {
+        None
     };
     let mut collected = Collected::new(streamed, args.summary.is_some());
     // Profiles cost a tenth of the labelling: made only when they are written.
@@ -796,7 +795,7 @@ impl TableSetup {
 
 /// What a run collects beside the streamed records, and only what its outputs need: the
 /// document profiles (for a summary or the workbook's Documents sheet), the cue counts
-/// and the record rows (for a workbook).
+/// and, written as they come, the rows of the workbook's first sheet.
 struct Collected {
     profiles: Option<Vec<(DocumentProfile, Vec<String>)>>,
     /// The workbook being written, its first sheet (the rows) row by row.
