@@ -9,6 +9,7 @@
 //! finally the document: in a single-party document every commitment is that party's.
 //! `vi`, `parterna` and `gemensamt` are resolved from the document's parties.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -19,7 +20,7 @@ use crate::matcher::Tokens;
 use crate::model::{
     Actor, ActorDecision, ActorSource, CommitmentDecision, DocumentParties, Unit, UnitKind,
 };
-use crate::parties::{self, Mention, Party, Role};
+use crate::parties::{self, Mention, Party, Role, UnitMentions};
 
 /// Decides the actor of every commitment.
 ///
@@ -34,33 +35,18 @@ use crate::parties::{self, Mention, Party, Role};
 pub fn attribute(
     units: &[Unit],
     tokens: &[Tokens],
-    mentions: &[Vec<Mention>],
+    mentions: &UnitMentions,
     commitments: &[CommitmentDecision],
     lexicons: &Lexicons,
 ) -> (Vec<Option<ActorDecision>>, DocumentParties) {
-    // The parties each unit names as acting: the subject of a commitment or lead-in,
-    // every agent named in a heading.
-    let named: Vec<Vec<Mention>> = units
-        .iter()
-        .enumerate()
-        .map(|(idx, unit)| match unit.kind {
-            UnitKind::Heading => mentions[idx]
-                .iter()
-                .filter(|m| m.role == Role::Agent)
-                .copied()
-                .collect(),
-            UnitKind::LeadIn => leadin_parties(&tokens[idx], &mentions[idx], lexicons),
-            _ if unit.responsibility => mentions[idx]
-                .iter()
-                .filter(|m| m.role == Role::Agent)
-                .copied()
-                .collect(),
-            _ if commitments[idx].commitment => {
-                parties::subject(&tokens[idx], &mentions[idx], lexicons)
-            }
-            _ => Vec::new(),
-        })
-        .collect();
+    let named = NamedParties {
+        units,
+        tokens,
+        mentions,
+        commitments,
+        lexicons,
+        found: (0..units.len()).map(|_| OnceCell::new()).collect(),
+    };
     let document = DocumentParties::find(units, &named, commitments);
 
     let view = DocumentView {
@@ -84,13 +70,52 @@ pub fn attribute(
     (actors, document)
 }
 
+/// The parties each unit names as acting: the subject of a commitment or lead-in, every
+/// agent named in a heading or responsibility line. Each unit's are found when first
+/// asked for, so that headings over no commitment need no mentions.
+struct NamedParties<'a> {
+    units: &'a [Unit],
+    tokens: &'a [Tokens],
+    mentions: &'a UnitMentions<'a>,
+    commitments: &'a [CommitmentDecision],
+    lexicons: &'a Lexicons,
+    found: Vec<OnceCell<Vec<Mention>>>,
+}
+
+impl NamedParties<'_> {
+    fn of(&self, idx: usize) -> &[Mention] {
+        self.found[idx].get_or_init(|| {
+            let agents = || {
+                self.mentions
+                    .of(idx)
+                    .iter()
+                    .filter(|m| m.role == Role::Agent)
+                    .copied()
+                    .collect()
+            };
+            let unit = &self.units[idx];
+            match unit.kind {
+                UnitKind::Heading => agents(),
+                UnitKind::LeadIn => {
+                    leadin_parties(&self.tokens[idx], self.mentions.of(idx), self.lexicons)
+                }
+                _ if unit.responsibility => agents(),
+                _ if self.commitments[idx].commitment => {
+                    parties::subject(&self.tokens[idx], self.mentions.of(idx), self.lexicons)
+                }
+                _ => Vec::new(),
+            }
+        })
+    }
+}
+
 /// What the actor rules read about a document: its units, their tokens and mentions,
 /// the parties each unit names as acting, and the document's parties.
 struct DocumentView<'a> {
     units: &'a [Unit],
     tokens: &'a [Tokens],
-    named: &'a [Vec<Mention>],
-    mentions: &'a [Vec<Mention>],
+    named: &'a NamedParties<'a>,
+    mentions: &'a UnitMentions<'a>,
     document: &'a DocumentParties,
     /// Numbered headings by number (see `numbered_headings`).
     numbered: HashMap<String, Vec<usize>>,
@@ -123,7 +148,8 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
     };
     // A responsibility line on the next line names the actor outright.
     if let Some(next) = units.get(idx + 1).filter(|next| next.responsibility) {
-        let agents: Vec<Mention> = mentions[idx + 1]
+        let agents: Vec<Mention> = mentions
+            .of(idx + 1)
             .iter()
             .filter(|m| m.role == Role::Agent)
             .copied()
@@ -139,8 +165,10 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
     }
     // ANNOTATION.md §3: a joint body (`styrgruppen`) takes its actor from the members the
     // unit names, `both` when it is called gemensam, and is otherwise unspecified.
-    if !named[idx].is_empty() && named[idx].iter().all(|m| m.party == Party::Body) {
-        let members: Vec<Mention> = mentions[idx]
+    let unit_named = named.of(idx);
+    if !unit_named.is_empty() && unit_named.iter().all(|m| m.party == Party::Body) {
+        let members: Vec<Mention> = mentions
+            .of(idx)
             .iter()
             .filter(|m| matches!(m.party, Party::Police | Party::Municipality | Party::Joint))
             .copied()
@@ -152,44 +180,45 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
         return decision(
             actor,
             ActorSource::Explicit,
-            mention_words(unit, &tokens[idx], &named[idx]),
-            &named[idx],
+            mention_words(unit, &tokens[idx], unit_named),
+            unit_named,
         );
     }
-    if let Some(actor) = document.combine(&named[idx]) {
+    if let Some(actor) = document.combine(unit_named) {
         return decision(
             actor,
             ActorSource::Explicit,
-            mention_words(unit, &tokens[idx], &named[idx]),
-            &named[idx],
+            mention_words(unit, &tokens[idx], unit_named),
+            unit_named,
         );
     }
     let mut leadin = unit.leadin;
     while let Some(leadin_idx) = leadin {
-        if let Some(actor) = document.combine(&named[leadin_idx]) {
+        if let Some(actor) = document.combine(named.of(leadin_idx)) {
             return decision(
                 actor,
                 ActorSource::LeadIn,
                 units[leadin_idx].text.to_string(),
-                &named[leadin_idx],
+                named.of(leadin_idx),
             );
         }
         leadin = units[leadin_idx].leadin;
     }
     for heading_idx in governing_headings(units, &view.numbered, unit.heading) {
-        if let Some(actor) = document.combine(&named[heading_idx]) {
+        if let Some(actor) = document.combine(named.of(heading_idx)) {
             return decision(
                 actor,
                 ActorSource::Heading,
                 units[heading_idx].text.to_string(),
-                &named[heading_idx],
+                named.of(heading_idx),
             );
         }
     }
     // `En gemensam ansökan kommer att göras`: no party in the unit or its context, but
     // the unit says the parties act together. It comes after the lead-in and heading
     // because in `genomföra gemensamma vandringar` it only describes the object.
-    let joint: Vec<Mention> = mentions[idx]
+    let joint: Vec<Mention> = mentions
+        .of(idx)
         .iter()
         .filter(|m| m.party == Party::Joint && m.role == Role::Agent)
         .copied()
@@ -296,7 +325,7 @@ impl DocumentParties {
     /// police-only promise that mentions the municipality stays police-only.
     fn find(
         units: &[Unit],
-        named: &[Vec<Mention>],
+        named: &NamedParties,
         commitments: &[CommitmentDecision],
     ) -> DocumentParties {
         let mut parties = DocumentParties {
@@ -318,7 +347,7 @@ impl DocumentParties {
             if !counts {
                 continue;
             }
-            for mention in &named[idx] {
+            for mention in named.of(idx) {
                 match mention.party {
                     Party::Police => parties.police = true,
                     Party::Municipality => parties.municipality = true,

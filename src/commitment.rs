@@ -13,7 +13,7 @@
 use crate::lexicon::{CommitmentCategory, Lexicons, PhraseHit, SectionCategory};
 use crate::matcher::Tokens;
 use crate::model::{CommitmentDecision, Unit, UnitKind};
-use crate::parties::{self, Mention};
+use crate::parties::{self, Mention, UnitMentions};
 
 /// Decides, for every unit, whether it is a commitment.
 ///
@@ -28,7 +28,7 @@ use crate::parties::{self, Mention};
 pub fn decide(
     units: &[Unit],
     tokens: &[Tokens],
-    mentions: &[Vec<Mention>],
+    mentions: &UnitMentions,
     lexicons: &Lexicons,
 ) -> Vec<CommitmentDecision> {
     let sections: Vec<Option<SectionCategory>> = units
@@ -60,7 +60,7 @@ pub fn decide(
                     .leadin
                     .map(|leadin| (units[leadin].text.as_str(), leadin_commits[leadin])),
             };
-            decide_unit(unit, &tokens[idx], &mentions[idx], &context, lexicons)
+            decide_unit(unit, &tokens[idx], || mentions.of(idx), &context, lexicons)
         })
         .collect()
 }
@@ -73,10 +73,10 @@ struct Context<'a> {
     leadin: Option<(&'a str, bool)>,
 }
 
-fn decide_unit(
+fn decide_unit<'m>(
     unit: &Unit,
     tokens: &Tokens,
-    mentions: &[Mention],
+    mentions: impl FnOnce() -> &'m [Mention],
     context: &Context,
     lexicons: &Lexicons,
 ) -> CommitmentDecision {
@@ -182,7 +182,8 @@ fn decide_unit(
                 ..yes(words(hit.start, hit.end))
             };
         }
-        if !background && !infinitive && !parties::subject(tokens, mentions, lexicons).is_empty() {
+        if !background && !infinitive && !parties::subject(tokens, mentions(), lexicons).is_empty()
+        {
             return CommitmentDecision {
                 rule: rule(hit),
                 ..yes(words(hit.start, hit.end))

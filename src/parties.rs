@@ -5,6 +5,8 @@
 //! partner, recipient/place/owner) and the clause subject. Both the commitment and the
 //! actor stage read this, so the rules for "who is named as doing it" live in one place.
 
+use std::cell::OnceCell;
+
 use crate::lexicon::{ActorCategory, CommitmentCategory, Lexicons, PhraseHit};
 use crate::matcher::{TokenKind, Tokens};
 
@@ -44,6 +46,47 @@ pub struct Mention {
     pub entry: Option<usize>,
     pub start: usize,
     pub end: usize,
+}
+
+/// The party mentions of a document's units, each unit's found the first time a stage
+/// asks for it. Units that are neither commitments nor above one (titles, background
+/// sentences) are mostly never asked about, and finding mentions is an eighth of
+/// the labelling.
+pub struct UnitMentions<'a> {
+    tokens: &'a [Tokens],
+    lexicons: &'a Lexicons,
+    found: Vec<OnceCell<Vec<Mention>>>,
+}
+
+impl<'a> UnitMentions<'a> {
+    /// Nothing is searched yet: `of` finds each unit's mentions when first asked.
+    pub fn new(tokens: &'a [Tokens], lexicons: &'a Lexicons) -> UnitMentions<'a> {
+        UnitMentions {
+            tokens,
+            lexicons,
+            found: (0..tokens.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    /// With every unit's mentions already found (`lists[idx]` for unit `idx`), as
+    /// the benches time a stage without the mentions it reads.
+    pub fn found(
+        tokens: &'a [Tokens],
+        lexicons: &'a Lexicons,
+        lists: Vec<Vec<Mention>>,
+    ) -> UnitMentions<'a> {
+        assert_eq!(tokens.len(), lists.len(), "one list of mentions per unit");
+        UnitMentions {
+            tokens,
+            lexicons,
+            found: lists.into_iter().map(OnceCell::from).collect(),
+        }
+    }
+
+    /// The mentions of unit `idx` (see `mentions`).
+    pub fn of(&self, idx: usize) -> &[Mention] {
+        self.found[idx].get_or_init(|| mentions(&self.tokens[idx], self.lexicons))
+    }
 }
 
 /// Words that may stand between a preposition and the party it governs (`för den lokala polisen`).

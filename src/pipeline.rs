@@ -8,18 +8,16 @@
 use crate::lexicon::Lexicons;
 use crate::matcher::{tokenize, Tokens};
 use crate::model::{Document, LabelledDocument};
-use crate::parties::{self, Mention};
+use crate::parties::UnitMentions;
 use crate::{actor, commitment, period, segment, specificity, vague};
 
 /// Runs segment → commitment → actor → vague on one document.
 pub fn label(document: Document, lexicons: &Lexicons) -> LabelledDocument {
     let units = segment::segment(&document.text, lexicons);
-    // Tokens and party mentions are computed once and shared by the labelling stages.
+    // Tokens are computed once and shared by the labelling stages; party mentions are
+    // found once, for the units that a stage asks about.
     let tokens: Vec<Tokens> = units.iter().map(|unit| tokenize(&unit.text)).collect();
-    let mentions: Vec<Vec<Mention>> = tokens
-        .iter()
-        .map(|t| parties::mentions(t, lexicons))
-        .collect();
+    let mentions = UnitMentions::new(&tokens, lexicons);
     let commitments = commitment::decide(&units, &tokens, &mentions, lexicons);
     let (actors, parties) = actor::attribute(&units, &tokens, &mentions, &commitments, lexicons);
     let vague = vague::assess(&units, &tokens, &commitments, lexicons);

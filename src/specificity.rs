@@ -14,7 +14,7 @@
 use crate::lexicon::{CommitmentCategory, Lexicons};
 use crate::matcher::Tokens;
 use crate::model::{CommitmentDecision, Specificity, Unit, VagueDecision};
-use crate::parties::{self, Mention, Role};
+use crate::parties::{self, Mention, Role, UnitMentions};
 use crate::period::Period;
 
 /// Verbs whose subject is an outcome (`Antalet inbrott ska minska`): such a commitment
@@ -78,7 +78,7 @@ const SEASONS: &[&str] = &[
 pub fn assess(
     units: &[Unit],
     tokens: &[Tokens],
-    mentions: &[Vec<Mention>],
+    mentions: &UnitMentions,
     commitments: &[CommitmentDecision],
     vague: &[VagueDecision],
     period: Option<&Period>,
@@ -90,7 +90,7 @@ pub fn assess(
                 assess_unit(
                     &units[idx],
                     &tokens[idx],
-                    &mentions[idx],
+                    mentions.of(idx),
                     &commitments[idx],
                     &vague[idx],
                     period,
