@@ -25,7 +25,7 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    has_other_digits, is_letter_or_digit, is_single_spaced, latin_1_lower, single_word_forms, Hit,
+    all_single_spaced, has_other_digits, is_letter_or_digit, latin_1_lower, single_word_forms, Hit,
     PhraseSet, StackLower, Tokens, WordForm,
 };
 
@@ -318,7 +318,8 @@ impl AnchorLexicon {
         let joined = texts.join(UNIT_SEPARATOR);
         // Single-spaced texts (every unit's) joined by the separator leave no other white
         // space than single spaces and the separator's line breaks.
-        let single_spaced = texts.iter().all(|text| is_single_spaced(text));
+        let separator_breaks = UNIT_SEPARATOR.matches('\n').count();
+        let single_spaced = all_single_spaced(texts, &joined, separator_breaks);
         let candidates = self
             .triggers
             .candidates(&joined, single_spaced, &self.entries);
@@ -1674,6 +1675,7 @@ fn parse_abbreviations(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matcher::is_single_spaced;
 
     fn write_set(dir: &Path, overrides: &[(&str, &str)]) {
         for (name, text) in Lexicons::embedded_files() {

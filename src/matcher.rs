@@ -261,6 +261,22 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
         && non_ascii_spaces(text).next().is_none()
 }
 
+/// Is every one of `texts` single-spaced (`is_single_spaced`)? Asked of `joined`, the
+/// texts joined by a separator with `separator_breaks` line breaks and no other white
+/// space: one scan of each kind over the whole instead of one per text.
+pub(crate) fn all_single_spaced(texts: &[&str], joined: &str, separator_breaks: usize) -> bool {
+    let bytes = joined.as_bytes();
+    texts
+        .iter()
+        .all(|text| !text.starts_with(' ') && !text.ends_with(' '))
+        && memchr::memchr_iter(b'\n', bytes).count()
+            == separator_breaks * texts.len().saturating_sub(1)
+        && memchr::memchr3(b'\t', b'\r', 0x0B, bytes).is_none()
+        && memchr::memchr(0x0C, bytes).is_none()
+        && DOUBLE_SPACE.find(bytes).is_none()
+        && non_ascii_spaces(joined).next().is_none()
+}
+
 /// Where a text's lines break `is_single_spaced`: tabs, carriage returns, vertical
 /// tabs, the first of two spaces, non-ASCII white space; line breaks and form feeds,
 /// which end lines, are left out, and so is a carriage return before a line break.
@@ -1136,6 +1152,7 @@ fn check_word(word: &str, raw: &str) -> Result<(), PatternError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn each_set_s_remembered_hits_are_its_own() {
@@ -1513,6 +1530,28 @@ mod tests {
             let text = pieces.concat();
             let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
             proptest::prop_assert_eq!(is_single_spaced(&text), text == joined, "{:?}", text);
+        }
+
+        /// Asked of texts joined by a separator, `all_single_spaced` answers as
+        /// `is_single_spaced` of each text does.
+        #[test]
+        fn all_single_spaced_answers_for_each_text(
+            texts in proptest::collection::vec(
+                proptest::collection::vec(proptest::prop_oneof![
+                    40 => "[a-zåäö.,]",
+                    6 => " ",
+                    1 => "[\t\n\r\u{0B}\u{0C}\u{A0}\u{2003}]",
+                ], 0..20).prop_map(|pieces: Vec<String>| pieces.concat()),
+                0..6,
+            )
+        ) {
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let joined = texts.join("\n\u{1F}\n");
+            proptest::prop_assert_eq!(
+                all_single_spaced(&texts, &joined, 2),
+                texts.iter().all(|text| is_single_spaced(text)),
+                "{:?}", texts
+            );
         }
 
         /// Asked of any trimmed stretch of one line, the text's spacing faults give the
