@@ -194,9 +194,13 @@ const GOVERNS_FOR: &[&str] = &[
 /// The byte range of an example clause (`t.ex. under Äldreveckan i oktober`), if any.
 fn example_start(tokens: &Tokens) -> Option<(usize, usize)> {
     for start in 0..tokens.len() {
+        // The token's word is read once: most match no opener's first word.
+        let first = tokens.norm(start);
         for opener in EXAMPLE_OPENERS {
             let end = start + opener.len();
-            if end <= tokens.len() && (0..opener.len()).all(|i| tokens.norm(start + i) == opener[i])
+            if opener[0] == first
+                && end <= tokens.len()
+                && (1..opener.len()).all(|i| tokens.norm(start + i) == opener[i])
             {
                 let clause_end = (end..tokens.len())
                     .find(|&i| {
