@@ -850,7 +850,8 @@ impl PhraseSet {
                 }
             }
             if let Step::Token(first) = &self.patterns[entry][0] {
-                if first.iter().any(|e| element_matches(e, tokens, idx)) {
+                let norm = tokens.norm(idx);
+                if first.iter().any(|e| element_matches(e, tokens, idx, norm)) {
                     out.push(entry);
                 }
             }
@@ -890,8 +891,14 @@ impl PhraseSet {
         }
         match &steps[step] {
             Step::Token(alternatives) => {
-                if idx < tokens.len()
-                    && alternatives.iter().any(|e| element_matches(e, tokens, idx))
+                if idx >= tokens.len() {
+                    return None;
+                }
+                // The word is read once for all the alternatives.
+                let norm = tokens.norm(idx);
+                if alternatives
+                    .iter()
+                    .any(|e| element_matches(e, tokens, idx, norm))
                 {
                     self.match_from(steps, step + 1, tokens, idx + 1)
                 } else {
@@ -919,8 +926,8 @@ fn is_clause_break(tokens: &Tokens, idx: usize) -> bool {
         && matches!(tokens.norm(idx), "." | ":" | ";" | "!" | "?")
 }
 
-fn element_matches(element: &Element, tokens: &Tokens, idx: usize) -> bool {
-    let norm = tokens.norm(idx);
+/// Does `element` match token `idx`, whose lower-cased form is `norm`?
+fn element_matches(element: &Element, tokens: &Tokens, idx: usize, norm: &str) -> bool {
     match element {
         Element::Exact(word) => norm == word,
         Element::Prefix(prefix) => norm.starts_with(prefix.as_str()),
