@@ -472,7 +472,7 @@ impl Triggers {
                 .iter()
                 .map(|entry| single_spaced_pattern(&entry.pattern).and_then(|p| trigger_words(&p)))
                 .collect();
-            TriggerSet::new(&words)
+            TriggerSet::new(&words, SearchVolume::Large)
         })
     }
 }
@@ -606,6 +606,15 @@ fn clearer_error(source: &str, err: impl fmt::Display) -> String {
     }
 }
 
+/// How much text a trigger set will search.
+#[derive(Debug, Clone, Copy)]
+enum SearchVolume {
+    /// At most `SINGLE_SPACED_AFTER` bytes in a run, or text that is not single-spaced.
+    Small,
+    /// The rest of a long run.
+    Large,
+}
+
 /// Trigger words and the patterns each one starts.
 #[derive(Debug, Default)]
 struct TriggerSet {
@@ -620,8 +629,9 @@ struct TriggerSet {
 }
 
 impl TriggerSet {
-    /// `words[idx]`: the words every match of pattern `idx` starts with, if known.
-    fn new(words: &[Option<PatternTriggers>]) -> TriggerSet {
+    /// `words[idx]`: the words every match of pattern `idx` starts with, if known;
+    /// `volume`: how much text the set will search, which decides its automaton.
+    fn new(words: &[Option<PatternTriggers>], volume: SearchVolume) -> TriggerSet {
         let mut all: Vec<String> = Vec::new();
         let mut patterns_of: Vec<Vec<usize>> = Vec::new();
         for (idx, triggers) in words.iter().enumerate() {
@@ -638,11 +648,15 @@ impl TriggerSet {
             }
         }
         let words_ac = (!all.is_empty()).then(|| {
-            // A full DFA: a few hundred trigger words make a small one, and it runs
-            // over every byte of every commitment.
+            // A full DFA searches fastest, but costs a start-up's worth of instructions
+            // to build: worth it only for a set that searches a long run's commitments.
+            let kind = match volume {
+                SearchVolume::Small => aho_corasick::AhoCorasickKind::NoncontiguousNFA,
+                SearchVolume::Large => aho_corasick::AhoCorasickKind::DFA,
+            };
             AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(kind))
                 .build(&all)
                 .expect("plain words build an automaton")
         });
@@ -1607,7 +1621,7 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
         entries,
         regexes,
         triggers: Triggers {
-            any_spacing: TriggerSet::new(&words),
+            any_spacing: TriggerSet::new(&words, SearchVolume::Small),
             single_spaced: OnceLock::new(),
             searched: AtomicUsize::new(0),
         },
