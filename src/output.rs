@@ -454,6 +454,7 @@ impl<'a> JsonObject<'a> {
     }
 
     /// The keys are the field names, which need no escaping.
+    #[inline(always)]
     fn key(&mut self, key: &str) {
         if !self.first {
             self.out.push(b',');
@@ -464,11 +465,13 @@ impl<'a> JsonObject<'a> {
         self.out.extend_from_slice(b"\":");
     }
 
+    #[inline(always)]
     fn string(&mut self, key: &str, value: &str) {
         self.key(key);
         json_string(self.out, value);
     }
 
+    #[inline(always)]
     fn optional_string(&mut self, key: &str, value: Option<&str>) {
         self.key(key);
         match value {
@@ -477,12 +480,14 @@ impl<'a> JsonObject<'a> {
         }
     }
 
+    #[inline(always)]
     fn number(&mut self, key: &str, value: usize) {
         self.key(key);
         self.out
             .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
+    #[inline(always)]
     fn optional_number(&mut self, key: &str, value: Option<usize>) {
         match value {
             Some(value) => self.number(key, value),
@@ -493,6 +498,7 @@ impl<'a> JsonObject<'a> {
         }
     }
 
+    #[inline(always)]
     fn boolean(&mut self, key: &str, value: Option<bool>) {
         self.key(key);
         self.out.extend_from_slice(match value {
@@ -502,6 +508,7 @@ impl<'a> JsonObject<'a> {
         });
     }
 
+    #[inline(always)]
     fn strings(&mut self, key: &str, values: &[&str]) {
         self.key(key);
         self.out.push(b'[');
