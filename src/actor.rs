@@ -142,7 +142,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
             .first()
             .map(|m| match m.entry {
                 Some(entry) => lexicons.actors.entries[entry].rule.clone(),
-                None => "an unlisted name as subject (parties.rs)".to_string(),
+                None => "an unlisted name as subject (parties.rs)".into(),
             })
             .unwrap_or_default(),
     };

@@ -854,7 +854,7 @@ fn count_cues(labelled: &LabelledDocument, cues: &mut BTreeMap<(String, String, 
                 "vague cue"
             };
             *cues
-                .entry((kind.into(), cue.text.to_lowercase(), cue.rule.clone()))
+                .entry((kind.into(), cue.text.to_lowercase(), cue.rule.to_string()))
                 .or_default() += 1;
         }
         if let Some(actor) = &labelled.actors[idx] {
@@ -864,7 +864,7 @@ fn count_cues(labelled: &LabelledDocument, cues: &mut BTreeMap<(String, String, 
                 actor.actor.as_str()
             );
             *cues
-                .entry((kind, actor.cue.clone(), actor.rule.clone()))
+                .entry((kind, actor.cue.clone(), actor.rule.to_string()))
                 .or_default() += 1;
         }
     }

@@ -84,13 +84,13 @@ fn decide_unit<'m>(
         commitment: false,
         cue,
         goal: false,
-        rule: String::new(),
+        rule: Default::default(),
     };
     let yes = |cue: String| CommitmentDecision {
         commitment: true,
         cue,
         goal: false,
-        rule: String::new(),
+        rule: Default::default(),
     };
     let rule = |hit: &PhraseHit<CommitmentCategory>| hit.entry.rule.clone();
     // ANNOTATION.md §2: headings, lead-ins and responsibility lines are never commitments,

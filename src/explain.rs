@@ -105,7 +105,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
         .map(|hit| Fired {
             category: format!("{:?}", hit.entry.category).to_lowercase(),
             words: words(hit.start, hit.end),
-            rule: hit.entry.rule.clone(),
+            rule: hit.entry.rule.to_string(),
         })
         .collect();
     let decision = &labelled.commitments[idx];
@@ -129,7 +129,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
             commitment: decision.commitment,
             goal: decision.goal,
             cue: decision.cue.clone(),
-            rule: decision.rule.clone(),
+            rule: decision.rule.to_string(),
             fired,
         },
         actor: labelled.actors[idx].as_ref().map(|actor| ActorExplanation {
@@ -149,7 +149,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
                     category: cue.category,
                     words: cue.text.clone(),
                     neutralised: cue.neutralised,
-                    rule: cue.rule.clone(),
+                    rule: cue.rule.to_string(),
                 })
                 .collect(),
             anchors: vague
@@ -158,7 +158,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
                 .map(|anchor| Fired {
                     category: anchor.kind.to_string(),
                     words: anchor.text.clone(),
-                    rule: anchor.rule.clone(),
+                    rule: anchor.rule.to_string(),
                 })
                 .collect(),
         },
@@ -201,7 +201,7 @@ fn mentions_of(unit: &Unit, lexicons: &Lexicons) -> Vec<Fired> {
                         ActorCategory::Body => "body",
                         _ => "marker",
                     };
-                    (category, entry.rule.clone())
+                    (category, entry.rule.to_string())
                 }
                 None => (
                     "other",

@@ -219,7 +219,7 @@ pub struct CommitmentDecision {
     /// The commitment is a goal (`Målet är att …`): an outcome rather than an action.
     pub goal: bool,
     /// The lexicon entry (`commitment.txt:12`) behind `cue`, when a phrase decided it.
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// The actor of a commitment and its evidence; `None` for units that are no commitment.
@@ -230,7 +230,7 @@ pub struct ActorDecision {
     /// The words that decided it (`Polisen`, `Ansvarig: Kommunen`, `Kommunen åtar sig att:`).
     pub cue: String,
     /// The `actors.txt` entry of the first party mention that decided (`actors.txt:20`).
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// A measurable anchor found in a unit.
@@ -239,7 +239,7 @@ pub struct Anchor {
     pub kind: &'static str,
     pub text: String,
     /// The `anchors.txt` entry that found it (`anchors.txt:40`).
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// A vague cue found in a unit, and whether an anchor neutralised it.
@@ -249,7 +249,7 @@ pub struct VagueCue {
     pub text: String,
     pub neutralised: bool,
     /// The `vague.txt` entry that found it, or the rule that added it.
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// Vagueness evidence for a unit; `vague` is only meaningful for commitments.

@@ -8,6 +8,8 @@
 //! guide: a hedge is never neutralised; a change or amount cue needs a quantity (the
 //! agreement period alone does not do); an example (`t.ex. …`) is no anchor.
 
+use std::sync::Arc;
+
 use crate::lexicon::{AnchorHit, AnchorKind, Lexicons, PhraseHit, VagueCategory};
 use crate::matcher::{TokenKind, Tokens};
 use crate::model::{Anchor, CommitmentDecision, Unit, VagueCue, VagueDecision};
@@ -67,7 +69,7 @@ fn assess_unit(
     lexicons: &Lexicons,
 ) -> VagueDecision {
     let example_from = example_start(tokens);
-    let anchor_hits: Vec<(AnchorKind, usize, usize, String)> = anchors
+    let anchor_hits: Vec<(AnchorKind, usize, usize, Arc<str>)> = anchors
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
         .map(|hit| {
