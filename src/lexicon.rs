@@ -850,7 +850,7 @@ fn is_label_number(before: &str) -> bool {
         .rsplit(|c: char| !c.is_alphanumeric() && c != '§')
         .next()
         .unwrap_or("");
-    LABEL_WORDS.contains(&word.to_lowercase().as_str())
+    is_one_of(word, LABEL_WORDS)
 }
 
 /// The largest char boundary at or below `pos`.
@@ -898,13 +898,17 @@ const FUNCTION_WORDS: &[&str] = &[
     "kan", "har",
 ];
 
+/// Is `word`, lower-cased, one of `words` (short, lower case, without `Σ`)? Lower-cased
+/// on the stack: it is asked of nearly every anchor found.
+fn is_one_of(word: &str, words: &[&str]) -> bool {
+    StackLower::<24>::new(word.chars()).is_some_and(|lower| words.contains(&lower.as_str()))
+}
+
 /// The end of an anchor match with a trailing function word cut off.
 fn without_trailing_function_word(text: &str, start: usize, end: usize) -> usize {
     let found = &text[start..end];
     match found.rsplit_once(char::is_whitespace) {
-        Some((head, last)) if FUNCTION_WORDS.contains(&last.to_lowercase().as_str()) => {
-            start + head.trim_end().len()
-        }
+        Some((head, last)) if is_one_of(last, FUNCTION_WORDS) => start + head.trim_end().len(),
         _ => end,
     }
 }
@@ -2172,6 +2176,34 @@ mod tests {
                 summary(longest_first_by_kinds(hits))
             );
         }
+    }
+
+    #[test]
+    fn an_anchor_drops_a_trailing_function_word_and_a_label_number_is_no_amount() {
+        let anchors = &Lexicons::embedded().anchors;
+        let texts = |text: &str| -> Vec<String> {
+            anchors
+                .find_all(text)
+                .iter()
+                .map(|hit| text[hit.start..hit.end].to_string())
+                .collect()
+        };
+        // Upper case too: the words are compared lower-cased (`ÖVER` is `över`).
+        assert_eq!(texts("Vi ordnar tre UNDER våren.")[0], "tre");
+        assert_eq!(texts("Vi ordnar tre ÖVER sommaren.")[0], "tre");
+        let quantities = anchors
+            .find_all("Alla i ÅRSKURS 8 elever får besök.")
+            .iter()
+            .filter(|hit| hit.entry.category == AnchorKind::Quantity)
+            .count();
+        assert_eq!(quantities, 0, "`8 elever` after ÅRSKURS is a label");
+        let unlabelled = anchors.find_all("Alla 8 elever får besök.");
+        assert_eq!(unlabelled[0].entry.category, AnchorKind::Quantity);
+        assert_eq!(
+            texts("Vi ordnar tre undervisningspass."),
+            ["tre undervisningspass"]
+        );
+        assert!(is_one_of("Åk", LABEL_WORDS) && !is_one_of("åker", LABEL_WORDS));
     }
 
     #[test]
