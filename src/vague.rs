@@ -8,8 +8,6 @@
 //! guide: a hedge is never neutralised; a change or amount cue needs a quantity (the
 //! agreement period alone does not do); an example (`t.ex. …`) is no anchor.
 
-use std::sync::Arc;
-
 use crate::lexicon::{AnchorHit, AnchorKind, Lexicons, PhraseHit, VagueCategory};
 use crate::matcher::{TokenKind, Tokens};
 use crate::model::{Anchor, CommitmentDecision, Unit, VagueCue, VagueDecision};
@@ -69,19 +67,15 @@ fn assess_unit(
     lexicons: &Lexicons,
 ) -> VagueDecision {
     let example_from = example_start(tokens);
-    let anchor_hits: Vec<(AnchorKind, usize, usize, Arc<str>)> = anchors
+    let anchor_hits: Vec<AnchorHit> = anchors
         .into_iter()
         .filter(|hit| example_from.is_none_or(|(from, to)| hit.start < from || hit.start >= to))
-        .map(|hit| {
-            (
-                hit.entry.category,
-                hit.start,
-                hit.end,
-                hit.entry.rule.clone(),
-            )
-        })
         .collect();
-    let has = |kinds: &[AnchorKind]| anchor_hits.iter().any(|(kind, ..)| kinds.contains(kind));
+    let has = |kinds: &[AnchorKind]| {
+        anchor_hits
+            .iter()
+            .any(|hit| kinds.contains(&hit.entry.category))
+    };
 
     let mut cues: Vec<VagueCue> = Vec::new();
     let hits = lexicons.vague.find_resolved(tokens);
@@ -124,10 +118,10 @@ fn assess_unit(
     }
     let anchors = anchor_hits
         .iter()
-        .map(|(kind, start, end, rule)| Anchor {
-            kind: kind.as_str(),
-            text: unit.text[*start..*end].to_string(),
-            rule: rule.clone(),
+        .map(|hit| Anchor {
+            kind: hit.entry.category.as_str(),
+            text: unit.text[hit.start..hit.end].to_string(),
+            rule: hit.entry.rule.clone(),
         })
         .collect();
     // A goal with nothing to measure it by (`Sollefteå ska vara en trygg kommun`) cannot be
