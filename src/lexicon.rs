@@ -1230,8 +1230,9 @@ fn check_phrases<C: Copy + PartialEq + fmt::Debug>(
     }
     let first = |idx: usize| first_of[normalised[idx].as_str()];
     for (idx, entry) in lexicon.entries.iter().enumerate() {
-        if first(idx) < idx {
-            let other = &lexicon.entries[first(idx)];
+        let first_at = first(idx);
+        if first_at < idx {
+            let other = &lexicon.entries[first_at];
             let message = if other.category == entry.category {
                 format!(
                     "duplicate entry '{}' (first at line {})",
