@@ -225,12 +225,47 @@ pub(crate) fn is_letter_or_digit(ch: char) -> bool {
     }
 }
 
-/// Does `text` hold a numeric character outside ASCII (`٣`, `²`)? The letters of
-/// U+00C0 to U+00FF (`å`, `é`), most of what else Swedish text holds, are none, and are
-/// answered without the Unicode table.
+/// Does `text` hold a numeric character outside ASCII (`٣`, `²`)? Only the characters
+/// whose first byte is not 0xC3 are decoded: those of U+00C0 to U+00FF (`å`, `é`), most
+/// of what else Swedish text holds, are none.
 pub(crate) fn has_other_digits(text: &str) -> bool {
-    text.chars()
-        .any(|c| !c.is_ascii() && !('À'..='ÿ').contains(&c) && c.is_numeric())
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(offset) = first_other_lead_byte(&bytes[at..]) {
+        at += offset;
+        let ch = char_at(text, at);
+        if ch.is_numeric() {
+            return true;
+        }
+        at += ch.len_utf8();
+    }
+    false
+}
+
+/// The offset of the first byte that starts a character outside ASCII and outside
+/// U+00C0 to U+00FF: from 0xC0 up, but not 0xC3. Eight bytes are tested at a time.
+fn first_other_lead_byte(bytes: &[u8]) -> Option<usize> {
+    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // The high bit of each byte whose two top bits are set (a lead byte of two or
+        // more bytes), and of each byte equal to 0xC3 (exactly: no carry crosses bytes).
+        let lead = word & (word << 1) & HIGHS;
+        let c3 = word ^ 0xC3C3_C3C3_C3C3_C3C3;
+        let is_c3 = !(((c3 & LOWS) + LOWS) | c3 | LOWS);
+        let other = lead & !is_c3;
+        if other != 0 {
+            return Some(at + other.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&b| b >= 0xC0 && b != 0xC3)
+        .map(|offset| at + offset)
 }
 
 /// The character that starts at byte `idx` of `text`, a character boundary.
@@ -1482,6 +1517,7 @@ mod tests {
             let expected = !c.is_ascii() && c.is_numeric();
             numeric += usize::from(expected);
             assert_eq!(has_other_digits(&format!("å{c}ö")), expected, "{c:?}");
+            assert_eq!(has_other_digits(&format!("–{c}")), expected, "{c:?}");
         }
         assert!(numeric > 1000, "{numeric}");
     }
@@ -1495,6 +1531,23 @@ mod tests {
         assert_eq!(lower(""), Some(String::new()));
         for too_long in ["ABCDE", "ÅÄa", "Öİ", "ΣΣΣ"] {
             assert_eq!(lower(too_long), None, "{too_long}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Eight bytes at a time, the first lead byte other than 0xC3 is the one a
+        /// byte-by-byte search finds, wherever it stands and whatever bytes surround it.
+        #[test]
+        fn other_lead_bytes_are_found_as_byte_by_byte(
+            bytes in proptest::collection::vec(proptest::prop_oneof![
+                8 => 0u8..0x80,
+                4 => proptest::strategy::Just(0xC3u8),
+                2 => 0x80u8..0xC0,
+                1 => 0xC0u8..=0xFF,
+            ], 0..40),
+        ) {
+            let expected = bytes.iter().position(|&b| b >= 0xC0 && b != 0xC3);
+            proptest::prop_assert_eq!(first_other_lead_byte(&bytes), expected);
         }
     }
 
