@@ -9,6 +9,7 @@
 //! by `end` when it can close a sentence. Malformed lines are all reported at once,
 //! each with file and line.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::path::{Path, PathBuf};
@@ -316,7 +317,7 @@ impl AnchorLexicon {
     /// that matches at the start of `window` and ends on a word edge ends, if one does.
     fn edge_match_end(&self, idx: usize, window: &str) -> Option<usize> {
         let compile = |terminator: &str| {
-            let pattern = &self.entries[idx].pattern;
+            let pattern = with_letters_folded(&self.entries[idx].pattern);
             Regex::new(&format!(r"(?i)^((?:{pattern}))(?:{terminator}|$)"))
                 .expect("the pattern compiled when the lexicon was loaded")
         };
@@ -872,6 +873,70 @@ fn is_label_number(before: &str) -> bool {
         .next()
         .unwrap_or("");
     is_one_of(word, LABEL_WORDS)
+}
+
+/// Every letter, as the case-insensitive flag makes `\p{L}`: the letters and U+0345, a
+/// combining mark that folds to `ι` (a test holds the two equal).
+const LETTERS_FOLDED: &str = r"(?-i:[\p{L}\x{345}])";
+
+/// `pattern` with each `\p{L}` outside a bracket class written as `LETTERS_FOLDED`: the
+/// same pattern under `(?i)`, but the regex crate need not case-fold the 600-odd ranges
+/// of all letters at each of them, which took a fifth of start-up. A pattern that sets
+/// flags of its own, or does not parse, is left as it is.
+fn with_letters_folded(pattern: &str) -> Cow<'_, str> {
+    use regex_syntax::ast::{self, Ast, ClassUnicodeKind};
+
+    /// The spans of the `\p{L}` to rewrite, and whether the pattern sets flags.
+    #[derive(Default)]
+    struct Letters {
+        spans: Vec<ast::Span>,
+        flags: bool,
+    }
+    impl ast::Visitor for Letters {
+        type Output = Letters;
+        type Err = ();
+        fn finish(self) -> Result<Letters, ()> {
+            Ok(self)
+        }
+        // Items of a bracket class are visited by another method, so a class here
+        // stands on its own.
+        fn visit_pre(&mut self, node: &Ast) -> Result<(), ()> {
+            match node {
+                Ast::Flags(_) => self.flags = true,
+                Ast::Group(group) if group.flags().is_some_and(|f| !f.items.is_empty()) => {
+                    self.flags = true
+                }
+                Ast::ClassUnicode(class)
+                    if !class.negated
+                        && matches!(&class.kind, ClassUnicodeKind::OneLetter('L'))
+                            | matches!(&class.kind, ClassUnicodeKind::Named(name) if name == "L") =>
+                {
+                    self.spans.push(class.span)
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+
+    let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
+        return Cow::Borrowed(pattern);
+    };
+    let Ok(letters) = ast::visit(&parsed, Letters::default()) else {
+        return Cow::Borrowed(pattern);
+    };
+    if letters.flags || letters.spans.is_empty() {
+        return Cow::Borrowed(pattern);
+    }
+    let mut folded = String::with_capacity(pattern.len() + letters.spans.len() * 16);
+    let mut done = 0;
+    for span in &letters.spans {
+        folded.push_str(&pattern[done..span.start.offset]);
+        folded.push_str(LETTERS_FOLDED);
+        done = span.end.offset;
+    }
+    folded.push_str(&pattern[done..]);
+    Cow::Owned(folded)
 }
 
 /// The largest char boundary at or below `pos`.
@@ -1617,7 +1682,8 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
         .par_iter()
         .map(|(_, _, pattern)| {
             let triggers = trigger_words(pattern);
-            let regex = AnchorRegex::new(format!(r"(?i)(?:{pattern})"), triggers.is_some());
+            let source = format!(r"(?i)(?:{})", with_letters_folded(pattern));
+            let regex = AnchorRegex::new(source, triggers.is_some());
             (regex, triggers)
         })
         .collect();
@@ -2227,6 +2293,45 @@ mod tests {
             ["tre undervisningspass"]
         );
         assert!(is_one_of("Åk", LABEL_WORDS) && !is_one_of("åker", LABEL_WORDS));
+    }
+
+    #[test]
+    fn letters_are_folded_as_the_case_insensitive_flag_folds_them() {
+        let hir = |pattern: &str| regex_syntax::parse(pattern).expect("parses");
+        assert_eq!(hir(r"(?i)\p{L}"), hir(&format!("(?i){LETTERS_FOLDED}")));
+        // Every anchor pattern means under `(?i)` what it meant before.
+        let anchors = Lexicons::embedded().anchors;
+        let mut rewritten = 0;
+        for entry in &anchors.entries {
+            let folded = with_letters_folded(&entry.pattern);
+            rewritten += usize::from(matches!(folded, Cow::Owned(_)));
+            assert_eq!(
+                hir(&format!("(?i)(?:{})", entry.pattern)),
+                hir(&format!("(?i)(?:{folded})")),
+                "{}",
+                entry.pattern
+            );
+        }
+        assert!(rewritten >= 10, "{rewritten}");
+        assert_eq!(
+            with_letters_folded(r"\pL+ och \p{L}{3,}"),
+            format!(r"{LETTERS_FOLDED}+ och {LETTERS_FOLDED}{{3,}}")
+        );
+        // In a bracket class, negated, another class, under flags of its own, or not
+        // a pattern at all: left as it is.
+        for pattern in [
+            r"[\p{L}-]+",
+            r"\P{L}",
+            r"\p{Lu}\p{Letter}",
+            r"(?-i)\p{L}",
+            r"(?i:x)\p{L}",
+            r"(\p{L}",
+        ] {
+            assert!(
+                matches!(with_letters_folded(pattern), Cow::Borrowed(p) if p == pattern),
+                "{pattern}"
+            );
+        }
     }
 
     /// The longer alternative as the regex with the exact terminator finds it: the
