@@ -379,8 +379,11 @@ impl AnchorLexicon {
             let places = candidates(idx);
             let mut next_place = 0;
             let mut from = 0;
-            // One lazy DFA cache for all the places tried in this text.
-            let mut cache = places.and_then(|_| regex.cache());
+            // One lazy DFA cache for all the places tried in this text (asking for it
+            // compiles the DFA, so not for a text without places).
+            let mut cache = places
+                .filter(|places| !places.is_empty())
+                .and_then(|_| regex.cache());
             loop {
                 let found = match places {
                     None => regex.find_from(joined, from),
@@ -513,13 +516,19 @@ type PoolGuard<'a> = regex_automata::util::pool::PoolGuard<'a, DfaCache, NewCach
 /// words is tried only where they stand, as anchored searches, and for those a forward
 /// lazy DFA is enough: half the compile time of a full regex, which also builds the
 /// reverse automaton and the prefilters that only an unanchored scan needs. The full
-/// regex is compiled at load for a pattern that has no trigger words, and on first use
-/// for one that must be scanned for after all (text with digits other than ASCII).
+/// regex is compiled for a pattern that has no trigger words, and on first use for one
+/// that must be scanned for after all (text with digits other than ASCII). A lexicon set
+/// read from files is compiled at load, so that an error shows there; the embedded one,
+/// which the tests compile, pattern by pattern on first use, since a short run (`lofte
+/// explain`, one agreement) meets few of its patterns.
 struct AnchorRegex {
     /// The pattern as compiled: `(?i)(?:…)`.
     source: String,
-    /// The forward DFA and its caches, for a pattern with trigger words.
-    forward: Option<(LazyDfa, CachePool)>,
+    /// The pattern has trigger words, so it is searched with the forward DFA.
+    guided: bool,
+    /// The forward DFA and its caches, for a pattern with trigger words (`None` within
+    /// when none can be built for it).
+    forward: OnceLock<Option<(LazyDfa, CachePool)>>,
     full: OnceLock<meta::Regex>,
 }
 
@@ -530,25 +539,45 @@ impl fmt::Debug for AnchorRegex {
 }
 
 impl AnchorRegex {
-    /// Compiles `source`; `guided`: the pattern has trigger words.
+    /// `source`, compiled now; `guided`: the pattern has trigger words.
     fn new(source: String, guided: bool) -> Result<AnchorRegex, String> {
-        let forward = if guided { forward_dfa(&source)? } else { None };
-        let full = OnceLock::new();
+        let regex = AnchorRegex::uncompiled(source, guided);
+        let forward = if guided {
+            forward_dfa(&regex.source)?
+        } else {
+            None
+        };
         if forward.is_none() {
             // On an error, the regex crate's message is the clearer one.
-            let regex = meta::Regex::new(&source).map_err(|err| clearer_error(&source, err))?;
-            let _ = full.set(regex);
+            let full =
+                meta::Regex::new(&regex.source).map_err(|err| clearer_error(&regex.source, err))?;
+            let _ = regex.full.set(full);
         }
-        let forward = forward.map(|dfa: LazyDfa| {
-            let for_pool = dfa.clone();
-            let pool: CachePool = Pool::new(Box::new(move || for_pool.create_cache()));
-            (dfa, pool)
-        });
-        Ok(AnchorRegex {
+        let _ = regex.forward.set(forward.map(with_cache_pool));
+        Ok(regex)
+    }
+
+    /// `source`, to be compiled on first use: it is known to compile.
+    fn uncompiled(source: String, guided: bool) -> AnchorRegex {
+        AnchorRegex {
             source,
-            forward,
-            full,
-        })
+            guided,
+            forward: OnceLock::new(),
+            full: OnceLock::new(),
+        }
+    }
+
+    /// The forward DFA and its caches, compiled the first time they are needed.
+    fn forward(&self) -> Option<&(LazyDfa, CachePool)> {
+        self.forward
+            .get_or_init(|| {
+                let dfa = match self.guided {
+                    true => forward_dfa(&self.source).expect("the embedded patterns compile"),
+                    false => None,
+                };
+                dfa.map(with_cache_pool)
+            })
+            .as_ref()
     }
 
     /// The full regex, compiled the first time a scan needs it.
@@ -561,7 +590,7 @@ impl AnchorRegex {
 
     /// A cache for `find_at`, to be reused for every place in one text.
     fn cache(&self) -> Option<PoolGuard<'_>> {
-        self.forward.as_ref().map(|(_, pool)| pool.get())
+        self.forward().map(|(_, pool)| pool.get())
     }
 
     /// The end of the match that starts exactly at `at`, if any.
@@ -569,7 +598,7 @@ impl AnchorRegex {
         let input = Input::new(text)
             .span(at..text.len())
             .anchored(Anchored::Yes);
-        if let (Some((dfa, _)), Some(cache)) = (&self.forward, cache) {
+        if let (Some((dfa, _)), Some(cache)) = (self.forward(), cache) {
             // The DFA gives up on a Unicode word boundary in non-ASCII text, or when
             // its cache thrashes: then the full regex answers.
             if let Ok(found) = dfa.try_search_fwd(cache, &input) {
@@ -590,9 +619,16 @@ impl AnchorRegex {
     /// fast path belongs to the first thread that takes from it, and that should be a
     /// thread that searches.
     fn is_match_on_empty(&self) -> bool {
-        let mut cache = self.forward.as_ref().map(|(dfa, _)| dfa.create_cache());
+        let mut cache = self.forward().map(|(dfa, _)| dfa.create_cache());
         self.find_at(cache.as_mut(), "", 0).is_some()
     }
+}
+
+/// `dfa` with a pool of lazy DFA caches, one per thread that searches with it.
+fn with_cache_pool(dfa: LazyDfa) -> (LazyDfa, CachePool) {
+    let for_pool = dfa.clone();
+    let pool: CachePool = Pool::new(Box::new(move || for_pool.create_cache()));
+    (dfa, pool)
 }
 
 /// The forward lazy DFA of `source`, or `None` when one cannot be built for it (the
@@ -919,6 +955,9 @@ fn with_letters_folded(pattern: &str) -> Cow<'_, str> {
         }
     }
 
+    if !pattern.contains(r"\p") {
+        return Cow::Borrowed(pattern);
+    }
     let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
         return Cow::Borrowed(pattern);
     };
@@ -1096,6 +1135,15 @@ pub struct Lexicons {
     pub sections: PhraseLexicon<SectionCategory>,
 }
 
+/// When the anchors' regexes are compiled (see `AnchorRegex`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compile {
+    /// While loading, so that a pattern that does not compile is reported with its line.
+    AtLoad,
+    /// Each on its first use: for the embedded lexicons, which the tests compile.
+    OnFirstUse,
+}
+
 /// Which lexicons a command parses and compiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -1153,6 +1201,7 @@ impl Lexicons {
                 .iter()
                 .map(|(name, text)| (name.to_string(), text.to_string())),
             scope,
+            Compile::OnFirstUse,
         )
         .expect("the embedded lexicons parse (checked by the lexicon tests)")
     }
@@ -1170,15 +1219,17 @@ impl Lexicons {
     /// Reads every lexicon file from `dir` and parses those that `scope` reads.
     pub fn from_dir_for(dir: &Path, scope: Scope) -> Result<Lexicons, LexiconError> {
         let texts = read_files(dir).map_err(|problems| LexiconError { problems })?;
-        Self::from_texts(texts, scope)
+        Self::from_texts(texts, scope, Compile::AtLoad)
     }
 
     /// Parses lexicon texts given as (file name, text), in the order of `FILES`.
     fn from_texts(
         files: impl IntoIterator<Item = (String, String)>,
         scope: Scope,
+        compile: Compile,
     ) -> Result<Lexicons, LexiconError> {
-        let (lexicons, problems) = Self::parse_all(&files.into_iter().collect::<Vec<_>>(), scope);
+        let files: Vec<(String, String)> = files.into_iter().collect();
+        let (lexicons, problems) = Self::parse_all(&files, scope, compile);
         if problems.is_empty() {
             Ok(lexicons)
         } else {
@@ -1188,7 +1239,11 @@ impl Lexicons {
 
     /// Parses every file, keeping the valid entries and every problem, so that a check
     /// can go on past a malformed line.
-    fn parse_all(files: &[(String, String)], scope: Scope) -> (Lexicons, Vec<LexiconProblem>) {
+    fn parse_all(
+        files: &[(String, String)],
+        scope: Scope,
+        compile: Compile,
+    ) -> (Lexicons, Vec<LexiconProblem>) {
         let mut problems = Vec::new();
         // A file outside the scope is read as if empty.
         let text_of = |idx: usize| {
@@ -1204,7 +1259,7 @@ impl Lexicons {
         let (name, text) = text_of(3);
         let vague = parse_phrases(name, text, parse_vague_category, &mut problems);
         let (name, text) = text_of(4);
-        let anchors = parse_anchors(name, text, &mut problems);
+        let anchors = parse_anchors(name, text, compile, &mut problems);
         let (name, text) = text_of(5);
         let sections = parse_phrases(name, text, parse_section_category, &mut problems);
         let responsibility = actors.only(|category| category == ActorCategory::Responsible);
@@ -1274,7 +1329,7 @@ pub fn check(dir: Option<&Path>) -> CheckReport {
             }
         },
     };
-    let (lexicons, errors) = Lexicons::parse_all(&files, Scope::Everything);
+    let (lexicons, errors) = Lexicons::parse_all(&files, Scope::Everything, Compile::AtLoad);
     let mut report = CheckReport {
         errors,
         entries: vec![
@@ -1658,7 +1713,12 @@ impl VagueCategory {
 /// An anchor regex, or why it does not compile.
 type CompiledAnchor = Result<AnchorRegex, String>;
 
-fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> AnchorLexicon {
+fn parse_anchors(
+    file: &str,
+    text: &str,
+    compile: Compile,
+    problems: &mut Vec<LexiconProblem>,
+) -> AnchorLexicon {
     let mut lines = Vec::new();
     for (line, content) in entry_lines(text) {
         let source = Source {
@@ -1683,7 +1743,10 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
         .map(|(_, _, pattern)| {
             let triggers = trigger_words(pattern);
             let source = format!(r"(?i)(?:{})", with_letters_folded(pattern));
-            let regex = AnchorRegex::new(source, triggers.is_some());
+            let regex = match compile {
+                Compile::AtLoad => AnchorRegex::new(source, triggers.is_some()),
+                Compile::OnFirstUse => Ok(AnchorRegex::uncompiled(source, triggers.is_some())),
+            };
             (regex, triggers)
         })
         .collect();
@@ -1693,11 +1756,14 @@ fn parse_anchors(file: &str, text: &str, problems: &mut Vec<LexiconProblem>) -> 
     let mut words = Vec::new();
     for ((source, kind, pattern), (compiled, triggers)) in lines.into_iter().zip(compiled) {
         match compiled {
-            // The only match possible in "" is an empty one.
-            Ok(regex) if regex.is_match_on_empty() => problems.push(LexiconProblem {
-                source,
-                message: format!("regex '{pattern}' matches the empty string"),
-            }),
+            // The only match possible in "" is an empty one. (Asking compiles the
+            // pattern: a check for patterns compiled at load.)
+            Ok(regex) if compile == Compile::AtLoad && regex.is_match_on_empty() => {
+                problems.push(LexiconProblem {
+                    source,
+                    message: format!("regex '{pattern}' matches the empty string"),
+                })
+            }
             Ok(regex) => {
                 regexes.push(regex);
                 edge_regexes.push(EdgeRegexes::default());
@@ -2003,7 +2069,10 @@ mod tests {
         ];
         for pattern in patterns {
             let regex = AnchorRegex::new(pattern.to_string(), true).expect("compiles");
-            assert!(regex.forward.is_some(), "{pattern}");
+            assert!(
+                regex.forward.get().is_some_and(Option::is_some),
+                "{pattern}"
+            );
             assert!(
                 regex.full.get().is_none(),
                 "{pattern}: full regex compiled at load"
@@ -2029,14 +2098,14 @@ mod tests {
         }
         // The first pattern's DFA does give up there, so the fallback was tried above.
         let regex = AnchorRegex::new(patterns[0].to_string(), true).expect("compiles");
-        let (dfa, pool) = regex.forward.as_ref().expect("a forward DFA");
+        let (dfa, pool) = regex.forward().expect("a forward DFA");
         let input = Input::new(texts[0])
             .span(7..texts[0].len())
             .anchored(Anchored::Yes);
         assert!(dfa.try_search_fwd(&mut pool.get(), &input).is_err());
         // A pattern without trigger words is compiled in full at once.
         let scanned = AnchorRegex::new(r"(?i)(?:\p{L}*skolan)".into(), false).expect("compiles");
-        assert!(scanned.forward.is_none() && scanned.full.get().is_some());
+        assert!(scanned.forward().is_none() && scanned.full.get().is_some());
         assert_eq!(scanned.find_from("i Västerskolan", 0), Some((2, 15)));
         assert!(!scanned.is_match_on_empty());
         assert!(AnchorRegex::new(r"(?i)(?:x?)".into(), true)
@@ -2044,6 +2113,52 @@ mod tests {
             .is_match_on_empty());
         let error = AnchorRegex::new(r"(?i)(?:minst (\d)".into(), true).unwrap_err();
         assert!(error.contains("unclosed group"), "{error}");
+    }
+
+    #[test]
+    fn embedded_anchors_compile_on_first_use_and_find_what_compiled_ones_find() {
+        let compiled = |anchors: &AnchorLexicon| {
+            let count = |done: &dyn Fn(&AnchorRegex) -> bool| {
+                anchors.regexes.iter().filter(|r| done(r)).count()
+            };
+            (
+                count(&|r| r.forward.get().is_some()),
+                count(&|r| r.full.get().is_some()),
+            )
+        };
+        let lazy = Lexicons::embedded().anchors;
+        let files = EMBEDDED.map(|(name, text)| (name.to_string(), text.to_string()));
+        let eager = Lexicons::from_texts(files, Scope::Everything, Compile::AtLoad)
+            .expect("the embedded lexicons load")
+            .anchors;
+        assert_eq!(compiled(&lazy), (0, 0));
+        let all = eager.regexes.len();
+        assert_eq!(compiled(&eager).0, all);
+        // A sentence compiles the patterns whose trigger words it holds, and those
+        // scanned for in full.
+        let summary = |hits: Vec<AnchorHit>| -> Vec<(usize, usize, String)> {
+            hits.iter()
+                .map(|h| (h.start, h.end, h.entry.rule.to_string()))
+                .collect()
+        };
+        let sentence = "Polisen genomför minst 4 trygghetsvandringar per termin.";
+        assert_eq!(
+            summary(lazy.find_all(sentence)),
+            summary(eager.find_all(sentence))
+        );
+        let (forward, _) = compiled(&lazy);
+        assert!(forward > 0 && forward < all / 2, "{forward} of {all}");
+        let texts = crate::testing::corpus_texts();
+        for text in &texts {
+            let units: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let lazy_hits: Vec<_> = lazy.find_in_each(&units).into_iter().map(summary).collect();
+            let eager_hits: Vec<_> = eager
+                .find_in_each(&units)
+                .into_iter()
+                .map(summary)
+                .collect();
+            assert_eq!(lazy_hits, eager_hits);
+        }
     }
 
     #[test]
