@@ -318,8 +318,7 @@ impl AnchorLexicon {
     fn edge_match_end(&self, idx: usize, window: &str) -> Option<usize> {
         let compile = |terminator: &str| {
             let pattern = with_letters_folded(&self.entries[idx].pattern);
-            Regex::new(&format!(r"(?i)^((?:{pattern}))(?:{terminator}|$)"))
-                .expect("the pattern compiled when the lexicon was loaded")
+            Regex::new(&format!(r"(?i)^((?:{pattern}))(?:{terminator}|$)")).expect(COMPILES)
         };
         let group_end = |regex: &Regex| Some(regex.captures(window)?.get(1)?.end());
         let edge = &self.edge_regexes[idx];
@@ -571,9 +570,10 @@ impl AnchorRegex {
     fn forward(&self) -> Option<&(LazyDfa, CachePool)> {
         self.forward
             .get_or_init(|| {
-                let dfa = match self.guided {
-                    true => forward_dfa(&self.source).expect("the embedded patterns compile"),
-                    false => None,
+                let dfa = if self.guided {
+                    forward_dfa(&self.source).expect(COMPILES)
+                } else {
+                    None
                 };
                 dfa.map(with_cache_pool)
             })
@@ -582,10 +582,8 @@ impl AnchorRegex {
 
     /// The full regex, compiled the first time a scan needs it.
     fn full(&self) -> &meta::Regex {
-        self.full.get_or_init(|| {
-            meta::Regex::new(&self.source)
-                .expect("the pattern compiled when the lexicon was loaded")
-        })
+        self.full
+            .get_or_init(|| meta::Regex::new(&self.source).expect(COMPILES))
     }
 
     /// A cache for `find_at`, to be reused for every place in one text.
@@ -623,6 +621,10 @@ impl AnchorRegex {
         self.find_at(cache.as_mut(), "", 0).is_some()
     }
 }
+
+/// Why an anchor pattern compiled after loading cannot fail: a set read from files was
+/// compiled at load, and the embedded set is compiled by the tests.
+const COMPILES: &str = "an anchor pattern compiles (at load, or in the tests for the embedded set)";
 
 /// `dfa` with a pool of lazy DFA caches, one per thread that searches with it.
 fn with_cache_pool(dfa: LazyDfa) -> (LazyDfa, CachePool) {
@@ -942,16 +944,21 @@ fn with_letters_folded(pattern: &str) -> Cow<'_, str> {
                 Ast::Group(group) if group.flags().is_some_and(|f| !f.items.is_empty()) => {
                     self.flags = true
                 }
-                Ast::ClassUnicode(class)
-                    if !class.negated
-                        && matches!(&class.kind, ClassUnicodeKind::OneLetter('L'))
-                            | matches!(&class.kind, ClassUnicodeKind::Named(name) if name == "L") =>
-                {
+                Ast::ClassUnicode(class) if !class.negated && is_letters(&class.kind) => {
                     self.spans.push(class.span)
                 }
                 _ => {}
             }
             Ok(())
+        }
+    }
+
+    /// `\pL` or `\p{L}`.
+    fn is_letters(kind: &ClassUnicodeKind) -> bool {
+        match kind {
+            ClassUnicodeKind::OneLetter(letter) => *letter == 'L',
+            ClassUnicodeKind::Named(name) => name == "L",
+            ClassUnicodeKind::NamedValue { .. } => false,
         }
     }
 
