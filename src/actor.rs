@@ -85,21 +85,13 @@ struct NamedParties<'a> {
 impl NamedParties<'_> {
     fn of(&self, idx: usize) -> &[Mention] {
         self.found[idx].get_or_init(|| {
-            let agents = || {
-                self.mentions
-                    .of(idx)
-                    .iter()
-                    .filter(|m| m.role == Role::Agent)
-                    .copied()
-                    .collect()
-            };
             let unit = &self.units[idx];
             match unit.kind {
-                UnitKind::Heading => agents(),
+                UnitKind::Heading => agents(self.mentions.of(idx)),
                 UnitKind::LeadIn => {
                     leadin_parties(&self.tokens[idx], self.mentions.of(idx), self.lexicons)
                 }
-                _ if unit.responsibility => agents(),
+                _ if unit.responsibility => agents(self.mentions.of(idx)),
                 _ if self.commitments[idx].commitment => {
                     parties::subject(&self.tokens[idx], self.mentions.of(idx), self.lexicons)
                 }
@@ -148,18 +140,13 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
     };
     // A responsibility line on the next line names the actor outright.
     if let Some(next) = units.get(idx + 1).filter(|next| next.responsibility) {
-        let agents: Vec<Mention> = mentions
-            .of(idx + 1)
-            .iter()
-            .filter(|m| m.role == Role::Agent)
-            .copied()
-            .collect();
-        if let Some(actor) = document.combine(&agents) {
+        let responsible = agents(mentions.of(idx + 1));
+        if let Some(actor) = document.combine(&responsible) {
             return decision(
                 actor,
                 ActorSource::Responsible,
                 next.text.to_string(),
-                &agents,
+                &responsible,
             );
         }
     }
@@ -254,6 +241,11 @@ fn leadin_parties(tokens: &Tokens, mentions: &[Mention], lexicons: &Lexicons) ->
     if !subject.is_empty() {
         return subject;
     }
+    agents(mentions)
+}
+
+/// The mentions of parties named as acting.
+fn agents(mentions: &[Mention]) -> Vec<Mention> {
     mentions
         .iter()
         .filter(|m| m.role == Role::Agent)
