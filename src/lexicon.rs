@@ -2122,6 +2122,13 @@ mod tests {
         assert!(error.contains("unclosed group"), "{error}");
     }
 
+    /// Each hit's span and the entry that found it, to compare two searches by.
+    fn spans_and_rules(hits: &[AnchorHit]) -> Vec<(usize, usize, String)> {
+        hits.iter()
+            .map(|h| (h.start, h.end, h.entry.rule.to_string()))
+            .collect()
+    }
+
     #[test]
     fn embedded_anchors_compile_on_first_use_and_find_what_compiled_ones_find() {
         let compiled = |anchors: &AnchorLexicon| {
@@ -2143,11 +2150,7 @@ mod tests {
         assert_eq!(compiled(&eager).0, all);
         // A sentence compiles the patterns whose trigger words it holds, and those
         // scanned for in full.
-        let summary = |hits: Vec<AnchorHit>| -> Vec<(usize, usize, String)> {
-            hits.iter()
-                .map(|h| (h.start, h.end, h.entry.rule.to_string()))
-                .collect()
-        };
+        let summary = |hits: Vec<AnchorHit>| spans_and_rules(&hits);
         let sentence = "Polisen genomför minst 4 trygghetsvandringar per termin.";
         assert_eq!(
             summary(lazy.find_all(sentence)),
@@ -2223,14 +2226,7 @@ mod tests {
                 .collect::<Vec<_>>()
         );
         let summary = |found: Vec<Vec<AnchorHit>>| -> Vec<Vec<(usize, usize, String)>> {
-            found
-                .into_iter()
-                .map(|hits| {
-                    hits.into_iter()
-                        .map(|h| (h.start, h.end, h.entry.rule.to_string()))
-                        .collect()
-                })
-                .collect()
+            found.iter().map(|hits| spans_and_rules(hits)).collect()
         };
         // Text spaced otherwise (two spaces, a tab, an em space) uses the words as
         // written; these must still agree with scanning.
@@ -2379,12 +2375,9 @@ mod tests {
                 .iter()
                 .map(|&(start, len, kind)| AnchorHit { entry: &entries[kind], start, end: start + len })
                 .collect();
-            let summary = |hits: Vec<AnchorHit>| -> Vec<(usize, usize, String)> {
-                hits.iter().map(|h| (h.start, h.end, h.entry.rule.to_string())).collect()
-            };
             proptest::prop_assert_eq!(
-                summary(longest_first(hits.clone())),
-                summary(longest_first_by_kinds(hits))
+                spans_and_rules(&longest_first(hits.clone())),
+                spans_and_rules(&longest_first_by_kinds(hits))
             );
         }
     }
