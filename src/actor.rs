@@ -306,7 +306,7 @@ fn governing_headings(
 fn mention_words(unit: &Unit, tokens: &Tokens, found: &[Mention]) -> String {
     found
         .iter()
-        .map(|m| unit.text[tokens.list[m.start].start..tokens.list[m.end - 1].end].to_string())
+        .map(|m| unit.text[tokens.span(m.start, m.end)].to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -106,9 +106,7 @@ fn decide_unit<'m>(
         return no("not a commitment: a question".into());
     }
     let hits = lexicons.commitment.find_all(tokens);
-    let words = |start: usize, end: usize| {
-        unit.text[tokens.list[start].start..tokens.list[end - 1].end].to_string()
-    };
+    let words = |start: usize, end: usize| unit.text[tokens.span(start, end)].to_string();
     if let Some(hit) = hits.iter().find(|hit| {
         matches!(
             hit.entry.category,

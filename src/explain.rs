@@ -95,9 +95,7 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
         })
     };
     let tokens = tokenize(&unit.text);
-    let words = |start: usize, end: usize| {
-        unit.text[tokens.list[start].start..tokens.list[end - 1].end].to_string()
-    };
+    let words = |start: usize, end: usize| unit.text[tokens.span(start, end)].to_string();
     let fired = lexicons
         .commitment
         .find_all(&tokens)
@@ -210,9 +208,7 @@ fn mentions_of(unit: &Unit, lexicons: &Lexicons) -> Vec<Fired> {
             };
             Fired {
                 category: format!("{category} ({role})"),
-                words: unit.text
-                    [tokens.list[mention.start].start..tokens.list[mention.end - 1].end]
-                    .to_string(),
+                words: unit.text[tokens.span(mention.start, mention.end)].to_string(),
                 rule,
             }
         })

@@ -26,8 +26,8 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    all_single_spaced, has_other_digits, is_letter_or_digit, latin_1_lower, single_word_forms, Hit,
-    PhraseSet, StackLower, Tokens, WordForm,
+    all_single_spaced, floor_char_boundary, has_other_digits, is_letter_or_digit, latin_1_lower,
+    single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -983,14 +983,6 @@ fn with_letters_folded(pattern: &str) -> Cow<'_, str> {
     }
     folded.push_str(&pattern[done..]);
     Cow::Owned(folded)
-}
-
-/// The largest char boundary at or below `pos`.
-fn floor_char_boundary(text: &str, mut pos: usize) -> usize {
-    while !text.is_char_boundary(pos) {
-        pos -= 1;
-    }
-    pos
 }
 
 /// Keeps non-overlapping hits: earliest first, then longest; on an exact tie the more

@@ -35,10 +35,12 @@ pub enum TokenKind {
 }
 
 /// One token: its span in the source text and its lower-cased form in `Tokens::lower`.
+/// Offsets are `u32`, as a unit is far shorter than 4 GiB: 20 bytes a token, not 32,
+/// which is most of the memory that labelling a large document takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
     lower_start: u32,
     lower_end: u32,
     pub kind: TokenKind,
@@ -62,7 +64,24 @@ pub struct Tokens {
     word_ids: RefCell<(Option<u64>, Vec<u32>)>,
 }
 
+impl Token {
+    /// Where the token starts in the source text.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Where the token ends in the source text.
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+}
+
 impl Tokens {
+    /// The byte span in the source text of tokens `from..to` (`to > from`).
+    pub fn span(&self, from: usize, to: usize) -> std::ops::Range<usize> {
+        self.list[from].start()..self.list[to - 1].end()
+    }
+
     /// The Swedish Snowball stem of token `idx` (see `stem_word`).
     pub fn stem(&self, idx: usize) -> &str {
         // The table is made only for units where some lexicon asks for a stem.
@@ -93,8 +112,14 @@ pub fn tokenize(text: &str) -> Tokens {
     tokenize_at_most(text, usize::MAX)
 }
 
+/// The most of a text that is tokenised: 2 GiB, so that every offset, also into the
+/// lower-cased copy (lower-casing grows a text by at most half), fits a `u32`. No unit
+/// comes near it.
+const MAX_TOKENISED: usize = 1 << 31;
+
 /// The first `limit` tokens of `text`, as `tokenize` makes them.
 pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
+    let text = &text[..floor_char_boundary(text, text.len().min(MAX_TOKENISED))];
     let mut tokens = Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
@@ -168,8 +193,8 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
             TokenKind::Punct
         };
         tokens.list.push(Token {
-            start,
-            end: idx,
+            start: start as u32,
+            end: idx as u32,
             lower_start: lower_start as u32,
             lower_end: tokens.lower.len() as u32,
             kind,
@@ -177,6 +202,14 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         });
     }
     tokens
+}
+
+/// The largest char boundary at or below `pos`.
+pub(crate) fn floor_char_boundary(text: &str, mut pos: usize) -> usize {
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
 }
 
 /// Class bits of a character for the tokeniser: white space, part of a word (a letter
@@ -1259,7 +1292,7 @@ mod tests {
         set.find_all(&tokens)
             .iter()
             .map(|hit| {
-                let span = &text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end];
+                let span = &text[tokens.span(hit.start, hit.end)];
                 (hit.entry, span.to_string())
             })
             .collect()
@@ -1336,7 +1369,7 @@ mod tests {
             norms,
             ["polisen", "åtar", "sig", ",", "t", ".", "ex", ".", "2020"]
         );
-        assert_eq!(&text[tokens.list[1].start..tokens.list[1].end], "ÅTAR");
+        assert_eq!(&text[tokens.span(1, 2)], "ÅTAR");
         assert_eq!(tokens.list[8].kind, TokenKind::Number);
         assert!(tokens.list[0].capitalised);
     }
@@ -1460,8 +1493,8 @@ mod tests {
                 TokenKind::Punct
             };
             tokens.list.push(Token {
-                start,
-                end,
+                start: start as u32,
+                end: end as u32,
                 lower_start,
                 lower_end: tokens.lower.len() as u32,
                 kind,

@@ -136,7 +136,7 @@ fn assess_unit(
     let partners = mentions
         .iter()
         .filter(|m| m.role == Role::Partner)
-        .map(|m| unit.text[tokens.list[m.start].start..tokens.list[m.end - 1].end].to_string())
+        .map(|m| unit.text[tokens.span(m.start, m.end)].to_string())
         .collect();
     Specificity {
         level,

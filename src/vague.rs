@@ -93,8 +93,7 @@ fn assess_unit(
                 hit.entry.category,
                 VagueCategory::Hedge | VagueCategory::Condition
             );
-        let text =
-            unit.text[tokens.list[hit.start].start..tokens.list[hit.end - 1].end].to_string();
+        let text = unit.text[tokens.span(hit.start, hit.end)].to_string();
         let neutralised = in_purpose
             || match hit.entry.category {
                 VagueCategory::Hedge | VagueCategory::Condition => false,
@@ -203,8 +202,8 @@ fn example_start(tokens: &Tokens) -> Option<(usize, usize)> {
                         tokens.list[i].kind == TokenKind::Punct
                             && matches!(tokens.norm(i), "." | ";" | ")" | ":")
                     })
-                    .map_or(usize::MAX, |i| tokens.list[i].start);
-                return Some((tokens.list[start].start, clause_end));
+                    .map_or(usize::MAX, |i| tokens.list[i].start());
+                return Some((tokens.list[start].start(), clause_end));
             }
         }
     }
