@@ -140,18 +140,17 @@ fn is_formula(text: &str) -> bool {
     text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-/// The records of a document: every unit, or only the commitments.
+/// The records of a document: every unit, or only the commitments. Made one at a
+/// time as they are written: a large document's records held all at once had been
+/// the largest part of the memory it took.
 pub fn records<'a>(
     labelled: &'a LabelledDocument,
     identity: &'a Identity,
     all_units: bool,
-) -> Vec<Record<'a>> {
+) -> impl Iterator<Item = Record<'a>> + 'a {
     let units = &labelled.units;
-    // Room for every unit up front: records are large, and a vector grown by doubling
-    // copies them each time.
-    let mut records = Vec::with_capacity(units.len());
-    let chosen = (0..units.len())
-        .filter(|&idx| all_units || labelled.commitments[idx].commitment)
+    (0..units.len())
+        .filter(move |&idx| all_units || labelled.commitments[idx].commitment)
         .map(|idx| {
             let unit = &units[idx];
             let commitment = &labelled.commitments[idx];
@@ -199,9 +198,7 @@ pub fn records<'a>(
                 period: strs(specificity.map(|s| &s.period)),
                 place: strs(specificity.map(|s| &s.place)),
             }
-        });
-    records.extend(chosen);
-    records
+        })
 }
 
 fn strs(values: Option<&Vec<String>>) -> Vec<&str> {
@@ -786,7 +783,7 @@ mod tests {
         );
         let meta = vec!["län".to_string()];
         let values = ["Skåne; \"syd\"".to_string()];
-        let all = records(&labelled, &identity, true);
+        let all: Vec<Record> = records(&labelled, &identity, true).collect();
         let mut direct = RecordWriter::new(Vec::new(), format, options, &meta).unwrap();
         for record in all.iter().chain(&all).chain(&all) {
             direct.write(record, &values).unwrap();
