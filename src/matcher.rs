@@ -124,8 +124,10 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         lower: String::with_capacity(text.len()),
         list: Vec::with_capacity(text.len() / 5),
         stems: OnceCell::new(),
-        // Room for the hits of every phrase set of the lexicons (five), allocated once.
-        hits: RefCell::new(Vec::with_capacity(8)),
+        // Grown on first use: most units are asked about two or three of the five phrase
+        // sets, and room for eight in every unit was a twentieth of a large document's
+        // memory.
+        hits: RefCell::new(Vec::new()),
         word_ids: RefCell::default(),
     };
     let bytes = text.as_bytes();
