@@ -149,18 +149,22 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         let start = idx;
         let lower_start = tokens.lower.len();
         let kind = if class & WORD != 0 {
-            let mut end = idx + ch.len_utf8();
-            let mut ascii = ch.is_ascii();
+            let mut end = idx;
+            let mut ascii = true;
             loop {
                 // ASCII letters and digits a byte at a time (a non-ASCII byte has no
-                // class bits, so it stops the loop); then one other character, if it
-                // continues the word.
+                // class bits, so it stops the loop), lower-cased as one run; then one
+                // other character, if it continues the word.
+                let run = end;
                 while let Some(&byte) = bytes.get(end) {
                     if ASCII_CLASS[usize::from(byte)] & WORD == 0 {
                         break;
                     }
                     end += 1;
                 }
+                let run_lower = tokens.lower.len();
+                tokens.lower.push_str(&text[run..end]);
+                tokens.lower[run_lower..].make_ascii_lowercase();
                 match bytes.get(end) {
                     Some(byte) if !byte.is_ascii() => {
                         let next = char_at(text, end);
@@ -168,6 +172,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
                             break;
                         }
                         ascii = false;
+                        push_lower(&mut tokens.lower, next);
                         end += next.len_utf8();
                     }
                     _ => break,
@@ -177,12 +182,6 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
             // A number is ASCII digits only; most words start with a letter, and are
             // not looked at again.
             let digits = class & DIGIT != 0 && ascii && word.bytes().all(|b| b.is_ascii_digit());
-            if ascii {
-                tokens.lower.push_str(word);
-                tokens.lower[lower_start..].make_ascii_lowercase();
-            } else {
-                word.chars().for_each(|c| push_lower(&mut tokens.lower, c));
-            }
             idx = end;
             if digits {
                 TokenKind::Number
