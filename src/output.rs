@@ -336,8 +336,8 @@ pub struct RecordWriter<W: Write> {
     out: W,
     /// The row being written, reused from record to record.
     line: Vec<u8>,
-    /// A list field's text before quoting.
-    field: Vec<u8>,
+    /// A list field's values joined, before quoting.
+    list_text: Vec<u8>,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -386,7 +386,7 @@ impl<W: Write> RecordWriter<W> {
             quoting: CsvQuoting::new(options.delimiter),
             out: writer,
             line: Vec::new(),
-            field: Vec::new(),
+            list_text: Vec::new(),
         })
     }
 
@@ -402,7 +402,7 @@ impl<W: Write> RecordWriter<W> {
                 self.line.clear();
                 for (idx, field) in fields(record).into_iter().enumerate() {
                     self.quoting.separate(&mut self.line, idx);
-                    field.write_csv(&self.quoting, &mut self.line, &mut self.field);
+                    field.write_csv(&self.quoting, &mut self.line, &mut self.list_text);
                 }
                 for value in meta {
                     self.line.push(self.quoting.delimiter);
