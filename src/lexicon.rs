@@ -320,15 +320,16 @@ impl AnchorLexicon {
             let pattern = with_letters_folded(&self.entries[idx].pattern);
             Regex::new(&format!(r"(?i)^((?:{pattern}))(?:{terminator}|$)")).expect(COMPILES)
         };
-        let group_end = |regex: &Regex| Some(regex.captures(window)?.get(1)?.end());
         let edge = &self.edge_regexes[idx];
         // The loose terminators include the exact ones, so the loose regex's first
         // alternative is the exact one's too, unless its terminator is not one of them.
-        let end = group_end(edge.loose.get_or_init(|| compile("(?-i:[^0-9A-Za-z])")))?;
+        let loose = edge.loose.get_or_init(|| compile("(?-i:[^0-9A-Za-z])"));
+        let end = group_end(loose, window)?;
         match window[end..].chars().next() {
             Some(next) if !next.is_ascii() => group_end(
                 edge.exact
                     .get_or_init(|| compile(r"[^\p{Alphabetic}\p{N}]")),
+                window,
             ),
             _ => Some(end),
         }
@@ -620,6 +621,11 @@ impl AnchorRegex {
         let mut cache = self.forward().map(|(dfa, _)| dfa.create_cache());
         self.find_at(cache.as_mut(), "", 0).is_some()
     }
+}
+
+/// Where group 1 of `regex`'s match in `window` ends, if it matches.
+fn group_end(regex: &Regex, window: &str) -> Option<usize> {
+    Some(regex.captures(window)?.get(1)?.end())
 }
 
 /// Why an anchor pattern compiled after loading cannot fail: a set read from files was
@@ -2448,10 +2454,6 @@ mod tests {
             r"(?i)^((?:{pattern}))(?:[^\p{{Alphabetic}}\p{{N}}]|$)"
         ))
         .expect("compiles")
-    }
-
-    fn group_end(regex: &Regex, window: &str) -> Option<usize> {
-        Some(regex.captures(window)?.get(1)?.end())
     }
 
     #[test]
