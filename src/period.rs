@@ -82,7 +82,7 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
 fn stated(text: &str) -> Option<Period> {
     // Every pattern needs a digit: a text without one (a sentence given to `lofte
     // explain`) states no period, and the patterns need not even be compiled for it.
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
+    if !has_ascii_digit(text) {
         return None;
     }
     if let Some(found) = ISO_RANGE.captures(text) {
@@ -115,6 +115,11 @@ fn stated(text: &str) -> Option<Period> {
         });
     }
     None
+}
+
+/// Does `text` hold an ASCII digit, as every period pattern needs?
+fn has_ascii_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
@@ -232,7 +237,7 @@ mod tests {
         texts.extend(other_digits.map(String::from));
         let mut passed_over = 0;
         for text in &texts {
-            if !text.bytes().any(|b| b.is_ascii_digit()) {
+            if !has_ascii_digit(text) {
                 passed_over += 1;
                 for regex in [
                     &*ISO_RANGE,
