@@ -902,10 +902,11 @@ fn literal_prefixes(pattern: &str) -> Option<Vec<String>> {
 
 /// Words before a number that make it a label or an age, not an amount:
 /// `årskurs 8`, `i åldern 13–17 år`, `kapitel 3`.
-const LABEL_WORDS: &[&str] = &[
+const LABEL_WORD_LIST: [&str; 12] = [
     "årskurs", "åk", "klass", "nr", "nummer", "kap", "kapitel", "sida", "åldern", "ålder",
     "paragraf", "§",
 ];
+const LABEL_WORDS: WordList<12> = WordList::new(LABEL_WORD_LIST);
 
 /// Is the number that starts right after `before` a label (`årskurs 8`)?
 fn is_label_number(before: &str) -> bool {
@@ -916,7 +917,7 @@ fn is_label_number(before: &str) -> bool {
         .rsplit(|c: char| !c.is_alphanumeric() && c != '§')
         .next()
         .unwrap_or("");
-    is_one_of(word, LABEL_WORDS)
+    LABEL_WORDS.holds(word)
 }
 
 /// Every letter, as the case-insensitive flag makes `\p{L}`: the letters and U+0345, a
@@ -1022,23 +1023,63 @@ fn longest_first(mut hits: Vec<AnchorHit<'_>>) -> Vec<AnchorHit<'_>> {
 }
 
 /// Words an anchor never ends with: `tre under våren` counts `tre`, not `tre under`.
-const FUNCTION_WORDS: &[&str] = &[
+const FUNCTION_WORD_LIST: [&str; 28] = [
     "under", "över", "och", "i", "av", "till", "med", "för", "på", "som", "om", "vid", "från",
     "efter", "inom", "mot", "eller", "samt", "att", "den", "det", "de", "en", "ett", "är", "ska",
     "kan", "har",
 ];
+const FUNCTION_WORDS: WordList<28> = WordList::new(FUNCTION_WORD_LIST);
 
-/// Is `word`, lower-cased, one of `words` (short, lower case, without `Σ`)? Lower-cased
-/// on the stack: it is asked of nearly every anchor found.
-fn is_one_of(word: &str, words: &[&str]) -> bool {
-    StackLower::<24>::new(word.chars()).is_some_and(|lower| words.contains(&lower.as_str()))
+/// A few short words (lower case, without `Σ`, at most eight bytes), asked of nearly
+/// every anchor found: each is kept as its bytes in one integer, so that a word is
+/// compared with all of them without a call to compare memory.
+struct WordList<const N: usize> {
+    /// Each word's bytes, zero-padded, and its length.
+    packed: [(u64, usize); N],
+}
+
+impl<const N: usize> WordList<N> {
+    const fn new(words: [&str; N]) -> WordList<N> {
+        let mut packed = [(0, 0); N];
+        let mut idx = 0;
+        while idx < N {
+            packed[idx] = match pack(words[idx].as_bytes()) {
+                Some(word) => word,
+                None => panic!("a word of a WordList takes at most eight bytes"),
+            };
+            idx += 1;
+        }
+        WordList { packed }
+    }
+
+    /// Is `word`, lower-cased, one of the words? A word whose lower case takes more than
+    /// eight bytes is none of them, and is given up as soon as it does.
+    fn holds(&self, word: &str) -> bool {
+        StackLower::<8>::new(word.chars())
+            .and_then(|lower| pack(lower.as_bytes()))
+            .is_some_and(|lower| self.packed.contains(&lower))
+    }
+}
+
+/// Up to eight bytes as one integer (zero-padded) and their count.
+const fn pack(bytes: &[u8]) -> Option<(u64, usize)> {
+    if bytes.len() > 8 {
+        return None;
+    }
+    let mut padded = [0; 8];
+    let mut at = 0;
+    while at < bytes.len() {
+        padded[at] = bytes[at];
+        at += 1;
+    }
+    Some((u64::from_le_bytes(padded), bytes.len()))
 }
 
 /// The end of an anchor match with a trailing function word cut off.
 fn without_trailing_function_word(text: &str, start: usize, end: usize) -> usize {
     let found = &text[start..end];
     match found.rsplit_once(char::is_whitespace) {
-        Some((head, last)) if is_one_of(last, FUNCTION_WORDS) => start + head.trim_end().len(),
+        Some((head, last)) if FUNCTION_WORDS.holds(last) => start + head.trim_end().len(),
         _ => end,
     }
 }
@@ -2405,7 +2446,7 @@ mod tests {
             texts("Vi ordnar tre undervisningspass."),
             ["tre undervisningspass"]
         );
-        assert!(is_one_of("Åk", LABEL_WORDS) && !is_one_of("åker", LABEL_WORDS));
+        assert!(LABEL_WORDS.holds("Åk") && !LABEL_WORDS.holds("åker"));
     }
 
     #[test]
@@ -2557,6 +2598,22 @@ mod tests {
             let lower = lowercase_in_place(&text);
             proptest::prop_assert_eq!(lower.len(), text.len());
             proptest::prop_assert_eq!(lower, expected);
+        }
+
+        /// Packed or not, a word list holds the same words, whatever their case (the
+        /// Kelvin sign lower-cases to `k`, `İ` to two characters).
+        #[test]
+        fn word_lists_hold_their_words_in_any_case(
+            word in "(under|ÖVER|Eller|ÅK|§|Paragraf|\u{212A}ap|\u{212A}APITEL|ÅRSKURS|[a-zåäöA-ZÅÄÖ\u{212A}\u{130}\u{0}]{0,9})"
+        ) {
+            let plain = |words: &[&str]| {
+                StackLower::<24>::new(word.chars())
+                    .is_some_and(|lower| words.contains(&lower.as_str()))
+            };
+            let function_word = FUNCTION_WORDS.holds(&word);
+            proptest::prop_assert_eq!(function_word, plain(&FUNCTION_WORD_LIST), "{}", word);
+            let label_word = LABEL_WORDS.holds(&word);
+            proptest::prop_assert_eq!(label_word, plain(&LABEL_WORD_LIST), "{}", word);
         }
 
         /// Built on the stack or not, a word's normal form is the same.
