@@ -693,6 +693,8 @@ struct TriggerSet {
     guided: Vec<bool>,
     /// Which of those have them only for text whose digits are all ASCII.
     ascii_digits: Vec<bool>,
+    /// Which of those have them inside words (`\p{L}*skolan`).
+    inside_words: Vec<bool>,
 }
 
 impl TriggerSet {
@@ -735,6 +737,10 @@ impl TriggerSet {
                 .iter()
                 .map(|t| t.as_ref().is_some_and(|t| t.ascii_digits))
                 .collect(),
+            inside_words: words
+                .iter()
+                .map(|t| t.as_ref().is_some_and(|t| t.inside_words))
+                .collect(),
         }
     }
 
@@ -752,14 +758,21 @@ impl TriggerSet {
             .collect();
         if let Some(words) = &self.words {
             for found in words.find_overlapping_iter(lower) {
+                let at = found.start();
                 // A match starts only on a word edge (`find_with`): a digit inside
-                // `2024` or the `en` of `polisen` is no place to try, for any pattern.
-                if !is_word_edge(text, found.start()) {
-                    continue;
-                }
+                // `2024` or the `en` of `polisen` is no place to try, for any pattern
+                // but one whose words stand inside words.
+                let on_edge = is_word_edge(text, at);
                 for &idx in &self.patterns_of[found.pattern().as_usize()] {
+                    let start = if self.inside_words[idx] {
+                        word_start(text, at)
+                    } else if on_edge {
+                        at
+                    } else {
+                        continue;
+                    };
                     if let Some(list) = places[idx].as_mut() {
-                        list.push(found.start());
+                        list.push(start);
                     }
                 }
             }
@@ -820,15 +833,27 @@ struct PatternTriggers {
     /// The words hold only for text whose digits are ASCII: `\d` was read as `[0-9]`
     /// (all ten digits fit in a trigger set; all of Unicode's do not).
     ascii_digits: bool,
+    /// The pattern opens with letters (`\p{L}*skolan`): the words may stand inside a
+    /// word, and a match starts where that word starts.
+    inside_words: bool,
 }
 
 /// The trigger words of `pattern`, when the pattern determines them (a finite set of
-/// non-empty literal prefixes); `None` otherwise.
+/// non-empty literal prefixes, perhaps after an opening `\p{L}*`); `None` otherwise.
 fn trigger_words(pattern: &str) -> Option<PatternTriggers> {
+    // `\p{L}*(?:skolan|torget)` has no prefix, but every match holds one of the words
+    // after its opening letters, in the word where it starts.
+    if let Some(rest) = pattern.strip_prefix(r"\p{L}*") {
+        return trigger_words(rest).map(|triggers| PatternTriggers {
+            inside_words: true,
+            ..triggers
+        });
+    }
     if let Some(words) = literal_prefixes(pattern) {
         return Some(PatternTriggers {
             words,
             ascii_digits: false,
+            inside_words: false,
         });
     }
     if !pattern.contains(r"\d") || pattern.contains(r"\\") {
@@ -838,6 +863,7 @@ fn trigger_words(pattern: &str) -> Option<PatternTriggers> {
     Some(PatternTriggers {
         words,
         ascii_digits: true,
+        inside_words: false,
     })
 }
 
@@ -1090,6 +1116,16 @@ fn next_word_edge(text: &str, mut pos: usize) -> usize {
         pos += text[pos..].chars().next().map_or(1, char::len_utf8);
     }
     pos
+}
+
+/// Where the word (letters and digits) that holds `pos` starts.
+fn word_start(text: &str, pos: usize) -> usize {
+    text[..pos]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, ch)| is_letter_or_digit(ch))
+        .last()
+        .map_or(pos, |(at, _)| at)
 }
 
 /// Is `pos` a word boundary: not between two letters or digits? Checked by hand
@@ -2238,6 +2274,8 @@ mod tests {
                 "inom två veckor och vid 3 tillfällen, 10 procent, årskurs 8",
                 "klart 2024-06-30 eller 30.06.24, den 3:e mars 2025 och 12 000 kronor",
                 "a3 gånger, 7b procent, x2024-01-01",
+                "GRUNDSKOLAN, Stortorget och handlingsplanen; 3skolan, x-skolan, skol-torget",
+                "Skolgårdarna i centrum, planen på området vid Resecentrum",
             ]
             .map(String::from),
         );
@@ -2598,6 +2636,35 @@ mod tests {
             let lower = lowercase_in_place(&text);
             proptest::prop_assert_eq!(lower.len(), text.len());
             proptest::prop_assert_eq!(lower, expected);
+        }
+
+        /// Tried only where trigger words point, the anchor patterns find what scanning
+        /// for each finds, also where words hold the places' words (`\p{L}*skolan`).
+        #[test]
+        fn trigger_guided_anchors_agree_with_scanning_on_any_words(
+            words in proptest::collection::vec(
+                "(skolan|Torget|plan|gården|området|centrum|minst|tre|per|vecka|2024|i|Å|x|3|-|,|\\.)",
+                1..16,
+            ),
+            glue in proptest::collection::vec("( |)", 16),
+        ) {
+            let text: String = words
+                .iter()
+                .zip(&glue)
+                .flat_map(|(word, glue)| [word.as_str(), glue.as_str()])
+                .collect();
+            // Loaded once: each pattern compiles on its first use.
+            static LEXICONS: std::sync::LazyLock<Lexicons> =
+                std::sync::LazyLock::new(Lexicons::embedded);
+            let anchors = &LEXICONS.anchors;
+            let spans = |found: Vec<Vec<AnchorHit>>| -> Vec<(usize, usize, String)> {
+                found.iter().flat_map(|hits| spans_and_rules(hits)).collect()
+            };
+            proptest::prop_assert_eq!(
+                spans(anchors.find_in_each(&[&text])),
+                spans(anchors.find_in_each_by_scanning(&[&text])),
+                "{}", text
+            );
         }
 
         /// Packed or not, a word list holds the same words, whatever their case (the
