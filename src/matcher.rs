@@ -757,6 +757,10 @@ impl PhraseSet {
         }
         for (start, &id) in ids.iter().enumerate() {
             let mut range = remembered.ranges[id as usize];
+            // Most words start no entry of most sets: nothing more to look at.
+            if range.1 == 0 && range != UNKNOWN && !self.may_start_class(tokens, start) {
+                continue;
+            }
             if range == UNKNOWN {
                 candidates.clear();
                 self.word_candidates(tokens, start, candidates);
