@@ -474,18 +474,16 @@ impl Triggers {
         single_spaced: bool,
         entries: &[Entry<AnchorKind>],
     ) -> Vec<Option<Vec<usize>>> {
-        let lower = lowercase_in_place(text);
+        // A line break is a space there, as the single-spaced words were read with.
+        let form = trigger_form(text);
         let worth_it = self.single_spaced.get().is_some()
             || self.searched.fetch_add(text.len(), Ordering::Relaxed) + text.len()
                 >= SINGLE_SPACED_AFTER;
         if worth_it && single_spaced {
-            // A line break is the space the single-spaced words were read with; both
-            // are one byte, so offsets stay as they are.
-            let lower = lower.replace('\n', " ");
             self.single_spaced(entries)
-                .candidates(&lower, text, entries.len())
+                .candidates(&form, text, entries.len())
         } else {
-            self.any_spacing.candidates(&lower, text, entries.len())
+            self.any_spacing.candidates(&form, text, entries.len())
         }
     }
 
@@ -685,10 +683,13 @@ enum SearchVolume {
 /// Trigger words and the patterns each one starts.
 #[derive(Debug, Default)]
 struct TriggerSet {
-    /// Lower-cased words, searched in the lower-cased text.
+    /// The words in their `trigger_form`, searched in the text's: most with its leading
+    /// space, so that they are found only where a word starts.
     words: Option<AhoCorasick>,
     /// For each word, the patterns it may start.
     patterns_of: Vec<Vec<usize>>,
+    /// For each word, whether it is searched with the leading space.
+    at_word_start: Vec<bool>,
     /// Which patterns have trigger words (the others are scanned for).
     guided: Vec<bool>,
     /// Which of those have them only for text whose digits are all ASCII.
@@ -701,15 +702,24 @@ impl TriggerSet {
     /// `words[idx]`: the words every match of pattern `idx` starts with, if known;
     /// `volume`: how much text the set will search, which decides its automaton.
     fn new(words: &[Option<PatternTriggers>], volume: SearchVolume) -> TriggerSet {
-        let mut all: Vec<String> = Vec::new();
+        let mut all: Vec<Vec<u8>> = Vec::new();
         let mut patterns_of: Vec<Vec<usize>> = Vec::new();
+        let mut at_word_start = Vec::new();
         for (idx, triggers) in words.iter().enumerate() {
-            for word in triggers.iter().flat_map(|t| &t.words) {
-                let at = match all.iter().position(|w| w == word) {
+            let Some(triggers) = triggers else { continue };
+            for word in &triggers.words {
+                // A word that starts with a letter or digit starts a match only where
+                // a word starts, unless the pattern's opening letters come before it.
+                let word_start =
+                    !triggers.inside_words && word.chars().next().is_some_and(is_letter_or_digit);
+                let form = trigger_form(word);
+                let form = if word_start { form } else { form[1..].to_vec() };
+                let at = match all.iter().position(|w| *w == form) {
                     Some(at) => at,
                     None => {
-                        all.push(word.clone());
+                        all.push(form);
                         patterns_of.push(Vec::new());
+                        at_word_start.push(word_start);
                         all.len() - 1
                     }
                 };
@@ -732,6 +742,7 @@ impl TriggerSet {
         TriggerSet {
             words: words_ac,
             patterns_of,
+            at_word_start,
             guided: words.iter().map(Option::is_some).collect(),
             ascii_digits: words
                 .iter()
@@ -744,9 +755,9 @@ impl TriggerSet {
         }
     }
 
-    /// For each pattern, the sorted places in `text` (`lower` is its lower-cased copy)
+    /// For each pattern, the sorted places in `text` (`form` is its `trigger_form`)
     /// where its trigger words occur on a word edge, or `None` for a pattern to scan for.
-    fn candidates(&self, lower: &str, text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
+    fn candidates(&self, form: &[u8], text: &str, patterns: usize) -> Vec<Option<Vec<usize>>> {
         let mut places: Vec<Option<Vec<usize>>> = (0..patterns)
             .map(|idx| {
                 self.guided
@@ -757,19 +768,24 @@ impl TriggerSet {
             })
             .collect();
         if let Some(words) = &self.words {
-            for found in words.find_overlapping_iter(lower) {
-                let at = found.start();
-                // A match starts only on a word edge (`find_with`): a digit inside
-                // `2024` or the `en` of `polisen` is no place to try, for any pattern
-                // but one whose words stand inside words.
-                let on_edge = is_word_edge(text, at);
-                for &idx in &self.patterns_of[found.pattern().as_usize()] {
+            for found in words.find_overlapping_iter(form) {
+                let word = found.pattern().as_usize();
+                // Where the word starts in `text`: a match starts only on a word edge
+                // (`find_with`), so most words are searched with the space before them,
+                // and a digit inside `2024` or the `en` of `polisen` is never found.
+                let at = if self.at_word_start[word] {
+                    found.start()
+                } else if found.start() > 0 {
+                    // Not after the form's leading space, which stands for no text.
+                    found.start() - 1
+                } else {
+                    continue;
+                };
+                for &idx in &self.patterns_of[word] {
                     let start = if self.inside_words[idx] {
                         word_start(text, at)
-                    } else if on_edge {
-                        at
                     } else {
-                        continue;
+                        at
                     };
                     if let Some(list) = places[idx].as_mut() {
                         list.push(start);
@@ -794,41 +810,83 @@ impl TriggerSet {
     }
 }
 
-/// `text` lower-cased character by character where that keeps the byte length (all of
-/// Swedish), so that offsets into it are offsets into `text`. (The few characters that
-/// the regex crate folds across lengths or scripts, such as `ſ` for `s` or the Kelvin
-/// sign for `k`, are left as they are, so a trigger spelt with them is not seen.)
-fn lowercase_in_place(text: &str) -> String {
-    // ASCII in one pass over the whole copy; then the other characters, nearly all of
-    // which (å ä ö) are lower case already and stay as they are.
-    let mut lower = text.to_ascii_lowercase();
+/// `text` as trigger words are searched in it: a space, then `text` lower-cased
+/// character by character where that keeps the byte length (all of Swedish), with
+/// every character that is neither letter nor digit made spaces, one per byte. So ` en`
+/// finds `en` where a word starts, whatever ends the word before, and offset `i` in
+/// `text` is `i + 1` here. (The few characters that the regex crate folds across
+/// lengths or scripts, such as `ſ` for `s` or the Kelvin sign for `k`, are left as they
+/// are, so a trigger spelt with them is not seen.)
+fn trigger_form(text: &str) -> Vec<u8> {
+    let mut form = Vec::with_capacity(text.len() + 1);
+    form.push(b' ');
+    form.extend_from_slice(text.as_bytes());
+    // Without branches or a table, so that it runs many bytes at a time.
+    for byte in &mut form[1..] {
+        *byte = ascii_form(*byte);
+    }
+    // The other characters: nearly all (å ä ö) are lower-case letters and stay.
+    let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(offset) = lower.as_bytes()[at..].iter().position(|b| !b.is_ascii()) {
+    while let Some(offset) = first_non_ascii(&bytes[at..]) {
         at += offset;
-        let ch = lower[at..].chars().next().expect("a character starts here");
-        let low = match latin_1_lower(ch) {
+        let ch = text[at..].chars().next().expect("a character starts here");
+        let place = &mut form[at + 1..at + 1 + ch.len_utf8()];
+        if !is_letter_or_digit(ch) {
+            place.fill(b' ');
+        } else {
             // Å Ä Ö É and the rest of Latin-1, without the Unicode tables.
-            Some(low) => low,
-            None => {
+            let low = latin_1_lower(ch).unwrap_or_else(|| {
                 let mut folded = ch.to_lowercase();
                 match (folded.next(), folded.next()) {
                     (Some(low), None) if low.len_utf8() == ch.len_utf8() => low,
                     _ => ch,
                 }
+            });
+            if low != ch {
+                low.encode_utf8(place);
             }
-        };
-        if low != ch {
-            lower.replace_range(at..at + ch.len_utf8(), low.encode_utf8(&mut [0; 4]));
         }
         at += ch.len_utf8();
     }
-    lower
+    form
+}
+
+/// The offset of the first byte outside ASCII: runs of ASCII are passed sixteen bytes
+/// at a time.
+fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for block in bytes.chunks(16) {
+        if !block.is_ascii() {
+            return block
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map(|offset| at + offset);
+        }
+        at += block.len();
+    }
+    None
+}
+
+/// `trigger_form` of one byte: ASCII letters lower-cased, digits kept, other ASCII
+/// bytes spaces. Bytes outside ASCII are kept, for `trigger_form` to read as characters.
+#[inline]
+fn ascii_form(byte: u8) -> u8 {
+    let upper = byte.wrapping_sub(b'A') < 26;
+    let kept = byte.wrapping_sub(b'a') < 26 || byte.wrapping_sub(b'0') < 10 || byte >= 0x80;
+    if upper {
+        byte | 0x20
+    } else if kept {
+        byte
+    } else {
+        b' '
+    }
 }
 
 /// The words every match of an anchor pattern starts with.
 #[derive(Debug, Clone)]
 struct PatternTriggers {
-    /// Lower-cased.
+    /// As the pattern spells them.
     words: Vec<String>,
     /// The words hold only for text whose digits are ASCII: `\d` was read as `[0-9]`
     /// (all ten digits fit in a trigger set; all of Unicode's do not).
@@ -915,11 +973,7 @@ fn literal_prefixes(pattern: &str) -> Option<Vec<String>> {
     }
     let mut words: Vec<String> = literals
         .iter()
-        .map(|lit| {
-            std::str::from_utf8(lit.as_bytes())
-                .ok()
-                .map(lowercase_in_place)
-        })
+        .map(|lit| String::from_utf8(lit.as_bytes().to_vec()).ok())
         .collect::<Option<_>>()?;
     words.sort();
     words.dedup();
@@ -2617,25 +2671,27 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Lower-casing ASCII runs whole gives what lower-casing each character does,
-        /// and never changes a byte offset.
+        /// The trigger form is a space, then each character lower-cased where that keeps
+        /// its length and each one neither letter nor digit made spaces: byte offsets
+        /// move by one, never more.
         #[test]
-        fn lowercase_in_place_folds_each_character_that_keeps_its_length(
-            text in "([A-Za-z0-9 .]|[ÅÄÖåäöÉİΣẞ\u{212A}\u{17F}]|\\PC){0,24}"
+        fn trigger_form_folds_each_character_that_keeps_its_length(
+            text in "([A-Za-z0-9 .]|[ÅÄÖåäöÉİΣẞ×–\u{212A}\u{17F}]|\\PC){0,24}"
         ) {
-            let expected: String = text
-                .chars()
-                .map(|ch| {
-                    let mut folded = ch.to_lowercase();
-                    match (folded.next(), folded.next()) {
-                        (Some(low), None) if low.len_utf8() == ch.len_utf8() => low,
-                        _ => ch,
+            let mut expected = String::from(" ");
+            for ch in text.chars() {
+                let mut folded = ch.to_lowercase();
+                match (folded.next(), folded.next()) {
+                    _ if !ch.is_alphanumeric() => {
+                        expected.extend(std::iter::repeat_n(' ', ch.len_utf8()))
                     }
-                })
-                .collect();
-            let lower = lowercase_in_place(&text);
-            proptest::prop_assert_eq!(lower.len(), text.len());
-            proptest::prop_assert_eq!(lower, expected);
+                    (Some(low), None) if low.len_utf8() == ch.len_utf8() => expected.push(low),
+                    _ => expected.push(ch),
+                }
+            }
+            let form = trigger_form(&text);
+            proptest::prop_assert_eq!(form.len(), text.len() + 1);
+            proptest::prop_assert_eq!(form, expected.into_bytes());
         }
 
         /// Tried only where trigger words point, the anchor patterns find what scanning
@@ -2643,7 +2699,7 @@ mod tests {
         #[test]
         fn trigger_guided_anchors_agree_with_scanning_on_any_words(
             words in proptest::collection::vec(
-                "(skolan|Torget|plan|gården|området|centrum|minst|tre|per|vecka|2024|i|Å|x|3|-|,|\\.)",
+                "(skolan|Torget|plan|gården|området|centrum|minst|tre|per|vecka|2024|i|Å|x|3|-|–|”|,|\\.)",
                 1..16,
             ),
             glue in proptest::collection::vec("( |)", 16),
