@@ -26,8 +26,8 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    all_single_spaced, floor_char_boundary, has_other_digits, is_letter_or_digit, latin_1_lower,
-    single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
+    all_single_spaced, first_non_ascii, floor_char_boundary, has_other_digits, is_letter_or_digit,
+    latin_1_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -850,22 +850,6 @@ fn trigger_form(text: &str) -> Vec<u8> {
         at += ch.len_utf8();
     }
     form
-}
-
-/// The offset of the first byte outside ASCII: runs of ASCII are passed sixteen bytes
-/// at a time.
-fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    for block in bytes.chunks(16) {
-        if !block.is_ascii() {
-            return block
-                .iter()
-                .position(|b| !b.is_ascii())
-                .map(|offset| at + offset);
-        }
-        at += block.len();
-    }
-    None
 }
 
 /// `trigger_form` of one byte: ASCII letters lower-cased, digits kept, other ASCII
