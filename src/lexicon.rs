@@ -27,7 +27,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
     all_single_spaced, first_non_ascii, floor_char_boundary, has_other_digits, is_letter_or_digit,
-    latin_1_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
+    same_length_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -835,14 +835,7 @@ fn trigger_form(text: &str) -> Vec<u8> {
         if !is_letter_or_digit(ch) {
             place.fill(b' ');
         } else {
-            // Å Ä Ö É and the rest of Latin-1, without the Unicode tables.
-            let low = latin_1_lower(ch).unwrap_or_else(|| {
-                let mut folded = ch.to_lowercase();
-                match (folded.next(), folded.next()) {
-                    (Some(low), None) if low.len_utf8() == ch.len_utf8() => low,
-                    _ => ch,
-                }
-            });
+            let low = same_length_lower(ch).unwrap_or(ch);
             if low != ch {
                 low.encode_utf8(place);
             }

@@ -121,8 +121,11 @@ const MAX_TOKENISED: usize = 1 << 31;
 pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     let text = &text[..floor_char_boundary(text, text.len().min(MAX_TOKENISED))];
     // Lower-cased whole where that keeps every character's length (all of Swedish): a
-    // token's form then lies where the token does. Otherwise each form is built.
-    let whole = lower_in_place(text);
+    // token's form then lies where the token does. Otherwise, and when only the first
+    // tokens are wanted (the start of a line), each form is built.
+    let whole = (limit == usize::MAX)
+        .then(|| lower_in_place(text))
+        .flatten();
     let aligned = whole.is_some();
     let mut tokens = Tokens {
         lower: whole.unwrap_or_else(|| String::with_capacity(text.len())),
@@ -232,16 +235,7 @@ fn lower_in_place(text: &str) -> Option<String> {
         let len = ch.len_utf8();
         // Only letters and digits: a punctuation token keeps its character as it is.
         if is_letter_or_digit(ch) {
-            let low = match latin_1_lower(ch) {
-                Some(low) => low,
-                None => {
-                    let mut folded = ch.to_lowercase();
-                    match (folded.next(), folded.next()) {
-                        (Some(low), None) if low.len_utf8() == len => low,
-                        _ => return None,
-                    }
-                }
-            };
+            let low = same_length_lower(ch)?;
             if low != ch {
                 lower.replace_range(at..at + len, low.encode_utf8(&mut [0; 4]));
             }
@@ -497,6 +491,19 @@ impl<const N: usize> StackLower<N> {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
+}
+
+/// The lower case of `ch` when it is one character of the same length in UTF-8 (all of
+/// Swedish; not `İ` or `ẞ`), found without the Unicode tables for Latin-1.
+#[inline]
+pub(crate) fn same_length_lower(ch: char) -> Option<char> {
+    latin_1_lower(ch).or_else(|| {
+        let mut folded = ch.to_lowercase();
+        match (folded.next(), folded.next()) {
+            (Some(low), None) if low.len_utf8() == ch.len_utf8() => Some(low),
+            _ => None,
+        }
+    })
 }
 
 /// The lower case of an ASCII or Latin-1 character (one character, the same length in
