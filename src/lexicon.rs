@@ -26,8 +26,9 @@ use regex_automata::{meta, Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::matcher::{
-    all_single_spaced, first_non_ascii, floor_char_boundary, has_other_digits, is_letter_or_digit,
-    same_length_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens, WordForm,
+    all_single_spaced, char_at, first_non_ascii, floor_char_boundary, has_other_digits,
+    is_letter_or_digit, same_length_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens,
+    WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -830,7 +831,7 @@ fn trigger_form(text: &str) -> Vec<u8> {
     let mut at = 0;
     while let Some(offset) = first_non_ascii(&bytes[at..]) {
         at += offset;
-        let ch = text[at..].chars().next().expect("a character starts here");
+        let ch = char_at(text, at);
         let place = &mut form[at + 1..at + 1 + ch.len_utf8()];
         if !is_letter_or_digit(ch) {
             place.fill(b' ');

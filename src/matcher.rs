@@ -359,7 +359,7 @@ pub(crate) fn first_non_ascii(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The character that starts at byte `idx` of `text`, a character boundary.
-fn char_at(text: &str, idx: usize) -> char {
+pub(crate) fn char_at(text: &str, idx: usize) -> char {
     match text.as_bytes()[idx] {
         byte if byte.is_ascii() => char::from(byte),
         _ => text[idx..].chars().next().expect("a character starts here"),
