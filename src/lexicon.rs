@@ -535,8 +535,10 @@ struct AnchorRegex {
     /// The pattern has trigger words, so it is searched with the forward DFA.
     guided: bool,
     /// The forward DFA and its caches, for a pattern with trigger words (`None` within
-    /// when none can be built for it): for any text, and for narrow text.
+    /// when none can be built for it).
     forward: OnceLock<Option<(LazyDfa, CachePool)>>,
+    /// The same for narrow text (`Text::Narrow`): cut down to it when compiled on first
+    /// use, the whole pattern's DFA when compiled at load.
     forward_narrow: OnceLock<Option<(LazyDfa, CachePool)>>,
     full: OnceLock<meta::Regex>,
 }
