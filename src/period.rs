@@ -4,8 +4,10 @@
 //! Input: the document text, its first units and its file name. Output: an optional
 //! `Period` of ISO dates; a bare year stands for its first or last day.
 
-use std::sync::LazyLock;
+use std::cell::LazyCell;
+use std::sync::{LazyLock, OnceLock};
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
 
@@ -45,18 +47,15 @@ const MONTHS: [&str; 12] = [
 // another script's digits (`٢٠٢٢`) would not make, and ASCII classes compile to a
 // fraction of Unicode's `\d` (these are compiled on a run's first text with a digit,
 // so also by `lofte explain` on most commitments).
-static ISO_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*([0-9]{4}-[0-9]{2}-[0-9]{2})")
-        .expect("valid regex")
-});
-static WRITTEN_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?: ([0-9]{4}))?\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*(?:den )?([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) ([0-9]{4})")
-        .expect("valid regex")
-});
-static VALID_UNTIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:gäller|giltig|giltighetstid|avtalsperiod|period)[^.\n]{0,40}?(?:till och med|t\.o\.m\.|till)\s*(?:den )?([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) ([0-9]{4})")
-        .expect("valid regex")
-});
+static ISO_RANGE: Pattern = Pattern::new(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*([0-9]{4}-[0-9]{2}-[0-9]{2})",
+);
+static WRITTEN_RANGE: Pattern = Pattern::new(
+    r"(?i)([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)(?: ([0-9]{4}))?\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*(?:den )?([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) ([0-9]{4})",
+);
+static VALID_UNTIL: Pattern = Pattern::new(
+    r"(?i)(?:gäller|giltig|giltighetstid|avtalsperiod|period)[^.\n]{0,40}?(?:till och med|t\.o\.m\.|till)\s*(?:den )?([0-9]{1,2}) (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) ([0-9]{4})",
+);
 static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(20[0-9][0-9]|19[0-9][0-9])\s*(?:–|-|—|/)\s*(20[0-9][0-9]|19[0-9][0-9]|[0-9][0-9])(?-u:\b)")
         .expect("valid regex")
@@ -64,10 +63,44 @@ static YEAR_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)(20[0-9][0-9]|19[0-9][0-9])(?-u:\b)").expect("valid regex")
 });
-static STATES_PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:^|\W)(?:gäller|giltig|giltighetstid|avtalsperiod|avtalstid|löftesperiod|perioden|för år|under år|under åren)(?:$|\W)")
-        .expect("valid regex")
-});
+static STATES_PERIOD: Pattern = Pattern::new(
+    r"(?i)(?:^|\W)(?:gäller|giltig|giltighetstid|avtalsperiod|avtalstid|löftesperiod|perioden|för år|under år|under åren)(?:$|\W)",
+);
+
+/// A pattern compiled on first use, which can tell whether it has been.
+struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Regex>,
+}
+
+impl Pattern {
+    const fn new(source: &'static str) -> Pattern {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The regex, unless `may_match` says `text` cannot hold a match. `may_match` (a
+    /// quick check that passes every text the pattern matches) is asked only while the
+    /// regex is not compiled: it is there to spare a short run the compiling (a third
+    /// of `lofte explain`), and once compiled, the regex's own search is as quick.
+    fn unless_ruled_out(&self, may_match: impl FnOnce() -> bool) -> Option<&Regex> {
+        if self.compiled.get().is_none() && !may_match() {
+            return None;
+        }
+        Some(self)
+    }
+}
+
+impl std::ops::Deref for Pattern {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.compiled
+            .get_or_init(|| Regex::new(self.source).expect("valid regex"))
+    }
+}
 
 /// The period the document states. The text's own dates come first (a range of
 /// dates, `gäller … till och med …`), then a year or a range of years in a sentence
@@ -78,21 +111,65 @@ pub fn find(text: &str, title: &str, file_name: &str) -> Option<Period> {
         .or_else(|| years(file_name))
 }
 
+/// Words one of which every month name holds, as `(?i)` reads the names: cut where a
+/// letter folds to a character outside ASCII (`s` to `ſ`, `k` to the Kelvin sign), so
+/// that a search that ignores ASCII case finds one wherever a month name stands.
+const MONTH_CORES: [&str; 12] = [
+    "januari", "februari", "mar", "april", "maj", "juni", "juli", "augu", "eptember", "tober",
+    "november", "december",
+];
+
+/// The same for the words of `STATES_PERIOD`, with their Swedish letters in each case
+/// `(?i)` allows (`å` also as the Ångström sign).
+const PERIOD_WORD_CORES: [&str; 14] = [
+    "gäller",
+    "gÄller",
+    "giltig",
+    "avtal",
+    "period",
+    "för år",
+    "för År",
+    "för \u{212b}r",
+    "fÖr år",
+    "fÖr År",
+    "fÖr \u{212b}r",
+    "under år",
+    "under År",
+    "under \u{212b}r",
+];
+
+/// A search for any of `words`, ASCII case ignored.
+fn any_of(words: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .expect("plain words build an automaton")
+}
+
+static MONTHS_FOUND: LazyLock<AhoCorasick> = LazyLock::new(|| any_of(&MONTH_CORES));
+static PERIOD_WORDS_FOUND: LazyLock<AhoCorasick> = LazyLock::new(|| any_of(&PERIOD_WORD_CORES));
+
 /// The period the text itself states.
 fn stated(text: &str) -> Option<Period> {
     // Every pattern needs a digit: a text without one (a sentence given to `lofte
     // explain`) states no period, and the patterns need not even be compiled for it.
+    // Nor is a pattern compiled for a text without what it cannot match without (an ISO
+    // date, a month, a word that states a period): 19 million instructions, a third of
+    // `lofte explain` on a commitment with a number.
     if !has_ascii_digit(text) {
         return None;
     }
-    if let Some(found) = ISO_RANGE.captures(text) {
+    let iso_range = ISO_RANGE.unless_ruled_out(|| has_iso_date(text));
+    if let Some(found) = iso_range.and_then(|regex| regex.captures(text)) {
         return Some(Period {
             start: found[1].to_string(),
             end: found[2].to_string(),
             evidence: found[0].to_string(),
         });
     }
-    if let Some(found) = WRITTEN_RANGE.captures(text) {
+    let months = LazyCell::new(|| MONTHS_FOUND.is_match(text));
+    let written_range = WRITTEN_RANGE.unless_ruled_out(|| *months);
+    if let Some(found) = written_range.and_then(|regex| regex.captures(text)) {
         let end_year = &found[6];
         let start_year = found.get(3).map_or(end_year, |y| y.as_str());
         return Some(Period {
@@ -101,12 +178,18 @@ fn stated(text: &str) -> Option<Period> {
             evidence: found[0].to_string(),
         });
     }
-    for sentence in sentences_stating_a_period(text) {
-        if let Some(period) = years(sentence) {
-            return Some(period);
+    if STATES_PERIOD
+        .unless_ruled_out(|| PERIOD_WORDS_FOUND.is_match(text))
+        .is_some()
+    {
+        for sentence in sentences_stating_a_period(text) {
+            if let Some(period) = years(sentence) {
+                return Some(period);
+            }
         }
     }
-    if let Some(found) = VALID_UNTIL.captures(text) {
+    let valid_until = VALID_UNTIL.unless_ruled_out(|| *months);
+    if let Some(found) = valid_until.and_then(|regex| regex.captures(text)) {
         let end = date(&found[3], &found[2], &found[1]);
         return Some(Period {
             start: format!("{}-01-01", &found[3]),
@@ -120,6 +203,23 @@ fn stated(text: &str) -> Option<Period> {
 /// Does `text` hold an ASCII digit, as every period pattern needs?
 fn has_ascii_digit(text: &str) -> bool {
     text.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// Does `text` hold an ISO date (`2022-01-01`, ASCII digits), as `ISO_RANGE` needs?
+fn has_iso_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |from: usize, to: usize| {
+        bytes
+            .get(from..to)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    memchr::memchr_iter(b'-', bytes).any(|at| {
+        at >= 4
+            && digits(at - 4, at)
+            && digits(at + 1, at + 3)
+            && bytes.get(at + 3) == Some(&b'-')
+            && digits(at + 4, at + 6)
+    })
 }
 
 /// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
@@ -268,6 +368,86 @@ mod tests {
             dates(other_digits[4], "", ""),
             pair("2022-01-01", "2022-12-31")
         );
+    }
+
+    /// Every character `(?i)` lets stand for `c` (the simple case folding of the
+    /// letters that agreements use: `k` also the Kelvin sign, `s` also `ſ`, `å` also
+    /// the Ångström sign).
+    fn spellings(c: char) -> Vec<char> {
+        let mut all = vec![c, c.to_ascii_uppercase()];
+        match c {
+            'k' => all.push('\u{212a}'),
+            's' => all.push('\u{17f}'),
+            'å' => all.extend(['Å', '\u{212b}']),
+            'ä' => all.push('Ä'),
+            'ö' => all.push('Ö'),
+            _ => {}
+        }
+        all.dedup();
+        all
+    }
+
+    /// `word` in any of the spellings `(?i)` matches it in.
+    fn any_spelling(word: &'static str) -> impl proptest::strategy::Strategy<Value = String> {
+        word.chars()
+            .map(|c| proptest::sample::select(spellings(c)))
+            .collect::<Vec<_>>()
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Each quick check passes every text its patterns match, however the month or
+        /// the word that states a period is spelt.
+        #[test]
+        fn the_quick_checks_pass_every_text_a_pattern_matches(
+            months in (proptest::sample::select(MONTHS.to_vec()), proptest::sample::select(MONTHS.to_vec()))
+                .prop_flat_map(|(a, b)| (any_spelling(a), any_spelling(b))),
+            states in proptest::sample::select(vec![
+                "gäller", "giltig", "giltighetstid", "avtalsperiod", "avtalstid",
+                "löftesperiod", "perioden", "för år", "under år", "under åren",
+            ]).prop_flat_map(any_spelling),
+            valid in proptest::sample::select(vec![
+                "gäller", "giltig", "giltighetstid", "avtalsperiod", "period",
+            ]).prop_flat_map(any_spelling),
+            until in any_spelling("till och med"),
+            dates in ("[0-9]{4}-[0-9]{2}-[0-9]{2}", "[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+        ) {
+            let (first, last) = months;
+            let iso = format!("Avtalsperiod {} – {}.", dates.0, dates.1);
+            let written = format!("Gäller 1 {first} 2022 – 31 {last} 2023.");
+            let stating = format!("Löftet. Det {states} 2022–2023.");
+            let until_text = format!("Det {valid} {until} den 3 {first} 2024.");
+            prop_assert!(ISO_RANGE.is_match(&iso) && has_iso_date(&iso), "{iso}");
+            prop_assert!(WRITTEN_RANGE.is_match(&written), "{written}");
+            prop_assert!(MONTHS_FOUND.is_match(&written), "{written}");
+            prop_assert!(STATES_PERIOD.is_match(&stating), "{stating}");
+            prop_assert!(PERIOD_WORDS_FOUND.is_match(&stating), "{stating}");
+            prop_assert!(VALID_UNTIL.is_match(&until_text), "{until_text}");
+            prop_assert!(MONTHS_FOUND.is_match(&until_text), "{until_text}");
+        }
+
+        /// Where a quick check finds nothing, its patterns match nothing, in text made
+        /// of the patterns' words, dates and dashes in any order.
+        #[test]
+        fn text_a_quick_check_passes_over_is_text_its_patterns_do_not_match(
+            words in proptest::collection::vec(
+                "(gäller|giltig|period|avtal|under|år|för|till och med|t\\.o\\.m\\.|den|maj|mars|1|31|2022|2022-01-01|2023-12-31|2022-01|–|-| |\\.|\n)",
+                0..16,
+            ),
+        ) {
+            let text = words.concat();
+            if !has_iso_date(&text) {
+                prop_assert!(!ISO_RANGE.is_match(&text), "{text}");
+            }
+            if !MONTHS_FOUND.is_match(&text) {
+                prop_assert!(!WRITTEN_RANGE.is_match(&text) && !VALID_UNTIL.is_match(&text), "{text}");
+            }
+            if !PERIOD_WORDS_FOUND.is_match(&text) {
+                prop_assert!(!STATES_PERIOD.is_match(&text), "{text}");
+            }
+        }
     }
 
     #[test]
