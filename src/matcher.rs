@@ -794,19 +794,23 @@ impl PhraseSet {
         if let Some((_, hits)) = tokens.hits.borrow().iter().find(|(id, _)| *id == self.id) {
             return Rc::clone(hits);
         }
-        let hits: Rc<[Hit]> = MEMO.with(|memo| {
-            let memo = &mut *memo.borrow_mut();
-            memo.hits.clear();
-            self.find_all_remembering(tokens, memo);
-            if memo.hits.is_empty() {
-                // Most sets find nothing in most units: those share one empty list.
-                Rc::clone(&memo.no_hits)
-            } else {
-                Rc::from(&memo.hits[..])
-            }
-        });
+        let hits = MEMO.with(|memo| self.find_all_in_memory(tokens, &mut memo.borrow_mut()));
         tokens.hits.borrow_mut().push((self.id, Rc::clone(&hits)));
         hits
+    }
+
+    /// `find_all` with this thread's `memo`. (A function of its own, so that the
+    /// thread-local access around it stays small enough to be inlined whatever else the
+    /// compiler sees.)
+    fn find_all_in_memory(&self, tokens: &Tokens, memo: &mut WordMemo) -> Rc<[Hit]> {
+        memo.hits.clear();
+        self.find_all_remembering(tokens, memo);
+        if memo.hits.is_empty() {
+            // Most sets find nothing in most units: those share one empty list.
+            Rc::clone(&memo.no_hits)
+        } else {
+            Rc::from(&memo.hits[..])
+        }
     }
 
     /// `find_all` into `memo.hits`, with each word's candidates taken from (or added
