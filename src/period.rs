@@ -45,8 +45,8 @@ const MONTHS: [&str; 12] = [
 
 // Digits are ASCII ones: a period is reported as ISO dates, which a year written in
 // another script's digits (`٢٠٢٢`) would not make, and ASCII classes compile to a
-// fraction of Unicode's `\d` (these are compiled on a run's first text with a digit,
-// so also by `lofte explain` on most commitments).
+// fraction of Unicode's `\d` (each pattern is compiled on the first text that may
+// hold a match, `stated` says which).
 static ISO_RANGE: Pattern = Pattern::new(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2})\s*(?:–|-|—|till och med|t\.o\.m\.|till)\s*([0-9]{4}-[0-9]{2}-[0-9]{2})",
 );
