@@ -30,8 +30,8 @@ use regex_syntax::hir::{
 
 use crate::matcher::{
     all_single_spaced, char_at, first_non_ascii, floor_char_boundary, has_other_digits,
-    is_letter_or_digit, same_length_lower, single_word_forms, Hit, PhraseSet, StackLower, Tokens,
-    WordForm,
+    is_letter_or_digit, same_length_lower, single_word_forms, uncommon_chars, Hit, PhraseSet,
+    StackLower, Tokens, WordForm,
 };
 
 /// The lexicon files, in the order they are read.
@@ -727,35 +727,9 @@ const NARROW: [(char, char); 3] = [
 
 /// Does `text` hold only characters of `NARROW`?
 fn is_narrow(text: &str) -> bool {
-    // Below U+0100 every byte of UTF-8 is under 0xC4, so only the characters that
-    // start with a larger byte (a dash, a quote, a bullet) are looked at; the rest is
-    // passed over many bytes at a time.
-    const FIRST_BEYOND_LATIN_1: u8 = 0xC4;
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let block = &bytes[at..bytes.len().min(at + 32)];
-        if block
-            .iter()
-            .fold(false, |any, &b| any | (b >= FIRST_BEYOND_LATIN_1))
-        {
-            let end = at + block.len();
-            while at < end {
-                if bytes[at] < FIRST_BEYOND_LATIN_1 {
-                    at += 1;
-                    continue;
-                }
-                let ch = char_at(text, at);
-                if !NARROW.iter().any(|&(from, to)| (from..=to).contains(&ch)) {
-                    return false;
-                }
-                at += ch.len_utf8();
-            }
-        } else {
-            at += block.len();
-        }
-    }
-    true
+    // Only the characters beyond Latin-1's letters are looked at (dashes, quotes,
+    // bullets); the rest is passed over many bytes at a time.
+    uncommon_chars(text).all(|ch| NARROW.iter().any(|&(from, to)| (from..=to).contains(&ch)))
 }
 
 /// `hir` with every class cut down to the characters of `NARROW`.
@@ -768,13 +742,18 @@ fn narrow(hir: &Hir) -> Hir {
             ));
             Hir::class(Class::Unicode(class))
         }
+        // The fields one by one: `..repetition.clone()` would copy the whole subtree
+        // only to drop it.
         HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            min: repetition.min,
+            max: repetition.max,
+            greedy: repetition.greedy,
             sub: Box::new(narrow(&repetition.sub)),
-            ..repetition.clone()
         }),
         HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
             sub: Box::new(narrow(&capture.sub)),
-            ..capture.clone()
         }),
         HirKind::Concat(parts) => Hir::concat(parts.iter().map(narrow).collect()),
         HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(narrow).collect()),
@@ -2357,6 +2336,14 @@ mod tests {
         assert!(error.contains("unclosed group"), "{error}");
     }
 
+    /// The embedded lexicons, loaded once for all the property tests' cases: each
+    /// pattern compiles on its first use, not in every case.
+    fn embedded_once() -> &'static Lexicons {
+        static LEXICONS: std::sync::LazyLock<Lexicons> =
+            std::sync::LazyLock::new(Lexicons::embedded);
+        &LEXICONS
+    }
+
     /// Each hit's span and the entry that found it, to compare two searches by.
     fn spans_and_rules(hits: &[AnchorHit]) -> Vec<(usize, usize, String)> {
         hits.iter()
@@ -2815,10 +2802,7 @@ mod tests {
                 .zip(&glue)
                 .flat_map(|(word, glue)| [word.as_str(), glue.as_str()])
                 .collect();
-            // Loaded once: each pattern compiles on its first use.
-            static LEXICONS: std::sync::LazyLock<Lexicons> =
-                std::sync::LazyLock::new(Lexicons::embedded);
-            let anchors = &LEXICONS.anchors;
+            let anchors = &embedded_once().anchors;
             let spans = |found: Vec<Vec<AnchorHit>>| -> Vec<(usize, usize, String)> {
                 found.iter().flat_map(|hits| spans_and_rules(hits)).collect()
             };
@@ -2836,9 +2820,7 @@ mod tests {
             text in "(minst|Per|VECKA|skolan|i|på|Åby|årskurs|senast|kl|den|maj|2024|3|[ -~]|[\u{a0}-\u{ff}]|[\u{2000}-\u{206f}]|\u{f0b7}){0,16}"
         ) {
             proptest::prop_assert!(is_narrow(&text));
-            static LEXICONS: std::sync::LazyLock<Lexicons> =
-                std::sync::LazyLock::new(Lexicons::embedded);
-            for regex in LEXICONS.anchors.regexes.iter().filter(|regex| regex.guided) {
+            for regex in embedded_once().anchors.regexes.iter().filter(|regex| regex.guided) {
                 let mut cache = regex.cache(Text::Narrow);
                 for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
                     let whole = regex

@@ -303,17 +303,21 @@ pub(crate) fn is_letter_or_digit(ch: char) -> bool {
 /// whose first byte is not 0xC3 are decoded: those of U+00C0 to U+00FF (`å`, `é`), most
 /// of what else Swedish text holds, are none.
 pub(crate) fn has_other_digits(text: &str) -> bool {
+    uncommon_chars(text).any(char::is_numeric)
+}
+
+/// The characters of `text` outside ASCII and outside U+00C0 to U+00FF (`å`, `é`), in
+/// order, found without decoding the rest (a few others of U+0080 to U+00BF, such as
+/// the no-break space, come along).
+pub(crate) fn uncommon_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(offset) = first_other_lead_byte(&bytes[at..]) {
-        at += offset;
+    std::iter::from_fn(move || {
+        at += first_other_lead_byte(&bytes[at..])?;
         let ch = char_at(text, at);
-        if ch.is_numeric() {
-            return true;
-        }
         at += ch.len_utf8();
-    }
-    false
+        Some(ch)
+    })
 }
 
 /// The offset of the first byte that starts a character outside ASCII and outside
