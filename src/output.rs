@@ -338,6 +338,8 @@ pub struct RecordWriter<W: Write> {
     line: Vec<u8>,
     /// A list field's values joined, before quoting.
     list_text: Vec<u8>,
+    /// The JSON of the fields that repeat from row to row.
+    repeated: RepeatedFields,
 }
 
 impl<W: Write> RecordWriter<W> {
@@ -387,6 +389,7 @@ impl<W: Write> RecordWriter<W> {
             out: writer,
             line: Vec::new(),
             list_text: Vec::new(),
+            repeated: RepeatedFields::default(),
         })
     }
 
@@ -414,7 +417,7 @@ impl<W: Write> RecordWriter<W> {
             Format::Jsonl => {
                 if self.meta_columns.is_empty() {
                     self.line.clear();
-                    json_line(&mut self.line, record);
+                    json_line(&mut self.line, record, &mut self.repeated);
                     return self.out.write_all(&self.line);
                 }
                 // With metadata, a map: a metadata column named like a field replaces it.
@@ -518,14 +521,14 @@ macro_rules! key {
 /// `record` as one JSON object and a newline: the bytes `serde_json` writes for the
 /// derived `Serialize`, in field order (a test compares the two), without its
 /// per-byte escaping loop, which was the largest single cost of `--format jsonl`.
-fn json_line(out: &mut Vec<u8>, record: &Record) {
+fn json_line(out: &mut Vec<u8>, record: &Record, repeated: &mut RepeatedFields) {
     let mut line = JsonObject::new(out);
-    line.string(key!(first "doc"), record.doc);
+    line.escaped(key!(first "doc"), repeated.doc.of(record.doc));
     line.number(key!("unit"), record.unit);
     line.number(key!("start"), record.start);
     line.number(key!("end"), record.end);
     line.string(key!("kind"), record.kind.as_str());
-    line.string(key!("section"), record.section);
+    line.escaped(key!("section"), repeated.section.of(record.section));
     line.string(key!("text"), record.text);
     line.boolean(key!("commitment"), Some(record.commitment));
     line.optional_string(key!("actor"), record.actor);
@@ -537,9 +540,12 @@ fn json_line(out: &mut Vec<u8>, record: &Record) {
     line.optional_number(key!("page"), record.page.map(|n| n as usize));
     line.string(key!("commitment_cue"), record.commitment_cue);
     line.strings(key!("neutralised_cues"), &record.neutralised_cues);
-    line.optional_string(key!("municipality"), record.municipality);
+    match record.municipality {
+        Some(name) => line.escaped(key!("municipality"), repeated.municipality.of(name)),
+        None => line.optional_string(key!("municipality"), None),
+    }
     line.optional_number(key!("year"), record.year.map(|n| n as usize));
-    line.string(key!("doc_type"), record.doc_type);
+    line.escaped(key!("doc_type"), repeated.doc_type.of(record.doc_type));
     line.optional_number(key!("specificity"), record.specificity.map(usize::from));
     line.optional_string(key!("commitment_type"), record.commitment_type);
     line.boolean(key!("conditional"), record.conditional);
@@ -550,6 +556,37 @@ fn json_line(out: &mut Vec<u8>, record: &Record) {
     line.strings(key!("period"), &record.period);
     line.strings(key!("place"), &record.place);
     line.end();
+}
+
+/// The fields of a row that mostly repeat the row before: its document's name, type and
+/// municipality, and its section heading. Each keeps its last value as JSON, so that it
+/// is escaped once per document or section, not once per row.
+#[derive(Default)]
+struct RepeatedFields {
+    doc: Escaped,
+    section: Escaped,
+    municipality: Escaped,
+    doc_type: Escaped,
+}
+
+/// A text and the JSON string it was written as.
+#[derive(Default)]
+struct Escaped {
+    text: String,
+    json: Vec<u8>,
+}
+
+impl Escaped {
+    /// `text` as a JSON string, escaped anew only when it is not the last one asked for.
+    fn of(&mut self, text: &str) -> &[u8] {
+        if self.json.is_empty() || self.text != text {
+            self.text.clear();
+            self.text.push_str(text);
+            self.json.clear();
+            json_string(&mut self.json, text);
+        }
+        &self.json
+    }
 }
 
 /// Writes one flat JSON object field by field; each field is given its `key!`.
@@ -571,6 +608,13 @@ impl<'a> JsonObject<'a> {
     fn string(&mut self, key: &str, value: &str) {
         self.key(key);
         json_string(self.out, value);
+    }
+
+    /// A string field whose value is already JSON (`Escaped`).
+    #[inline(always)]
+    fn escaped(&mut self, key: &str, json: &[u8]) {
+        self.key(key);
+        self.out.extend_from_slice(json);
     }
 
     #[inline(always)]
@@ -972,9 +1016,37 @@ mod tests {
         ) {
             let record = record_of(&texts, &lists, &numbers, &flags, optional);
             let mut ours = Vec::new();
-            json_line(&mut ours, &record);
+            json_line(&mut ours, &record, &mut RepeatedFields::default());
             let theirs = serde_json::to_string(&record).unwrap() + "\n";
             proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+        }
+
+        /// Rows written one after another, sharing the memory of the fields that repeat,
+        /// are each what serde_json writes: a document name, section or municipality that
+        /// repeats, changes or comes back is never written as it was in an earlier row.
+        #[test]
+        fn json_lines_in_a_row_are_each_the_bytes_serde_json_writes(
+            rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        proptest::sample::select(vec!["", "Åstorp", "Polisen \"syd\"", "a\\b\n"]),
+                        8,
+                    ),
+                    proptest::option::of(proptest::bool::ANY),
+                ),
+                1..8,
+            ),
+        ) {
+            let mut repeated = RepeatedFields::default();
+            let no_lists = vec![Vec::new(); 9];
+            for (texts, flag) in rows {
+                let texts: Vec<String> = texts.into_iter().map(String::from).collect();
+                let record = record_of(&texts, &no_lists, &[1, 2, 3], &[flag, flag, flag], None);
+                let mut ours = Vec::new();
+                json_line(&mut ours, &record, &mut repeated);
+                let theirs = serde_json::to_string(&record).unwrap() + "\n";
+                proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), theirs);
+            }
         }
 
         /// The header and a row written by hand are what the csv crate writes for the
