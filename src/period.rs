@@ -178,11 +178,8 @@ fn stated(text: &str) -> Option<Period> {
             evidence: found[0].to_string(),
         });
     }
-    if STATES_PERIOD
-        .unless_ruled_out(|| PERIOD_WORDS_FOUND.is_match(text))
-        .is_some()
-    {
-        for sentence in sentences_stating_a_period(text) {
+    if let Some(states) = STATES_PERIOD.unless_ruled_out(|| PERIOD_WORDS_FOUND.is_match(text)) {
+        for sentence in sentences_stating_a_period(text, states) {
             if let Some(period) = years(sentence) {
                 return Some(period);
             }
@@ -222,15 +219,18 @@ fn has_iso_date(text: &str) -> bool {
     })
 }
 
-/// The sentences (pieces between full stops and line breaks) that `STATES_PERIOD`
-/// matches, in order: one search through the text rather than one per sentence. A
-/// search starts at the break before the next sentence, so the break can serve as the
-/// non-word character in front of its first word.
-fn sentences_stating_a_period(text: &str) -> impl Iterator<Item = &str> {
+/// The sentences (pieces between full stops and line breaks) that `states`
+/// (`STATES_PERIOD`) matches, in order: one search through the text rather than one per
+/// sentence. A search starts at the break before the next sentence, so the break can
+/// serve as the non-word character in front of its first word.
+fn sentences_stating_a_period<'t>(
+    text: &'t str,
+    states: &'t Regex,
+) -> impl Iterator<Item = &'t str> {
     let is_break = |c: char| c == '.' || c == '\n';
     let mut from = 0;
     std::iter::from_fn(move || {
-        let found = STATES_PERIOD.find_at(text, from)?;
+        let found = states.find_at(text, from)?;
         // The keyword starts at the match or after the one character in front of it.
         let keyword = text[found.start()..]
             .char_indices()
@@ -312,7 +312,7 @@ mod tests {
                 .collect();
             found += one_by_one.len();
             assert_eq!(
-                sentences_stating_a_period(text).collect::<Vec<_>>(),
+                sentences_stating_a_period(text, &STATES_PERIOD).collect::<Vec<_>>(),
                 one_by_one,
                 "{text}"
             );
