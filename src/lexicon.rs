@@ -729,7 +729,12 @@ const NARROW: [(char, char); 3] = [
 fn is_narrow(text: &str) -> bool {
     // Only the characters beyond Latin-1's letters are looked at (dashes, quotes,
     // bullets); the rest is passed over many bytes at a time.
-    uncommon_chars(text).all(|ch| NARROW.iter().any(|&(from, to)| (from..=to).contains(&ch)))
+    uncommon_chars(text).all(is_narrow_char)
+}
+
+/// Is `ch` one of `NARROW`?
+fn is_narrow_char(ch: char) -> bool {
+    NARROW.iter().any(|&(from, to)| (from..=to).contains(&ch))
 }
 
 /// `hir` with every class cut down to the characters of `NARROW`.
@@ -2841,9 +2846,7 @@ mod tests {
         fn narrow_text_is_told_by_its_characters(
             text in "([a-zåäö .–”]|[\u{a0}-\u{ff}]|[\u{100}-\u{17f}]|[\u{2000}-\u{20ff}]|[\u{d7f0}-\u{d7ff}]|[\u{e000}-\u{f900}]|\\PC){0,40}"
         ) {
-            let expected = text
-                .chars()
-                .all(|ch| NARROW.iter().any(|&(from, to)| (from..=to).contains(&ch)));
+            let expected = text.chars().all(is_narrow_char);
             proptest::prop_assert_eq!(is_narrow(&text), expected);
         }
 
