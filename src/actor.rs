@@ -179,7 +179,7 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
             unit_named,
         );
     }
-    let mut leadin = unit.leadin;
+    let mut leadin = unit.leadin();
     while let Some(leadin_idx) = leadin {
         if let Some(actor) = document.combine(named.of(leadin_idx)) {
             return decision(
@@ -189,9 +189,9 @@ fn decide_actor(view: &DocumentView, idx: usize) -> ActorDecision {
                 named.of(leadin_idx),
             );
         }
-        leadin = units[leadin_idx].leadin;
+        leadin = units[leadin_idx].leadin();
     }
-    for heading_idx in governing_headings(units, &view.numbered, unit.heading) {
+    for heading_idx in governing_headings(units, &view.numbered, unit.heading()) {
         if let Some(actor) = document.combine(named.of(heading_idx)) {
             return decision(
                 actor,
@@ -327,7 +327,7 @@ impl DocumentParties {
         // A flag per unit, not a list to search: a long document has thousands.
         let mut over_commitments = vec![false; units.len()];
         for (unit, decision) in units.iter().zip(commitments) {
-            if let (true, Some(heading)) = (decision.commitment, unit.heading) {
+            if let (true, Some(heading)) = (decision.commitment, unit.heading()) {
                 over_commitments[heading] = true;
             }
         }

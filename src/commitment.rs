@@ -52,12 +52,12 @@ pub fn decide(
         .iter()
         .enumerate()
         .map(|(idx, unit)| {
-            let section = unit.heading.and_then(|heading| sections[heading]);
+            let section = unit.heading().and_then(|heading| sections[heading]);
             let context = Context {
                 section,
-                section_text: unit.heading.map(|heading| units[heading].text.as_str()),
+                section_text: unit.heading().map(|heading| units[heading].text.as_str()),
                 leadin: unit
-                    .leadin
+                    .leadin()
                     .map(|leadin| (units[leadin].text.as_str(), leadin_commits[leadin])),
             };
             decide_unit(unit, &tokens[idx], || mentions.of(idx), &context, lexicons)

@@ -120,8 +120,8 @@ pub fn explain(labelled: &LabelledDocument, idx: usize, lexicons: &Lexicons) -> 
         unit: idx + 1,
         kind: unit.kind.as_str(),
         text: unit.text.to_string(),
-        section: context(unit.heading),
-        leadin: context(unit.leadin),
+        section: context(unit.heading()),
+        leadin: context(unit.leadin()),
         document_parties,
         commitment: CommitmentExplanation {
             commitment: decision.commitment,

@@ -66,10 +66,48 @@ pub struct Unit {
     pub page: Option<NonZeroU32>,
     /// A responsibility line (`Ansvarig: Polisen`): it sets the actor of the item above.
     pub responsibility: bool,
+    /// The nearest heading above (`heading()`), set by `segment`.
+    pub(crate) heading_link: Option<UnitLink>,
+    /// The lead-in that introduces this unit in a list (`leadin()`), set by `segment`.
+    pub(crate) leadin_link: Option<UnitLink>,
+}
+
+impl Unit {
     /// Index of the nearest heading above.
-    pub heading: Option<usize>,
+    pub fn heading(&self) -> Option<usize> {
+        self.heading_link.map(UnitLink::index)
+    }
+
     /// Index of the lead-in that introduces this unit, when it is in a list.
-    pub leadin: Option<usize>,
+    pub fn leadin(&self) -> Option<usize> {
+        self.leadin_link.map(UnitLink::index)
+    }
+}
+
+/// The index of another unit of the same document in four bytes, where an optional
+/// `usize` takes sixteen: a unit holds two, and a large document has a million units
+/// (a unit in 48 bytes instead of 80: 6 MB less fresh memory to fault in on 20 MB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UnitLink(
+    /// The index plus one, so that an absent link costs nothing.
+    NonZeroU32,
+);
+
+// The reason for `UnitLink` and for `page`'s `NonZeroU32`: checked when compiling.
+const _: () = assert!(std::mem::size_of::<Unit>() <= 48);
+
+impl UnitLink {
+    pub(crate) fn to(index: usize) -> UnitLink {
+        let plus_one = u32::try_from(index + 1)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .expect("a document has fewer than 2^32 - 1 units");
+        UnitLink(plus_one)
+    }
+
+    fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
 }
 
 /// A unit's text: a stretch of a shared string. Most units read word for word as a

@@ -172,7 +172,7 @@ pub fn records<'a>(
                 end: unit.end,
                 kind: unit.kind,
                 section: unit
-                    .heading
+                    .heading()
                     .map_or("", |heading| units[heading].text.as_str()),
                 text: &unit.text,
                 commitment: commitment.commitment,

@@ -339,7 +339,7 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
         let description = !commitment && !is_heading;
         // Documentation is something the parties do: a promise, or a line of the follow-up.
         // (A heading is asked once, however many units it governs.)
-        let in_follow_up = unit.heading.is_some_and(|h| {
+        let in_follow_up = unit.heading().is_some_and(|h| {
             *heading_follows_up[h].get_or_insert_with(|| FOLLOW_UP.is_match(&units[h].text))
         });
         let may_document = !is_heading && (commitment || in_follow_up);

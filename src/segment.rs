@@ -24,7 +24,7 @@ use crate::lexicon::Lexicons;
 use crate::matcher::{
     is_letter_or_digit, is_single_spaced, spacing_fault_in, spacing_faults, StackLower,
 };
-use crate::model::{Unit, UnitKind, UnitText};
+use crate::model::{Unit, UnitKind, UnitLink, UnitText};
 
 /// Splits a document's text into units. A unit that reads word for word as a stretch
 /// of the text shares it (`UnitText`), hence the `Arc`.
@@ -42,8 +42,8 @@ use crate::model::{Unit, UnitKind, UnitText};
 ///     "genomföra minst åtta trygghetsvandringar",
 ///     "besöka skolorna, t.ex. Västerskolan. Det sker kl. 18.30 varje fredag.",
 /// ]);
-/// assert_eq!(units[2].leadin, Some(1));
-/// assert_eq!(units[3].heading, Some(0));
+/// assert_eq!(units[2].leadin(), Some(1));
+/// assert_eq!(units[3].heading(), Some(0));
 /// ```
 pub fn segment(source: &Arc<String>, lexicons: &Lexicons) -> Vec<Unit> {
     let text = source.as_str();
@@ -1290,8 +1290,8 @@ fn make_unit(
         text,
         page,
         responsibility,
-        heading: None,
-        leadin: None,
+        heading_link: None,
+        leadin_link: None,
     })
 }
 
@@ -1592,7 +1592,7 @@ fn link_context(units: &mut [Unit], origins: &[Origin], blocks: &[Block]) {
     for idx in 0..units.len() {
         let kind = units[idx].kind;
         let block = &blocks[origins[idx].block as usize];
-        units[idx].heading = heading;
+        units[idx].heading_link = heading.map(UnitLink::to);
         if kind == UnitKind::Heading {
             heading = Some(idx);
             leadin = None;
@@ -1610,7 +1610,7 @@ fn link_context(units: &mut [Unit], origins: &[Origin], blocks: &[Block]) {
                     && origins[idx].marker.is_none()
                     && idx == leadin_idx + 1)
             {
-                units[idx].leadin = Some(leadin_idx);
+                units[idx].leadin_link = Some(UnitLink::to(leadin_idx));
             } else if !(in_list && same_level) || kind != UnitKind::LeadIn {
                 leadin = None;
             }
