@@ -1445,7 +1445,6 @@ fn is_sentence_break(
     if ch != '.' {
         return true;
     }
-    let word = word_before(text, idx);
     let sentence_so_far = text[sentence_start..idx].trim();
     // `1. Polisen ska …`: a small number that opens a sentence enumerates it.
     if sentence_so_far.len() <= 3
@@ -1457,6 +1456,15 @@ fn is_sentence_break(
     {
         return false;
     }
+    // A word of lower-case letters that no abbreviation ends like (`polisen.`): no
+    // abbreviation, no initial and no number, so the sentence ends, as below.
+    if lexicons
+        .abbreviations
+        .is_no_tail_of_one(&text.as_bytes()[..idx])
+    {
+        return true;
+    }
+    let word = word_before(text, idx);
     if !word.is_empty() {
         let with_dot = with_dot(text, idx, word.clone());
         if lexicons.abbreviations.contains(&with_dot) {
