@@ -1294,11 +1294,12 @@ pub struct Abbreviations {
 }
 
 impl Abbreviations {
-    /// Is the word that `before` ends with (the text up to a dot) surely no abbreviation,
-    /// by its last three characters alone? True where they are lower-case ASCII letters
-    /// that no abbreviation ends with, as at most full stops: the segmenter then needs
-    /// neither the word nor `contains`, which were a fifth of its instructions.
-    pub fn is_no_tail_of_one(&self, before: &[u8]) -> bool {
+    /// Does the word that `before` ends with (the text up to a dot) end unlike every
+    /// abbreviation, so that it is surely none? True where its last three characters are
+    /// lower-case ASCII letters that no abbreviation ends with, as at most full stops:
+    /// the segmenter then needs neither the word nor `contains`, which were a fifth of
+    /// its instructions.
+    pub(crate) fn ends_unlike_any(&self, before: &[u8]) -> bool {
         match before.last_chunk::<3>() {
             Some(tail) => {
                 tail.iter().all(u8::is_ascii_lowercase) && !self.letter_tails.contains(tail)
@@ -2633,10 +2634,24 @@ mod tests {
         }
     }
 
+    /// `text` with each character upper-cased where `upper`, repeated, says so.
+    fn with_case(text: &str, upper: &[bool]) -> String {
+        text.chars()
+            .zip(upper.iter().cycle())
+            .map(|(ch, &up)| {
+                if up {
+                    ch.to_uppercase().next().unwrap()
+                } else {
+                    ch
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn the_tail_gate_turns_away_words_that_end_unlike_every_abbreviation() {
         let abbreviations = &Lexicons::embedded().abbreviations;
-        let gated = |before: &str| abbreviations.is_no_tail_of_one(before.as_bytes());
+        let gated = |before: &str| abbreviations.ends_unlike_any(before.as_bytes());
         // No abbreviation ends in `sen` or `het`: these need no look-up.
         assert!(gated("Det gäller polisen"));
         assert!(gated("Polisen"));
@@ -2930,16 +2945,10 @@ mod tests {
         ) {
             let abbreviations = &Lexicons::embedded().abbreviations;
             for entry in &abbreviations.entries {
-                let cased: String = entry
-                    .pattern
-                    .trim_end_matches('.')
-                    .chars()
-                    .zip(upper.iter().cycle())
-                    .map(|(ch, &up)| if up { ch.to_uppercase().next().unwrap() } else { ch })
-                    .collect();
+                let cased = with_case(entry.pattern.trim_end_matches('.'), &upper);
                 let word = extra.clone() + &cased;
                 let before = format!("Det gäller {word}");
-                if abbreviations.is_no_tail_of_one(before.as_bytes()) {
+                if abbreviations.ends_unlike_any(before.as_bytes()) {
                     proptest::prop_assert!(!abbreviations.contains(&format!("{word}.")), "{:?}", word);
                 }
             }
@@ -2954,12 +2963,7 @@ mod tests {
         ) {
             let abbreviations = &Lexicons::embedded().abbreviations;
             for entry in &abbreviations.entries {
-                let cased: String = entry
-                    .pattern
-                    .chars()
-                    .zip(upper.iter().cycle())
-                    .map(|(ch, &up)| if up { ch.to_uppercase().next().unwrap() } else { ch })
-                    .collect();
+                let cased = with_case(&entry.pattern, &upper);
                 let word = if extra_first { extra.clone() + &cased } else { cased + &extra };
                 let key = normalise_abbreviation(&word);
                 proptest::prop_assert_eq!(

@@ -86,7 +86,8 @@ impl Unit {
 
 /// The index of another unit of the same document in four bytes, where an optional
 /// `usize` takes sixteen: a unit holds two, and a large document has a million units
-/// (a unit in 48 bytes instead of 80: 6 MB less fresh memory to fault in on 20 MB).
+/// (a unit in 48 bytes instead of 80: on 20 MB of prose, 1,000 fewer pages of fresh
+/// memory to fault in, of 9,800).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct UnitLink(
     /// The index plus one, so that an absent link costs nothing.

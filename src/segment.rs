@@ -1460,7 +1460,7 @@ fn is_sentence_break(
     // abbreviation, no initial and no number, so the sentence ends, as below.
     if lexicons
         .abbreviations
-        .is_no_tail_of_one(&text.as_bytes()[..idx])
+        .ends_unlike_any(&text.as_bytes()[..idx])
     {
         return true;
     }
