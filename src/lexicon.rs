@@ -1300,12 +1300,7 @@ impl Abbreviations {
     /// the segmenter then needs neither the word nor `contains`, which were a fifth of
     /// its instructions.
     pub(crate) fn ends_unlike_any(&self, before: &[u8]) -> bool {
-        match before.last_chunk::<3>() {
-            Some(tail) => {
-                tail.iter().all(u8::is_ascii_lowercase) && !self.letter_tails.contains(tail)
-            }
-            None => false,
-        }
+        letter_tail(before).is_some_and(|tail| !self.letter_tails.contains(tail))
     }
 
     /// Is `word` (ending in its dot, any case) a known abbreviation?
@@ -1326,6 +1321,14 @@ impl Abbreviations {
                 .nth(self.longest)
                 .is_none()
     }
+}
+
+/// The last three bytes of `bytes` when they are lower-case ASCII letters: what
+/// `Abbreviations::letter_tails` holds of each abbreviation and is asked of each word.
+fn letter_tail(bytes: &[u8]) -> Option<&[u8; 3]> {
+    bytes
+        .last_chunk::<3>()
+        .filter(|tail| tail.iter().all(u8::is_ascii_lowercase))
 }
 
 /// Calls `f` with `normalise_abbreviation(word)`, built on the stack and lower-cased
@@ -2072,10 +2075,8 @@ fn parse_abbreviations(
             continue;
         }
         abbreviations.longest = abbreviations.longest.max(key.chars().count());
-        if let Some(tail) = key.as_bytes()[..key.len() - 1].last_chunk::<3>() {
-            if tail.iter().all(u8::is_ascii_lowercase) {
-                abbreviations.letter_tails.insert(*tail);
-            }
+        if let Some(tail) = letter_tail(&key.as_bytes()[..key.len() - 1]) {
+            abbreviations.letter_tails.insert(*tail);
         }
         if can_end {
             abbreviations.can_end.insert(key);
