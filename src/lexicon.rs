@@ -2944,7 +2944,7 @@ mod tests {
             extra in "[a-zA-Zå.]{0,3}",
             upper in proptest::collection::vec(proptest::bool::ANY, 12),
         ) {
-            let abbreviations = &Lexicons::embedded().abbreviations;
+            let abbreviations = &embedded_once().abbreviations;
             for entry in &abbreviations.entries {
                 let cased = with_case(entry.pattern.trim_end_matches('.'), &upper);
                 let word = extra.clone() + &cased;
@@ -2962,7 +2962,7 @@ mod tests {
             upper in proptest::collection::vec(proptest::bool::ANY, 12),
             extra_first in proptest::bool::ANY,
         ) {
-            let abbreviations = &Lexicons::embedded().abbreviations;
+            let abbreviations = &embedded_once().abbreviations;
             for entry in &abbreviations.entries {
                 let cased = with_case(&entry.pattern, &upper);
                 let word = if extra_first { extra.clone() + &cased } else { cased + &extra };
