@@ -52,11 +52,11 @@ pub fn segment(source: &Arc<String>, lexicons: &Lexicons) -> Vec<Unit> {
     let layout = Layout::measure(text, &lines, &furniture);
     let blocks = build_blocks(text, &lines, &furniture, &layout, lexicons);
     // At most a unit per block and per mark that can end a sentence, nearly always:
-    // sized once, the vectors are not copied as they grow, which on a large document
+    // sized once, the vector is not copied as it grows, which on a large document
     // costs page faults too.
     let most_units = blocks.len() + sentence_marks(text.as_bytes());
     let mut units = Vec::with_capacity(most_units);
-    let mut origins = Vec::with_capacity(most_units);
+    let mut context = ContextLinker::default();
     let mut scratch = Scratch {
         spacing_faults: spacing_faults(text),
         // Only text with page breaks (form feeds) has pages to report.
@@ -71,10 +71,9 @@ pub fn segment(source: &Arc<String>, lexicons: &Lexicons) -> Vec<Unit> {
             lexicons,
             &mut scratch,
             &mut units,
-            &mut origins,
+            &mut context,
         );
     }
-    link_context(&mut units, &origins, &blocks);
     units
 }
 
@@ -962,14 +961,6 @@ fn line_start_before(text: &str, pos: usize) -> usize {
 // ---------------------------------------------------------------------------------------
 // Blocks to units.
 
-/// Where a unit came from: its block and list marker, which link its context; kept
-/// beside the units, not in them, so that they need no copy when they are done.
-struct Origin {
-    /// The block's index; `u32` keeps an origin in 16 bytes.
-    block: u32,
-    marker: Option<Marker>,
-}
-
 /// What every block of a document reads (its spacing faults, whether it has pages),
 /// and buffers that one block after another fills, so that a block allocates nothing
 /// but its units.
@@ -1080,7 +1071,7 @@ fn units_of_block(
     lexicons: &Lexicons,
     scratch: &mut Scratch,
     units: &mut Vec<Unit>,
-    origins: &mut Vec<Origin>,
+    context: &mut ContextLinker,
 ) {
     let Scratch {
         spacing_faults,
@@ -1094,12 +1085,11 @@ fn units_of_block(
     let joined = &*joined;
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
-            if let Some(unit) = make_unit(source, joined, start, end, kind, responsibility, page) {
+            if let Some(mut unit) =
+                make_unit(source, joined, start, end, kind, responsibility, page)
+            {
+                context.link(&mut unit, units.len(), block_idx, block, marker);
                 units.push(unit);
-                origins.push(Origin {
-                    block: u32::try_from(block_idx).expect("fewer than 2^32 blocks"),
-                    marker,
-                });
             }
         };
     match block.kind {
@@ -1592,39 +1582,57 @@ fn with_dot<'a>(text: &'a str, idx: usize, word: Cow<'a, str>) -> Cow<'a, str> {
 // Context: headings and lead-ins.
 
 /// Sets each unit's nearest heading and, for list items, the lead-in that introduces
-/// them. A lead-in governs the items after it, blank lines between items included,
-/// until a heading, a new paragraph, or an item of its own list level.
-fn link_context(units: &mut [Unit], origins: &[Origin], blocks: &[Block]) {
-    let mut heading: Option<usize> = None;
-    let mut leadin: Option<(usize, Option<Marker>)> = None;
-    for idx in 0..units.len() {
-        let kind = units[idx].kind;
-        let block = &blocks[origins[idx].block as usize];
-        units[idx].heading_link = heading.map(UnitLink::to);
-        if kind == UnitKind::Heading {
-            heading = Some(idx);
-            leadin = None;
-            continue;
+/// them, as the units are made, in order. A lead-in governs the items after it, blank
+/// lines between items included, until a heading, a new paragraph, or an item of its
+/// own list level.
+#[derive(Default)]
+struct ContextLinker {
+    heading: Option<usize>,
+    leadin: Option<OpenLeadin>,
+}
+
+/// The lead-in in force: the unit, its block and its list marker.
+#[derive(Clone, Copy)]
+struct OpenLeadin {
+    unit: usize,
+    block: usize,
+    marker: Option<Marker>,
+}
+
+impl ContextLinker {
+    /// Links `unit`, which will be unit `idx`, made from block `block_idx` (`block`)
+    /// with list marker `marker`.
+    fn link(
+        &mut self,
+        unit: &mut Unit,
+        idx: usize,
+        block_idx: usize,
+        block: &Block,
+        marker: Option<Marker>,
+    ) {
+        unit.heading_link = self.heading.map(UnitLink::to);
+        if unit.kind == UnitKind::Heading {
+            self.heading = Some(idx);
+            self.leadin = None;
+            return;
         }
-        let in_list = origins[idx].marker.is_some() || units[idx].responsibility;
-        if let Some((leadin_idx, leadin_marker)) = leadin {
-            let same_level =
-                leadin_marker.is_some() && same_list(leadin_marker, origins[idx].marker);
-            let same_paragraph =
-                origins[leadin_idx].block == origins[idx].block || !block.after_blank;
-            if (in_list && !same_level)
-                || (!in_list
-                    && same_paragraph
-                    && origins[idx].marker.is_none()
-                    && idx == leadin_idx + 1)
-            {
-                units[idx].leadin_link = Some(UnitLink::to(leadin_idx));
-            } else if !(in_list && same_level) || kind != UnitKind::LeadIn {
-                leadin = None;
+        let in_list = marker.is_some() || unit.responsibility;
+        if let Some(leadin) = self.leadin {
+            let same_level = same_list(leadin.marker, marker);
+            let same_paragraph = leadin.block == block_idx || !block.after_blank;
+            if (in_list && !same_level) || (!in_list && same_paragraph && idx == leadin.unit + 1) {
+                unit.leadin_link = Some(UnitLink::to(leadin.unit));
+            } else {
+                // A lead-in here starts its own list, below.
+                self.leadin = None;
             }
         }
-        if kind == UnitKind::LeadIn {
-            leadin = Some((idx, origins[idx].marker));
+        if unit.kind == UnitKind::LeadIn {
+            self.leadin = Some(OpenLeadin {
+                unit: idx,
+                block: block_idx,
+                marker,
+            });
         }
     }
 }
@@ -2026,6 +2034,90 @@ mod tests {
                 ("sentence", "Klart."),
             ],
         );
+    }
+
+    /// Each unit's nearest heading and the lead-in it is linked to, by text.
+    fn context_links(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        let lexicons = Lexicons::embedded();
+        let units = segment(&Arc::new(text.to_string()), &lexicons);
+        let text_of = |idx: Option<usize>| idx.map(|idx| units[idx].text.as_str().to_string());
+        units
+            .iter()
+            .map(|unit| {
+                (
+                    unit.text.as_str().to_string(),
+                    text_of(unit.heading()),
+                    text_of(unit.leadin()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lead_ins_govern_their_items_until_a_paragraph_or_heading() {
+        let text = "Polisens åtaganden\n\nPolisen lovar att:\n• öka närvaron i centrum\n\n\
+                    • genomföra trygghetsvandringar\n  – i Centrum, där kommunen ska:\n    \
+                    1. tända gatubelysningen\n\nVi gör följande: Polisen ses varje fredag på \
+                    torget. Det blir bra.\n\nKommunen lovar:\n\nDet här är ett nytt stycke.\n\n\
+                    Polisen lovar också:\n• ordna möten\n\nKommunens åtaganden\n\n\
+                    • hålla skolgårdarna öppna\n";
+        let police = Some("Polisens åtaganden".to_string());
+        let linked = |text: &str| Some(text.to_string());
+        let expected = [
+            ("Polisens åtaganden", None, None),
+            ("Polisen lovar att:", police.clone(), None),
+            // Items, blank lines between them included.
+            (
+                "öka närvaron i centrum",
+                police.clone(),
+                linked("Polisen lovar att:"),
+            ),
+            (
+                "genomföra trygghetsvandringar",
+                police.clone(),
+                linked("Polisen lovar att:"),
+            ),
+            // A lead-in inside the list is an item of it, and leads a list of its own.
+            (
+                "i Centrum, där kommunen ska:",
+                police.clone(),
+                linked("Polisen lovar att:"),
+            ),
+            (
+                "tända gatubelysningen",
+                police.clone(),
+                linked("i Centrum, där kommunen ska:"),
+            ),
+            // A sentence right after a lead-in in its paragraph, and only that one.
+            ("Vi gör följande:", police.clone(), None),
+            (
+                "Polisen ses varje fredag på torget.",
+                police.clone(),
+                linked("Vi gör följande:"),
+            ),
+            ("Det blir bra.", police.clone(), None),
+            // Not a sentence in the next paragraph.
+            ("Kommunen lovar:", police.clone(), None),
+            ("Det här är ett nytt stycke.", police.clone(), None),
+            ("Polisen lovar också:", police.clone(), None),
+            (
+                "ordna möten",
+                police.clone(),
+                linked("Polisen lovar också:"),
+            ),
+            // A heading ends the lead-in.
+            ("Kommunens åtaganden", police.clone(), None),
+            (
+                "hålla skolgårdarna öppna",
+                linked("Kommunens åtaganden"),
+                None,
+            ),
+        ];
+        let expected: Vec<(String, Option<String>, Option<String>)> = expected
+            .into_iter()
+            .map(|(text, heading, leadin)| (text.to_string(), heading, leadin))
+            .collect();
+        assert_eq!(context_links(text), expected);
     }
 
     #[test]
