@@ -444,6 +444,18 @@ mod tests {
     }
 
     #[test]
+    fn an_item_after_a_list_inside_the_list_takes_the_outer_leadin() {
+        check_actors(
+            "Polisen lovar att:\n• genomföra trygghetsvandringar\n  – i Centrum, där kommunen ska:\n    1. tända gatubelysningen\n• besöka skolorna varje vecka\n",
+            &[
+                ("genomföra trygghetsvandringar", "police", "leadin"),
+                ("tända gatubelysningen", "municipality", "leadin"),
+                ("besöka skolorna varje vecka", "police", "leadin"),
+            ],
+        );
+    }
+
+    #[test]
     fn heading_names_the_party_and_passive_stays_unspecified() {
         check_actors(
             "Kommunens åtaganden\n\n• Ta fram en handlingsplan mot klotter.\n\nUppföljning\n\nPolisen ska besöka skolor. Insatser ska genomföras vid behov.\n",

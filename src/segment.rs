@@ -1584,19 +1584,23 @@ fn with_dot<'a>(text: &'a str, idx: usize, word: Cow<'a, str>) -> Cow<'a, str> {
 /// Sets each unit's nearest heading and, for list items, the lead-in that introduces
 /// them, as the units are made, in order. A lead-in governs the items after it, blank
 /// lines between items included, until a heading, a new paragraph, or an item of its
-/// own list level.
+/// own list level. A lead-in that is itself an item opens a list inside the list, and
+/// an item of an enclosing list, after it, belongs to that list's lead-in again.
 #[derive(Default)]
 struct ContextLinker {
     heading: Option<usize>,
-    leadin: Option<OpenLeadin>,
+    /// The lead-ins in force, the innermost last.
+    leadins: Vec<OpenLeadin>,
 }
 
-/// The lead-in in force: the unit, its block and its list marker.
+/// A lead-in in force: the unit, its block, its own list marker, and the marker of the
+/// list it introduces, once an item of it has been seen.
 #[derive(Clone, Copy)]
 struct OpenLeadin {
     unit: usize,
     block: usize,
     marker: Option<Marker>,
+    items: Option<Marker>,
 }
 
 impl ContextLinker {
@@ -1613,26 +1617,57 @@ impl ContextLinker {
         unit.heading_link = self.heading.map(UnitLink::to);
         if unit.kind == UnitKind::Heading {
             self.heading = Some(idx);
-            self.leadin = None;
+            self.leadins.clear();
             return;
         }
-        let in_list = marker.is_some() || unit.responsibility;
-        if let Some(leadin) = self.leadin {
-            let same_level = same_list(leadin.marker, marker);
-            let same_paragraph = leadin.block == block_idx || !block.after_blank;
-            if (in_list && !same_level) || (!in_list && same_paragraph && idx == leadin.unit + 1) {
-                unit.leadin_link = Some(UnitLink::to(leadin.unit));
-            } else {
-                // A lead-in here starts its own list, below.
-                self.leadin = None;
+        if marker.is_some() || unit.responsibility {
+            self.link_item(unit, marker);
+        } else {
+            // Outside a list, only the sentence right after a lead-in in its paragraph
+            // is introduced by it (`Vi lovar följande: Polisen …`); any other ends them all.
+            match self.leadins.last() {
+                Some(leadin)
+                    if idx == leadin.unit + 1
+                        && (leadin.block == block_idx || !block.after_blank) =>
+                {
+                    unit.leadin_link = Some(UnitLink::to(leadin.unit));
+                }
+                _ => self.leadins.clear(),
             }
         }
         if unit.kind == UnitKind::LeadIn {
-            self.leadin = Some(OpenLeadin {
+            self.leadins.push(OpenLeadin {
                 unit: idx,
                 block: block_idx,
                 marker,
+                items: None,
             });
+        }
+    }
+
+    /// Links a list item (or a responsibility line, `marker` `None`) to the lead-in of
+    /// its list.
+    fn link_item(&mut self, unit: &mut Unit, marker: Option<Marker>) {
+        // An item of a lead-in's own level ends that lead-in's list.
+        while let Some(leadin) = self.leadins.last() {
+            if !same_list(leadin.marker, marker) {
+                break;
+            }
+            self.leadins.pop();
+        }
+        // An item of an enclosing list ends the lists inside it.
+        let enclosing = self
+            .leadins
+            .iter()
+            .rposition(|leadin| same_list(leadin.items, marker));
+        if let Some(position) = enclosing {
+            self.leadins.truncate(position + 1);
+        }
+        if let Some(leadin) = self.leadins.last_mut() {
+            unit.leadin_link = Some(UnitLink::to(leadin.unit));
+            if leadin.items.is_none() {
+                leadin.items = marker;
+            }
         }
     }
 }
@@ -2057,7 +2092,9 @@ mod tests {
     fn lead_ins_govern_their_items_until_a_paragraph_or_heading() {
         let text = "Polisens åtaganden\n\nPolisen lovar att:\n• öka närvaron i centrum\n\n\
                     • genomföra trygghetsvandringar\n  – i Centrum, där kommunen ska:\n    \
-                    1. tända gatubelysningen\n\nVi gör följande: Polisen ses varje fredag på \
+                    1. tända gatubelysningen\n• besöka skolorna\n• samarbeta med \
+                    föreningar genom att:\n  – bjuda in dem\n• ordna föreningsmöten\n\n\
+                    Vi gör följande: Polisen ses varje fredag på \
                     torget. Det blir bra.\n\nKommunen lovar:\n\nDet här är ett nytt stycke.\n\n\
                     Polisen lovar också:\n• ordna möten\n\nKommunens åtaganden\n\n\
                     • hålla skolgårdarna öppna\n";
@@ -2087,6 +2124,28 @@ mod tests {
                 "tända gatubelysningen",
                 police.clone(),
                 linked("i Centrum, där kommunen ska:"),
+            ),
+            // An item of the enclosing list after it belongs to the enclosing lead-in.
+            (
+                "besöka skolorna",
+                police.clone(),
+                linked("Polisen lovar att:"),
+            ),
+            (
+                "samarbeta med föreningar genom att:",
+                police.clone(),
+                linked("Polisen lovar att:"),
+            ),
+            (
+                "bjuda in dem",
+                police.clone(),
+                linked("samarbeta med föreningar genom att:"),
+            ),
+            // Also after a lead-in of its own list level.
+            (
+                "ordna föreningsmöten",
+                police.clone(),
+                linked("Polisen lovar att:"),
             ),
             // A sentence right after a lead-in in its paragraph, and only that one.
             ("Vi gör följande:", police.clone(), None),
