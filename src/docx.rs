@@ -2,7 +2,8 @@
 //!
 //! Input: the bytes of a `.docx` file. Output: plain text in which a paragraph is a
 //! block between blank lines, a paragraph with a heading style is a heading block, a
-//! paragraph with Word numbering (a bullet or a number) is a `• ` line, and a table row
+//! paragraph with Word numbering (a bullet or a number) is a `• ` line (at a deeper
+//! numbering level a `– ` line, and so on: `segment::level_bullet`), and a table row
 //! is one line with its cells separated by tabs. Deleted text (tracked changes) is
 //! left out. The XML part is read with a size cap, so a zip bomb is refused rather
 //! than inflated.
@@ -11,6 +12,8 @@ use std::io::Read;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
+
+use crate::segment::level_bullet;
 
 /// The largest `word/document.xml` lofte inflates (an agreement is far smaller).
 pub const MAX_XML_BYTES: u64 = 64 * 1024 * 1024;
@@ -49,6 +52,8 @@ struct Paragraph {
     text: String,
     heading: bool,
     numbered: bool,
+    /// The numbering level (`w:ilvl`): 0 for a list, 1 for a list inside it, …
+    level: usize,
 }
 
 /// Turns `word/document.xml` into laid-out text.
@@ -79,6 +84,11 @@ fn layout(xml: &str) -> Result<String, String> {
                         p.numbered = true;
                     }
                 }
+                b"w:ilvl" => {
+                    if let Some(p) = paragraph.as_mut() {
+                        p.level = attribute(&e, b"w:val").parse().unwrap_or(0);
+                    }
+                }
                 b"w:t" => in_text = true,
                 b"w:tab" => push(&mut paragraph, "\t", deleted),
                 b"w:br" | b"w:cr" => push(&mut paragraph, "\n", deleted),
@@ -102,7 +112,7 @@ fn layout(xml: &str) -> Result<String, String> {
                             }
                             None if text.is_empty() => {}
                             None if p.numbered => {
-                                out.push_str("• ");
+                                out.push_str(level_bullet(p.level));
                                 out.push_str(&text);
                                 out.push('\n');
                             }
@@ -184,7 +194,8 @@ fn attribute(element: &quick_xml::events::BytesStart, name: &[u8]) -> String {
 
 #[doc(hidden)]
 /// Builds a DOCX file from paragraphs, for tests: `# ` marks a heading, `• ` a numbered
-/// (bulleted) paragraph, `|` separates the cells of a one-row table.
+/// (bulleted) paragraph, `– ` one at the numbering's second level, `|` separates the
+/// cells of a one-row table.
 pub fn build_for_tests(paragraphs: &[&str]) -> Vec<u8> {
     use std::io::Write;
     let escape = |text: &str| {
@@ -205,9 +216,13 @@ pub fn build_for_tests(paragraphs: &[&str]) -> Vec<u8> {
                 "<w:p><w:pPr><w:pStyle w:val=\"Heading2\"/></w:pPr>{}</w:p>",
                 run(text)
             ));
-        } else if let Some(text) = paragraph.strip_prefix("• ") {
+        } else if let Some((level, text)) = ["• ", "– "]
+            .iter()
+            .enumerate()
+            .find_map(|(level, bullet)| Some((level, paragraph.strip_prefix(bullet)?)))
+        {
             body.push_str(&format!(
-                "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"0\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>{}</w:p>",
+                "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"{level}\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>{}</w:p>",
                 run(text)
             ));
         } else if paragraph.contains('|') {
@@ -252,6 +267,36 @@ mod tests {
         assert_eq!(
             text_of(&bytes).unwrap(),
             "Medborgarlöfte 2021\n\nPolisens åtaganden\n\nPolisen lovar att:\n\n• genomföra trygghetsvandringar\n• besöka skolor & fritidsgårdar\n\nÅtgärd\tAnsvar\n\nKommunen deltar.\n"
+        );
+    }
+
+    #[test]
+    fn a_list_inside_a_list_keeps_its_level() {
+        let bytes = build_for_tests(&[
+            "Polisen lovar att:",
+            "• genomföra trygghetsvandringar, där kommunen ska:",
+            "– tända gatubelysningen",
+            "• besöka skolorna",
+        ]);
+        let text = text_of(&bytes).unwrap();
+        assert_eq!(
+            text,
+            "Polisen lovar att:\n\n• genomföra trygghetsvandringar, där kommunen ska:\n– tända gatubelysningen\n• besöka skolorna\n"
+        );
+        let labelled =
+            crate::pipeline::label_text("a.docx", &text, &crate::lexicon::Lexicons::embedded());
+        let actors: Vec<(&str, &str)> = labelled
+            .units
+            .iter()
+            .zip(&labelled.actors)
+            .filter_map(|(unit, actor)| Some((unit.text.as_str(), actor.as_ref()?.actor.as_str())))
+            .collect();
+        assert_eq!(
+            actors,
+            [
+                ("tända gatubelysningen", "municipality"),
+                ("besöka skolorna", "police")
+            ]
         );
     }
 

@@ -1,12 +1,15 @@
 //! HTML: the visible text of a web page, laid out as lines the segmenter understands.
 //!
 //! Input: decoded HTML. Output: plain text in which block structure becomes layout:
-//! a heading or paragraph is a block between blank lines, a list item a `• ` line, a
-//! `<br>` a line break, a table row one line with its cells separated by tabs.
+//! a heading or paragraph is a block between blank lines, a list item a `• ` line (in
+//! a list inside a list, a `– ` line, and so on: `segment::level_bullet`), a `<br>` a
+//! line break, a table row one line with its cells separated by tabs.
 //! Scripts, styles, navigation, headers, footers, forms and asides are dropped; when
 //! the page has a `<main>` or `<article>`, only that is read.
 
 use scraper::{ElementRef, Html, Node, Selector};
+
+use crate::segment::level_bullet;
 
 /// Elements whose content is never part of the agreement.
 const SKIPPED: &[&str] = &[
@@ -14,7 +17,7 @@ const SKIPPED: &[&str] = &[
     "iframe", "template", "head", "select", "menu",
 ];
 
-/// Elements that start and end a block of text.
+/// Elements that start and end a block of text (lists too, counted as they open and close).
 const BLOCKS: &[&str] = &[
     "p",
     "div",
@@ -23,8 +26,6 @@ const BLOCKS: &[&str] = &[
     "main",
     "blockquote",
     "pre",
-    "ul",
-    "ol",
     "dl",
     "dt",
     "dd",
@@ -73,6 +74,8 @@ struct Layout {
     text: String,
     /// Text of the line being built (whitespace already collapsed).
     line: String,
+    /// How many lists (`ul`, `ol`) the walk is inside.
+    lists: usize,
 }
 
 impl Layout {
@@ -144,7 +147,11 @@ fn walk(root: ElementRef, out: &mut Layout) {
                 match name {
                     "li" => {
                         out.line_break();
-                        out.push_text("• ");
+                        out.push_text(level_bullet(out.lists.saturating_sub(1)));
+                    }
+                    "ul" | "ol" => {
+                        out.lists += 1;
+                        out.block_break();
                     }
                     "tr" => out.line_break(),
                     "td" | "th" if !out.line.is_empty() => out.line.push('\t'),
@@ -165,6 +172,10 @@ fn walk(root: ElementRef, out: &mut Layout) {
             Step::LineBreak => out.line_break(),
             Step::Close(name) => match name {
                 "li" | "tr" => out.line_break(),
+                "ul" | "ol" => {
+                    out.lists = out.lists.saturating_sub(1);
+                    out.block_break();
+                }
                 _ if is_heading(name) || BLOCKS.contains(&name) => out.block_break(),
                 _ => {}
             },
@@ -194,6 +205,18 @@ mod tests {
         assert_eq!(
             text_of(page),
             "Polisens åtaganden\n\nPolisen ska genomföra trygghetsvandringar.\nKommunen deltar.\n\n• besöka skolor\n• ordna möten\n\nÅtgärd\tAnsvar\n"
+        );
+    }
+
+    #[test]
+    fn a_list_inside_a_list_keeps_its_level() {
+        let page = "<ul><li>genomföra trygghetsvandringar, där kommunen ska:<ol><li>tända \
+                    gatubelysningen<ul><li>i parken</li></ul></li></ol></li><li>besöka \
+                    skolorna</li></ul><p>Slut.</p>";
+        assert_eq!(
+            text_of(page),
+            "• genomföra trygghetsvandringar, där kommunen ska:\n\n– tända gatubelysningen\n\n\
+             ◦ i parken\n\n• besöka skolorna\n\nSlut.\n"
         );
     }
 

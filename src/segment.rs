@@ -102,6 +102,15 @@ const BULLETS: &[char] = &[
     '✔', '○', '❖',
 ];
 
+/// The bullet that the HTML and DOCX readers write before a list item at each nesting
+/// level (deeper levels take the last): a bullet of its own for each level, so that a
+/// list inside a list reads as one here, and an item of the enclosing list after it goes
+/// back to the enclosing list's lead-in.
+pub fn level_bullet(level: usize) -> &'static str {
+    const LEVEL_BULLETS: [&str; 4] = ["• ", "– ", "◦ ", "▪ "];
+    LEVEL_BULLETS[level.min(LEVEL_BULLETS.len() - 1)]
+}
+
 /// Bullets that also split items written inline on one line (`Vi lovar att: • … • …`);
 /// dashes are left out because running text uses them as punctuation.
 const INLINE_BULLETS: &[char] = &['•', '▪', '\u{F0B7}', '●', '◦', '■', '➢', '►', '▶', '❖'];
