@@ -17,7 +17,8 @@ const SKIPPED: &[&str] = &[
     "iframe", "template", "head", "select", "menu",
 ];
 
-/// Elements that start and end a block of text (lists too, counted as they open and close).
+/// Elements that start and end a block of text; lists (`ul`, `ol`) do too, in `walk`,
+/// which also counts how deep they nest.
 const BLOCKS: &[&str] = &[
     "p",
     "div",

@@ -106,7 +106,7 @@ const BULLETS: &[char] = &[
 /// level (deeper levels take the last): a bullet of its own for each level, so that a
 /// list inside a list reads as one here, and an item of the enclosing list after it goes
 /// back to the enclosing list's lead-in.
-pub fn level_bullet(level: usize) -> &'static str {
+pub(crate) fn level_bullet(level: usize) -> &'static str {
     const LEVEL_BULLETS: [&str; 4] = ["• ", "– ", "◦ ", "▪ "];
     LEVEL_BULLETS[level.min(LEVEL_BULLETS.len() - 1)]
 }
