@@ -2106,7 +2106,8 @@ mod tests {
                     Vi gör följande: Polisen ses varje fredag på \
                     torget. Det blir bra.\n\nKommunen lovar:\n\nDet här är ett nytt stycke.\n\n\
                     Polisen lovar också:\n• ordna möten\n\nKommunens åtaganden\n\n\
-                    • hålla skolgårdarna öppna\n";
+                    • hålla skolgårdarna öppna\n• samverka med skolan om:\n  – rastvakter\n\
+                    • ordna läxhjälp\n";
         let police = Some("Polisens åtaganden".to_string());
         let linked = |text: &str| Some(text.to_string());
         let expected = [
@@ -2180,6 +2181,19 @@ mod tests {
                 linked("Kommunens åtaganden"),
                 None,
             ),
+            // An item that leads a list of its own, with no lead-in above it: the next
+            // item of its level is under none.
+            (
+                "samverka med skolan om:",
+                linked("Kommunens åtaganden"),
+                None,
+            ),
+            (
+                "rastvakter",
+                linked("Kommunens åtaganden"),
+                linked("samverka med skolan om:"),
+            ),
+            ("ordna läxhjälp", linked("Kommunens åtaganden"), None),
         ];
         let expected: Vec<(String, Option<String>, Option<String>)> = expected
             .into_iter()
