@@ -1604,7 +1604,6 @@ struct ContextLinker {
 
 /// A lead-in in force: the unit, its block, its own list marker, and the marker of the
 /// list it introduces, once an item of it has been seen.
-#[derive(Clone, Copy)]
 struct OpenLeadin {
     unit: usize,
     block: usize,
