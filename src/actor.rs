@@ -453,6 +453,14 @@ mod tests {
                 ("besöka skolorna varje vecka", "police", "leadin"),
             ],
         );
+        // The same list as the DOCX and HTML readers write it (a bullet per level).
+        check_actors(
+            "Polisen lovar att:\n\n• genomföra trygghetsvandringar, där kommunen ska:\n– tända gatubelysningen\n• besöka skolorna\n",
+            &[
+                ("tända gatubelysningen", "municipality", "leadin"),
+                ("besöka skolorna", "police", "leadin"),
+            ],
+        );
     }
 
     #[test]

@@ -216,10 +216,8 @@ pub fn build_for_tests(paragraphs: &[&str]) -> Vec<u8> {
                 "<w:p><w:pPr><w:pStyle w:val=\"Heading2\"/></w:pPr>{}</w:p>",
                 run(text)
             ));
-        } else if let Some((level, text)) = ["• ", "– "]
-            .iter()
-            .enumerate()
-            .find_map(|(level, bullet)| Some((level, paragraph.strip_prefix(bullet)?)))
+        } else if let Some((level, text)) =
+            (0..2).find_map(|level| Some((level, paragraph.strip_prefix(level_bullet(level))?)))
         {
             body.push_str(&format!(
                 "<w:p><w:pPr><w:numPr><w:ilvl w:val=\"{level}\"/><w:numId w:val=\"1\"/></w:numPr></w:pPr>{}</w:p>",
@@ -278,25 +276,10 @@ mod tests {
             "– tända gatubelysningen",
             "• besöka skolorna",
         ]);
-        let text = text_of(&bytes).unwrap();
+        // The actors this layout gets: actor.rs, `an_item_after_a_list_inside_the_list_…`.
         assert_eq!(
-            text,
+            text_of(&bytes).unwrap(),
             "Polisen lovar att:\n\n• genomföra trygghetsvandringar, där kommunen ska:\n– tända gatubelysningen\n• besöka skolorna\n"
-        );
-        let labelled =
-            crate::pipeline::label_text("a.docx", &text, &crate::lexicon::Lexicons::embedded());
-        let actors: Vec<(&str, &str)> = labelled
-            .units
-            .iter()
-            .zip(&labelled.actors)
-            .filter_map(|(unit, actor)| Some((unit.text.as_str(), actor.as_ref()?.actor.as_str())))
-            .collect();
-        assert_eq!(
-            actors,
-            [
-                ("tända gatubelysningen", "municipality"),
-                ("besöka skolorna", "police")
-            ]
         );
     }
 
