@@ -1,0 +1,42 @@
+//! What the Rust peers of `benches/peers/run.sh` share (`uniseg_sentences`,
+//! `srx_sentences`): reading the input whole, and writing one sentence a line with its
+//! white space collapsed to single spaces, as the Python peers' adapters do
+//! (`blocks.py`), so that a line is a sentence and only the splitting differs.
+
+use std::fmt::Display;
+use std::io::{BufWriter, Write};
+
+/// The text of `path`, or an exit naming it.
+pub fn read_text(program: &str, path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| fail(program, path, &err))
+}
+
+/// Writes each non-empty sentence to standard output on a line of its own, or exits.
+pub fn write_sentences<'a>(program: &str, sentences: impl IntoIterator<Item = &'a str>) {
+    let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut line = String::new();
+    for sentence in sentences {
+        line.clear();
+        for word in sentence.split_whitespace() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            line.push('\n');
+            if let Err(err) = out.write_all(line.as_bytes()) {
+                fail(program, "standard output", &err);
+            }
+        }
+    }
+    if let Err(err) = out.flush() {
+        fail(program, "standard output", &err);
+    }
+}
+
+/// Says what failed (`program: what: err`) and exits with 1.
+pub fn fail(program: &str, what: &str, err: &dyn Display) -> ! {
+    eprintln!("{program}: {what}: {err}");
+    std::process::exit(1);
+}
