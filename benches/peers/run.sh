@@ -2,7 +2,8 @@
 # Throughput of `lofte segment` next to four well-known sentence splitters
 # (spaCy's sentencizer, Punkt with its Swedish model, the Rust crate
 # unicode-segmentation's UAX #29 sentences, and the Rust crate srx with
-# LanguageTool's rules) on the same text.
+# LanguageTool's rules) on the same text, and above a floor: the file read whole
+# and written back unchanged, which no program that holds the text whole beats.
 #
 #   bash benches/peers/run.sh [--size 20MB] [--runs 3] [--lofte BIN] [FILE]
 #
@@ -28,7 +29,7 @@ runs="${PEERS_RUNS:-3}"
 lofte="${LOFTE_BIN:-}"
 input=""
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case "$1" in
         --size) size="${2:?--size needs a value}"; shift 2 ;;
@@ -132,6 +133,13 @@ for package in json.load(sys.stdin)["packages"]:
 [[ -f "$srx_file" ]] || { echo "the srx crate has no data/segment.srx here: $srx_file" >&2; exit 1; }
 srx_rules="$("$vpy" "$here/srx_rules.py" "$srx_file" sv "$out/segment-sv.srx")"
 
+# 6. The floor: no splitting, the file read whole and written back unchanged
+#    (examples/copy_floor.rs). No program that holds the text whole runs faster.
+echo "== cargo build --release --example copy_floor" >&2
+(cd "$root" && cargo build --release --quiet --example copy_floor) ||
+    { echo "cannot build the floor reference" >&2; exit 1; }
+floor="$root/target/release/examples/copy_floor"
+
 # Run "$@" `runs` times, stdout to $out/$name.txt; remember the median wall
 # seconds, the highest peak RSS (KiB) and the output line count.
 declare -A secs rss lines
@@ -161,6 +169,7 @@ measure spacy "$vpy" "$here/spacy_sentencizer.py" "$input"
 measure punkt "$vpy" "$here/punkt_sv.py" "$input"
 measure unicode-segmentation "$uniseg" "$input"
 measure srx "$srx_peer" "$out/segment-sv.srx" sv "$input"
+measure copy-floor "$floor" "$input"
 
 # The version of a crate in Cargo.lock.
 cargo_version() {
@@ -168,7 +177,7 @@ cargo_version() {
         "$root/Cargo.lock"
 }
 
-# 6. The table (Markdown, so it can be pasted into the README).
+# 7. The table (Markdown, so it can be pasted into the README).
 mbps() { awk -v b="$in_bytes" -v s="$1" 'BEGIN { printf "%.2f", b / 1e6 / s }'; }
 lofte_mbps="$(mbps "${secs[lofte]}")"
 extract_mbps="$(mbps "${secs[lofte-extract]}")"
@@ -182,10 +191,19 @@ extract_mbps="$(mbps "${secs[lofte-extract]}")"
     echo
     echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte segment MB/s ÷ this | lofte extract MB/s ÷ this |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
-    for name in lofte lofte-extract spacy punkt unicode-segmentation srx; do
+    for name in lofte lofte-extract spacy punkt unicode-segmentation srx copy-floor; do
         m="$(mbps "${secs[$name]}")"
         awk -v n="$name" -v s="${secs[$name]}" -v m="$m" -v r="${rss[$name]}" \
             -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
             'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %d | %.2f | %.2f |\n", n, s, m, r * 1024 / 1e6, l, lm / m, em / m }'
     done
+    echo
+    # What each splitter adds to the floor is its splitting (and collapsing of white
+    # space); the ratio of those is what the machine's memory and disk do not blur.
+    awk -v f="${secs[copy-floor]}" -v l="${secs[lofte]}" -v u="${secs[unicode-segmentation]}" \
+        -v x="${secs[srx]}" 'BEGIN {
+        printf "Above the floor (seconds less copy-floor'"'"'s %.3f): lofte segment %.3f s, ", f, l - f
+        printf "unicode-segmentation %.3f s, srx %.3f s", u - f, x - f
+        if (l > f) printf "; lofte segment %.1fx and %.1fx as fast as they are there", (u - f) / (l - f), (x - f) / (l - f)
+        printf ".\n" }'
 } | tee "$out/results.md"
