@@ -149,9 +149,15 @@ fn swedish_score(text: &str) -> i64 {
 }
 
 fn looks_like_mojibake(text: &str) -> bool {
-    // One pass for `Ã`, then a look at the character after it.
-    memchr::memmem::find_iter(text.as_bytes(), "Ã".as_bytes())
-        .any(|at| text[at + 'Ã'.len_utf8()..].starts_with(['¥', '¤', '¶', '…', '„', '–', '©']))
+    // One pass for the second byte of `Ã` (0xC3 0x83), then a look at the byte before it
+    // and the character after. Its first byte leads å, ä and ö too, so a search for the
+    // pair stopped at nearly every Swedish letter.
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0x83, bytes).any(|at| {
+        at > 0
+            && bytes[at - 1] == 0xC3
+            && text[at + 1..].starts_with(['¥', '¤', '¶', '…', '„', '–', '©'])
+    })
 }
 
 /// Whether `normalise` would change `text`, decided quickly for most agreements. Only

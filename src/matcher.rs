@@ -387,7 +387,7 @@ pub(crate) fn is_single_spaced(text: &str) -> bool {
     memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_none()
         && memchr::memchr2(0x0B, 0x0C, bytes).is_none()
         && DOUBLE_SPACE.find(bytes).is_none()
-        && non_ascii_spaces(text).next().is_none()
+        && non_ascii_spaces(text, 0, text.len()).next().is_none()
 }
 
 /// Is every one of `texts` single-spaced (`is_single_spaced`)? Asked of `joined`, the
@@ -403,7 +403,7 @@ pub(crate) fn all_single_spaced(texts: &[&str], joined: &str, separator_breaks: 
         && memchr::memchr3(b'\t', b'\r', 0x0B, bytes).is_none()
         && memchr::memchr(0x0C, bytes).is_none()
         && DOUBLE_SPACE.find(bytes).is_none()
-        && non_ascii_spaces(joined).next().is_none()
+        && non_ascii_spaces(joined, 0, joined.len()).next().is_none()
 }
 
 /// Where a text's lines break `is_single_spaced`: tabs, carriage returns, vertical
@@ -413,25 +413,54 @@ pub(crate) fn all_single_spaced(texts: &[&str], joined: &str, separator_breaks: 
 /// whether it is single-spaced, with one scan of the whole text instead of one per
 /// stretch.
 pub(crate) fn spacing_faults(text: &str) -> Vec<usize> {
+    // Block by block, each searched for every kind of fault while it is in the cache:
+    // one search of the whole text per kind read a large document from memory four
+    // times (20 MB of prose: 0.16 s for `lofte segment` against 0.15).
+    spacing_faults_by_block(text, 16 * 1024)
+}
+
+/// `spacing_faults`, searching `block` bytes at a time.
+fn spacing_faults_by_block(text: &str, block: usize) -> Vec<usize> {
     let bytes = text.as_bytes();
-    // A carriage return before a line break ends its line, outside any trimmed stretch.
-    let mut faults: Vec<usize> = memchr::memchr3_iter(b'\t', b'\r', 0x0B, bytes)
-        .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n')))
-        .collect();
-    faults.extend(DOUBLE_SPACE.find_iter(bytes));
-    faults.extend(non_ascii_spaces(text));
-    faults.sort_unstable();
+    let mut faults = Vec::new();
+    let mut block_start = 0;
+    while block_start < bytes.len() {
+        let block_end = (block_start + block).min(bytes.len());
+        let block_faults = faults.len();
+        // A carriage return before a line break ends its line, outside any trimmed stretch.
+        faults.extend(
+            memchr::memchr3_iter(b'\t', b'\r', 0x0B, &bytes[block_start..block_end])
+                .map(|at| block_start + at)
+                .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n'))),
+        );
+        // With the next block's first byte, the partner of a space that ends this one; a
+        // pair that the block before found already is not found again.
+        let pairs_end = (block_end + 1).min(bytes.len());
+        let pair_ends_at_start = block_start > 0
+            && bytes[block_start - 1] == b' '
+            && faults[..block_faults].last() == Some(&(block_start - 1));
+        faults.extend(
+            DOUBLE_SPACE
+                .find_iter(&bytes[block_start..pairs_end])
+                .filter(|&at| !(at == 0 && pair_ends_at_start))
+                .map(|at| block_start + at),
+        );
+        faults.extend(non_ascii_spaces(text, block_start, block_end));
+        faults[block_faults..].sort_unstable();
+        block_start = block_end;
+    }
     faults
 }
 
 /// Where `text` has non-ASCII white space: only the bytes that can lead such a
 /// character (0xC2 0xE1 0xE2 0xE3) are searched for and decoded.
-fn non_ascii_spaces(text: &str) -> impl Iterator<Item = usize> + '_ {
-    let bytes = text.as_bytes();
+fn non_ascii_spaces(text: &str, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+    let bytes = &text.as_bytes()[start..end];
     let other_space = |&idx: &usize| char_at(text, idx).is_whitespace();
     memchr::memchr3_iter(0xC2, 0xE1, 0xE2, bytes)
+        .chain(memchr::memchr_iter(0xE3, bytes))
+        .map(move |at| start + at)
         .filter(other_space)
-        .chain(memchr::memchr_iter(0xE3, bytes).filter(other_space))
 }
 
 /// Does the stretch `start..end` of one line, trimmed, hold one of `faults`? If not,
@@ -1749,9 +1778,13 @@ mod tests {
                 1 => "[\u{86}\u{A1}\u{1681}\u{1E9A}\u{2013}\u{201D}\u{2027}\u{202A}\u{2030}\u{205E}\u{2060}\u{3001}\u{3080}]",
             ], 0..90),
             cuts in proptest::collection::vec((0usize..200, 0usize..200), 1..20),
+            block in 1usize..9,
         ) {
             let text = pieces.concat();
             let faults = spacing_faults(&text);
+            // Searched in small blocks, the text has the same faults: none found twice
+            // across a block's end, none lost there.
+            proptest::prop_assert_eq!(&spacing_faults_by_block(&text, block), &faults);
             let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
             for (a, b) in cuts {
                 let (a, b) = (boundaries[a % boundaries.len()], boundaries[b % boundaries.len()]);
