@@ -197,13 +197,4 @@ extract_mbps="$(mbps "${secs[lofte-extract]}")"
             -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
             'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %d | %.2f | %.2f |\n", n, s, m, r * 1024 / 1e6, l, lm / m, em / m }'
     done
-    echo
-    # What each splitter adds to the floor is its splitting (and collapsing of white
-    # space); the ratio of those is what the machine's memory and disk do not blur.
-    awk -v f="${secs[copy-floor]}" -v l="${secs[lofte]}" -v u="${secs[unicode-segmentation]}" \
-        -v x="${secs[srx]}" 'BEGIN {
-        printf "Above the floor (seconds less copy-floor'"'"'s %.3f): lofte segment %.3f s, ", f, l - f
-        printf "unicode-segmentation %.3f s, srx %.3f s", u - f, x - f
-        if (l > f) printf "; lofte segment %.1fx and %.1fx as fast as they are there", (u - f) / (l - f), (x - f) / (l - f)
-        printf ".\n" }'
 } | tee "$out/results.md"
