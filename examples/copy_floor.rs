@@ -9,17 +9,12 @@
 
 use std::io::{BufWriter, Write};
 
-// Its sentence writer is the peers' and not used here.
-#[allow(dead_code)]
 mod peer_lines;
 
 const PROGRAM: &str = "copy_floor";
 
 fn main() {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: {PROGRAM} INPUT.txt > OUTPUT.txt");
-        std::process::exit(2);
-    };
+    let path = peer_lines::input_path(PROGRAM);
     let text = peer_lines::read_text(PROGRAM, &path);
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     if let Err(err) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

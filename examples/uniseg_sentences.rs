@@ -14,10 +14,7 @@ mod peer_lines;
 const PROGRAM: &str = "uniseg_sentences";
 
 fn main() {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: {PROGRAM} INPUT.txt > OUTPUT.txt");
-        std::process::exit(2);
-    };
+    let path = peer_lines::input_path(PROGRAM);
     let text = peer_lines::read_text(PROGRAM, &path);
     peer_lines::write_sentences(PROGRAM, text.unicode_sentences());
 }

@@ -1,10 +1,22 @@
 //! What the Rust peers of `benches/peers/run.sh` share (`uniseg_sentences`,
-//! `srx_sentences`): reading the input whole, and writing one sentence a line with its
-//! white space collapsed to single spaces, as the Python peers' adapters do
-//! (`blocks.py`), so that a line is a sentence and only the splitting differs.
+//! `srx_sentences`, and the floor, `copy_floor`): reading the input whole, and
+//! writing one sentence a line with its white space collapsed to single spaces, as
+//! the Python peers' adapters do (`blocks.py`), so that a line is a sentence and only
+//! the splitting differs.
+
+// Each example that includes this module uses only part of it.
+#![allow(dead_code)]
 
 use std::fmt::Display;
 use std::io::{BufWriter, Write};
+
+/// The one argument, the input file's path, or an exit with the usage.
+pub fn input_path(program: &str) -> String {
+    std::env::args().nth(1).unwrap_or_else(|| {
+        eprintln!("usage: {program} INPUT.txt > OUTPUT.txt");
+        std::process::exit(2);
+    })
+}
 
 /// The text of `path`, or an exit naming it.
 pub fn read_text(program: &str, path: &str) -> String {
