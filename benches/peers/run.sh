@@ -2,8 +2,9 @@
 # Throughput of `lofte segment` next to four well-known sentence splitters
 # (spaCy's sentencizer, Punkt with its Swedish model, the Rust crate
 # unicode-segmentation's UAX #29 sentences, and the Rust crate srx with
-# LanguageTool's rules) on the same text, and above a floor: the file read whole
-# and written back unchanged, which no program that holds the text whole beats.
+# LanguageTool's rules) on the same text, and above two floors: the file read
+# whole and written back unchanged, which no program that holds the text whole
+# beats, and the file copied a megabyte at a time, which no program that reads it beats.
 #
 #   bash benches/peers/run.sh [--size 20MB] [--runs 3] [--lofte BIN] [FILE]
 #
@@ -29,7 +30,7 @@ runs="${PEERS_RUNS:-3}"
 lofte="${LOFTE_BIN:-}"
 input=""
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
     case "$1" in
         --size) size="${2:?--size needs a value}"; shift 2 ;;
@@ -133,8 +134,9 @@ for package in json.load(sys.stdin)["packages"]:
 [[ -f "$srx_file" ]] || { echo "the srx crate has no data/segment.srx here: $srx_file" >&2; exit 1; }
 srx_rules="$("$vpy" "$here/srx_rules.py" "$srx_file" sv "$out/segment-sv.srx")"
 
-# 6. The floor: no splitting, the file read whole and written back unchanged
-#    (examples/copy_floor.rs). No program that holds the text whole runs faster.
+# 6. Two floors, no splitting (examples/copy_floor.rs): the file read whole and written
+#    back unchanged, which no program that holds the text whole beats; and the file
+#    copied a megabyte at a time, the floor of a program that never holds it whole.
 echo "== cargo build --release --example copy_floor" >&2
 (cd "$root" && cargo build --release --quiet --example copy_floor) ||
     { echo "cannot build the floor reference" >&2; exit 1; }
@@ -170,6 +172,7 @@ measure punkt "$vpy" "$here/punkt_sv.py" "$input"
 measure unicode-segmentation "$uniseg" "$input"
 measure srx "$srx_peer" "$out/segment-sv.srx" sv "$input"
 measure copy-floor "$floor" "$input"
+measure copy-stream "$floor" --stream "$input"
 
 # The version of a crate in Cargo.lock.
 cargo_version() {
@@ -191,7 +194,7 @@ extract_mbps="$(mbps "${secs[lofte-extract]}")"
     echo
     echo "| peer | seconds | MB/s | peak RSS MB | sentences | lofte segment MB/s ÷ this | lofte extract MB/s ÷ this |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
-    for name in lofte lofte-extract spacy punkt unicode-segmentation srx copy-floor; do
+    for name in lofte lofte-extract spacy punkt unicode-segmentation srx copy-floor copy-stream; do
         m="$(mbps "${secs[$name]}")"
         awk -v n="$name" -v s="${secs[$name]}" -v m="$m" -v r="${rss[$name]}" \
             -v l="${lines[$name]}" -v lm="$lofte_mbps" -v em="$extract_mbps" \
