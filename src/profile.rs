@@ -451,17 +451,31 @@ fn first_word_folding_to<'t>(text: &'t str, wanted: &str) -> Option<&'t str> {
     } else {
         NO_BYTE
     };
-    let may_start = |byte: u8| byte == capital || byte >= 0xC0;
-    let mut chunk_start = 0;
-    for chunk in text.as_bytes().chunks(32) {
+    // The 32-byte blocks worth a look hold the capital, a lead byte from 0xC4 up, or a
+    // second byte below 0xA0, which follows 0xC3 in the capitals À–Þ (`Å` is 0xC3 0x85)
+    // but not in `å`, `ä` and `ö` (0xC3 0xA4–0xB6): most Swedish blocks are passed over.
+    // Below 0xC3 no lead byte starts a capital.
+    let worth_a_look = |byte: u8| byte == capital || byte >= 0xC4 || (0x80..0xA0).contains(&byte);
+    let bytes = text.as_bytes();
+    let mut chunk_start: usize = 0;
+    for chunk in bytes.chunks(32) {
         // A branch-free pass that the compiler turns into vector compares.
-        if chunk.iter().fold(false, |any, &byte| any | may_start(byte)) {
-            for (offset, _) in chunk
+        if chunk
+            .iter()
+            .fold(false, |any, &byte| any | worth_a_look(byte))
+        {
+            // From the byte before: a capital's 0xC3 may end the block before.
+            let from = chunk_start.saturating_sub(1);
+            for (at, &byte) in bytes
                 .iter()
                 .enumerate()
-                .filter(|&(_, &byte)| may_start(byte))
+                .take(chunk_start + chunk.len())
+                .skip(from)
             {
-                let word = capitalised_word_at(text, chunk_start + offset);
+                if byte != capital && byte < 0xC3 {
+                    continue;
+                }
+                let word = capitalised_word_at(text, at);
                 if word.is_some_and(|word| folded(word).eq(wanted.chars())) {
                     return word;
                 }
@@ -830,7 +844,16 @@ mod tests {
                 );
             }
         }
-        // Across the 32-byte blocks the search reads at a time.
+        // Across the 32-byte blocks the search reads at a time: `Å` (0xC3 0x85) split
+        // between two blocks, at every offset.
+        for pad in 0..40 {
+            let text = format!("{}Åstorp", "x".repeat(pad) + " ");
+            assert_eq!(
+                first_word_folding_to(&text, "astorp"),
+                Some("Åstorp"),
+                "{pad}"
+            );
+        }
         let long = format!("{}Åstorp {}Ystad", "x ".repeat(15), "å".repeat(40));
         assert_eq!(first_word_folding_to(&long, "astorp"), Some("Åstorp"));
         assert_eq!(first_word_folding_to(&long, "ystad"), None);
