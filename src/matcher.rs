@@ -433,17 +433,19 @@ fn spacing_faults_by_block(text: &str, block: usize) -> Vec<usize> {
                 .map(|at| block_start + at)
                 .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n'))),
         );
-        // With the next block's first byte, the partner of a space that ends this one; a
-        // pair that the block before found already is not found again.
+        // With the next block's first byte, the partner of a space that ends this one.
+        // Pairs do not overlap (`    ` holds two), so where the block before found one
+        // that ends on this block's first byte, the search goes on after it, as a search
+        // through the whole text would.
         let pairs_end = (block_end + 1).min(bytes.len());
         let pair_ends_at_start = block_start > 0
             && bytes[block_start - 1] == b' '
             && faults[..block_faults].last() == Some(&(block_start - 1));
+        let pairs_start = block_start + usize::from(pair_ends_at_start);
         faults.extend(
             DOUBLE_SPACE
-                .find_iter(&bytes[block_start..pairs_end])
-                .filter(|&at| !(at == 0 && pair_ends_at_start))
-                .map(|at| block_start + at),
+                .find_iter(&bytes[pairs_start..pairs_end])
+                .map(|at| pairs_start + at),
         );
         faults.extend(non_ascii_spaces(text, block_start, block_end));
         faults[block_faults..].sort_unstable();
@@ -1726,6 +1728,33 @@ mod tests {
             let wanted = limit.min(reference.list.len());
             proptest::prop_assert_eq!(&spans(&first)[..], &spans(&reference)[..wanted]);
             proptest::prop_assert_eq!(&norms(&first)[..], &norms(&reference)[..wanted]);
+        }
+    }
+
+    #[test]
+    fn runs_of_spaces_are_cut_into_the_same_pairs_whatever_the_block() {
+        // A run of spaces across a block's end: pairs do not overlap, so the block after
+        // one that ends on its first byte goes on from the next byte (four spaces after
+        // a block of two were once found as one pair, not two).
+        for pad in 0..6 {
+            for run in 2..9 {
+                let text = format!("{}a{}b", "x".repeat(pad), " ".repeat(run));
+                for block in 1..9 {
+                    assert_eq!(
+                        spacing_faults_by_block(&text, block),
+                        spacing_faults(&text),
+                        "{text:?}, blocks of {block}"
+                    );
+                }
+                let text = text.trim_end_matches('b');
+                for block in 1..9 {
+                    assert_eq!(
+                        spacing_faults_by_block(text, block),
+                        spacing_faults_by_block(text, text.len()),
+                        "{text:?}, blocks of {block}"
+                    );
+                }
+            }
         }
     }
 
