@@ -13,7 +13,7 @@
 //! A pattern written `/REGEX/` is a regular expression instead, matched on the
 //! lower-cased tokens joined by single spaces (`t.ex.` reads `t . ex .` there).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -129,7 +129,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
     let aligned = whole.is_some();
     let mut tokens = Tokens {
         lower: whole.unwrap_or_else(|| String::with_capacity(text.len())),
-        list: Vec::with_capacity(text.len() / 5),
+        list: Vec::new(),
         stems: OnceCell::new(),
         // Grown on first use: most units are asked about two or three of the five phrase
         // sets, and room for eight in every unit was a twentieth of a large document's
@@ -137,11 +137,17 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         hits: RefCell::new(Vec::new()),
         word_ids: RefCell::default(),
     };
+    // The tokens are gathered in this thread's scratch vector and copied out at their
+    // exact number: a vector sized by guess (a token per five bytes, grown where there
+    // were more) was a third of a large document's memory, where fresh memory costs
+    // page faults.
+    let mut list = TOKEN_SCRATCH.take();
+    list.clear();
     let bytes = text.as_bytes();
     let mut idx = 0;
     // Bytes below 0x80 are classified (and lower-cased) by table; only other characters
     // are decoded, and Latin-1 ones (å ä ö) are answered without the Unicode tables.
-    while idx < bytes.len() && tokens.list.len() < limit {
+    while idx < bytes.len() && list.len() < limit {
         let (ch, class) = match bytes[idx] {
             byte if byte.is_ascii() => (char::from(byte), ASCII_CLASS[usize::from(byte)]),
             _ => {
@@ -211,7 +217,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         } else {
             (lower_start, tokens.lower.len())
         };
-        tokens.list.push(Token {
+        list.push(Token {
             start: start as u32,
             end: idx as u32,
             lower_start: lower_start as u32,
@@ -220,7 +226,14 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
             capitalised: class & UPPER != 0,
         });
     }
+    tokens.list = list.as_slice().to_vec();
+    TOKEN_SCRATCH.set(list);
     tokens
+}
+
+thread_local! {
+    /// Where `tokenize_at_most` gathers a text's tokens.
+    static TOKEN_SCRATCH: Cell<Vec<Token>> = const { Cell::new(Vec::new()) };
 }
 
 /// `text` with every letter and digit lower-cased in its place (as `push_lower` lowers
