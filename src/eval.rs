@@ -888,7 +888,7 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
             }
             if let Some(idx) = best.filter(|_| predicted_commitment) {
                 if let (Some(gold_level), Some(specificity)) =
-                    (gold_unit.specificity, system.specificity[idx].as_ref())
+                    (gold_unit.specificity, system.specificity[idx].as_deref())
                 {
                     counts
                         .specificity_pairs
@@ -903,7 +903,7 @@ fn score_document(doc: &str, gold: &[&GoldUnit], system: &LabelledDocument) -> C
                 }
                 if let (Some(gold_type), Some(specificity)) = (
                     gold_unit.commitment_type.as_deref(),
-                    system.specificity[idx].as_ref(),
+                    system.specificity[idx].as_deref(),
                 ) {
                     counts
                         .type_pairs

@@ -156,7 +156,7 @@ pub fn records<'a>(
             let commitment = &labelled.commitments[idx];
             let actor = labelled.actors[idx].as_ref();
             let vague = &labelled.vague[idx];
-            let specificity = labelled.specificity[idx].as_ref();
+            let specificity = labelled.specificity[idx].as_deref();
             let cues = |neutralised: bool| -> Vec<&str> {
                 vague
                     .cues

@@ -275,7 +275,7 @@ pub fn profile_of(labelled: &LabelledDocument, identity: Identity) -> DocumentPr
         .iter()
         .filter(|&&idx| {
             labelled.specificity[idx]
-                .as_ref()
+                .as_deref()
                 .is_some_and(|s| s.level == 3)
         })
         .count();
@@ -370,7 +370,7 @@ fn elements(labelled: &LabelledDocument) -> (Elements, Vec<ElementEvidence>) {
             note("causes", idx);
             lists_found |= CAUSES_BIT;
         }
-        let specificity = labelled.specificity[idx].as_ref();
+        let specificity = labelled.specificity[idx].as_deref();
         if specificity.is_some_and(|s| s.commitment_type == "goal" && s.level == 3) {
             note("measurable_goals", idx);
         }

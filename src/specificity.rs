@@ -83,11 +83,11 @@ pub fn assess(
     vague: &[VagueDecision],
     period: Option<&Period>,
     lexicons: &Lexicons,
-) -> Vec<Option<Specificity>> {
+) -> Vec<Option<Box<Specificity>>> {
     (0..units.len())
         .map(|idx| {
             commitments[idx].commitment.then(|| {
-                assess_unit(
+                Box::new(assess_unit(
                     &units[idx],
                     &tokens[idx],
                     mentions.of(idx),
@@ -95,7 +95,7 @@ pub fn assess(
                     &vague[idx],
                     period,
                     lexicons,
-                )
+                ))
             })
         })
         .collect()
@@ -193,7 +193,7 @@ mod tests {
     fn check(text: &str, level: u8, kind: &str, conditional: bool) {
         let lexicons = Lexicons::embedded();
         let labelled = label_text("test.txt", text, &lexicons);
-        let specificity = labelled.specificity[0].as_ref().expect("a commitment");
+        let specificity = labelled.specificity[0].as_deref().expect("a commitment");
         assert_eq!(
             (
                 specificity.level,
@@ -265,7 +265,7 @@ mod tests {
             "Polisen ska i samverkan med föreningarna genomföra två trygghetsvandringar varje vår vid Västerskolan senast 30 maj 2021.",
             &lexicons,
         );
-        let s = labelled.specificity[0].as_ref().unwrap();
+        let s = labelled.specificity[0].as_deref().unwrap();
         assert_eq!(s.partners, ["föreningarna"]);
         assert_eq!(s.quantity, ["två trygghetsvandringar"]);
         assert_eq!(s.frequency, ["varje vår"]);
@@ -282,7 +282,7 @@ mod tests {
             "• Polisen ska verka för en tryggare trafik. Minst tolv trafikinsatser ska genomföras.\n",
             &lexicons,
         );
-        let s = labelled.specificity[0].as_ref().unwrap();
+        let s = labelled.specificity[0].as_deref().unwrap();
         assert!(s.mixed, "{s:?}");
         assert_eq!(s.level, 3);
     }
