@@ -22,6 +22,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 // Fx hashing: the keys are short words from our own lexicons, so no attacker to fear,
 // and the index is looked up a dozen times per token.
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 /// Longest gap, in tokens, that `...` may stand for.
 const MAX_GAP: usize = 3;
@@ -57,12 +58,17 @@ pub struct Tokens {
     /// then shared by every lexicon and stage.
     stems: OnceCell<Vec<OnceCell<String>>>,
     /// The hits of each phrase set matched so far, by set id: several stages ask for
-    /// the same set's hits (the commitment cues up to five times a unit).
-    hits: RefCell<Vec<(usize, Rc<[Hit]>)>>,
+    /// the same set's hits (the commitment cues up to five times a unit). Room for two
+    /// within: most units are asked about one to three sets, and a vector of its own
+    /// in each was a tenth of a large document's memory.
+    hits: RefCell<SetHits>,
     /// Each token's word number in this thread's `WordMemo`, and the memory's
     /// generation they were taken in.
     word_ids: RefCell<(Option<u64>, Vec<u32>)>,
 }
+
+/// Each phrase set's hits in one unit, by set id.
+type SetHits = SmallVec<[(usize, Rc<[Hit]>); 2]>;
 
 impl Token {
     /// Where the token starts in the source text.
@@ -131,10 +137,7 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         lower: whole.unwrap_or_else(|| String::with_capacity(text.len())),
         list: Vec::new(),
         stems: OnceCell::new(),
-        // Grown on first use: most units are asked about two or three of the five phrase
-        // sets, and room for eight in every unit was a twentieth of a large document's
-        // memory.
-        hits: RefCell::new(Vec::new()),
+        hits: RefCell::default(),
         word_ids: RefCell::default(),
     };
     // The tokens are gathered in this thread's scratch vector and copied out at their
