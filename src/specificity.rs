@@ -2,8 +2,8 @@
 //! does it name? (The pledge-research scale; corpus/README.md has examples.)
 //!
 //! Input: the units with their tokens, party mentions, commitment and vague decisions,
-//! and the document's validity period. Output: one `Option<Specificity>` per unit
-//! (`None` for units that are no commitment).
+//! and the document's validity period. Output: one `Option<Box<Specificity>>` per unit
+//! (`None` for units that are no commitment; boxed, so that those cost a pointer).
 //!
 //! 0 rhetoric (a vague outcome), 1 vague action, 2 concrete but unmeasured, 3 testable
 //! (a number, a numeric or calendar frequency, a date or deadline, or a time window
