@@ -141,9 +141,9 @@ pub fn tokenize_at_most(text: &str, limit: usize) -> Tokens {
         word_ids: RefCell::default(),
     };
     // The tokens are gathered in this thread's scratch vector and copied out at their
-    // exact number: a vector sized by guess (a token per five bytes, grown where there
-    // were more) was a third of a large document's memory, where fresh memory costs
-    // page faults.
+    // exact number: vectors sized by guess (a token per five bytes, grown where there
+    // were more) were more than a quarter of a large document's memory, where fresh
+    // memory costs page faults.
     let mut list = TOKEN_SCRATCH.take();
     list.clear();
     let bytes = text.as_bytes();

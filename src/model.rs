@@ -335,8 +335,8 @@ pub struct LabelledDocument {
     pub commitments: Vec<CommitmentDecision>,
     pub actors: Vec<Option<ActorDecision>>,
     pub vague: Vec<VagueDecision>,
-    /// Boxed: only commitments have one, and its 144 bytes in every unit's slot were a
-    /// tenth of a large document's memory.
+    /// Boxed: only commitments have one, and its 144 bytes in every unit's slot were
+    /// nearly a tenth of a large document's memory.
     pub specificity: Vec<Option<Box<Specificity>>>,
     pub parties: DocumentParties,
     /// The validity period the document states.
