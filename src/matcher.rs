@@ -439,6 +439,10 @@ pub(crate) fn spacing_faults(text: &str) -> Vec<usize> {
 fn spacing_faults_by_block(text: &str, block: usize) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut faults = Vec::new();
+    // Where the search for double spaces goes on: pairs do not overlap (`    ` holds
+    // two), so after a pair that ends on a block's first byte it goes on from the byte
+    // after, as a search through the whole text would.
+    let mut pairs_from = 0;
     let mut block_start = 0;
     while block_start < bytes.len() {
         let block_end = (block_start + block).min(bytes.len());
@@ -450,19 +454,12 @@ fn spacing_faults_by_block(text: &str, block: usize) -> Vec<usize> {
                 .filter(|&at| !(bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n'))),
         );
         // With the next block's first byte, the partner of a space that ends this one.
-        // Pairs do not overlap (`    ` holds two), so where the block before found one
-        // that ends on this block's first byte, the search goes on after it, as a search
-        // through the whole text would.
         let pairs_end = (block_end + 1).min(bytes.len());
-        let pair_ends_at_start = block_start > 0
-            && bytes[block_start - 1] == b' '
-            && faults[..block_faults].last() == Some(&(block_start - 1));
-        let pairs_start = block_start + usize::from(pair_ends_at_start);
-        faults.extend(
-            DOUBLE_SPACE
-                .find_iter(&bytes[pairs_start..pairs_end])
-                .map(|at| pairs_start + at),
-        );
+        let pairs_start = block_start.max(pairs_from);
+        for at in DOUBLE_SPACE.find_iter(&bytes[pairs_start..pairs_end]) {
+            faults.push(pairs_start + at);
+            pairs_from = pairs_start + at + 2;
+        }
         faults.extend(non_ascii_spaces(text, block_start, block_end));
         faults[block_faults..].sort_unstable();
         block_start = block_end;
