@@ -14,6 +14,7 @@ pub mod docx;
 pub mod eval;
 pub mod explain;
 pub mod html;
+pub mod hugepages;
 pub mod isolate;
 pub mod lexicon;
 pub mod matcher;

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::model::Document;
-use crate::{decode, docx, html, isolate, pdf};
+use crate::{decode, docx, html, hugepages, isolate, pdf};
 
 /// A document that could not be read, with its path and the reason.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +112,21 @@ fn is_document(path: &Path) -> bool {
         .is_some_and(|ext| DOCUMENT_EXTENSIONS.contains(&ext.to_lowercase().as_str()))
 }
 
+/// A file's bytes, like `std::fs::read`, into a buffer sized from its metadata and
+/// advised for huge pages (a large document is most of a run's fresh memory).
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    // One byte over, so that the read that finds the end needs no larger buffer.
+    let size_hint = file
+        .metadata()
+        .map_or(0, |metadata| metadata.len() as usize + 1);
+    let mut bytes = Vec::with_capacity(size_hint);
+    hugepages::advise(&bytes);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Reads one document: its bytes decoded (see `decode`: byte-order mark, `--encoding`,
 /// UTF-8, UTF-16, legacy encodings) and normalised. Returns the document and any
 /// warnings about its decoding.
@@ -128,7 +143,7 @@ pub fn read_document(
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
     } else {
-        std::fs::read(path)
+        read_file(path)
     };
     let bytes = bytes.map_err(|err| error(format!("cannot read: {err}")))?;
     if bytes.is_empty() {

@@ -20,6 +20,7 @@ use regex::Regex;
 use rustc_hash::FxHashMap;
 use smallvec::{smallvec, SmallVec};
 
+use crate::hugepages;
 use crate::lexicon::Lexicons;
 use crate::matcher::{
     is_letter_or_digit, is_single_spaced, spacing_fault_in, spacing_faults, StackLower,
@@ -56,6 +57,7 @@ pub fn segment(source: &Arc<String>, lexicons: &Lexicons) -> Vec<Unit> {
     // costs page faults too.
     let most_units = blocks.len() + sentence_marks(text.as_bytes());
     let mut units = Vec::with_capacity(most_units);
+    hugepages::advise(&units);
     let mut context = ContextLinker::default();
     let mut scratch = Scratch {
         spacing_faults: spacing_faults(text),
