@@ -984,7 +984,7 @@ struct Scratch {
     has_pages: bool,
     joined: Joined,
     segments: Vec<(usize, usize)>,
-    ends: Vec<usize>,
+    ends: Vec<SentenceEnd>,
 }
 
 /// The text of a block with its lines joined, mapped back to source offsets.
@@ -1140,15 +1140,21 @@ fn units_of_block(
                 } else {
                     let mut sentence_start = seg_start;
                     sentence_ends(&joined.text[..seg_end], seg_start, lexicons, ends);
-                    for &sentence_end in ends.iter() {
+                    for &SentenceEnd {
+                        at: sentence_end,
+                        has_colon,
+                    } in ends.iter()
+                    {
                         let sentence = joined.text[sentence_start..sentence_end].trim_end();
                         let kind = if sentence.ends_with(':') {
                             UnitKind::LeadIn
                         } else {
                             UnitKind::Sentence
                         };
+                        // Only a sentence with a colon can be a responsibility line:
+                        // `sentence_ends` saw every colon, so none is searched for here.
                         let responsibility =
-                            is_responsibility_line(sentence.trim_start(), lexicons);
+                            has_colon && is_responsibility_line(sentence.trim_start(), lexicons);
                         push(sentence_start, sentence_end, kind, responsibility, None);
                         sentence_start = sentence_end;
                     }
@@ -1316,11 +1322,19 @@ fn collapse_spaces(text: &str) -> String {
 /// Closing characters that stay with the sentence before them.
 const CLOSERS: &[char] = &['"', '”', '’', '\'', ')', ']', '»'];
 
-/// Fills `ends` with the end offsets of the sentences in `text[from..]`; the last one is
+/// Where a sentence ends, and whether it holds a colon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SentenceEnd {
+    at: usize,
+    has_colon: bool,
+}
+
+/// Fills `ends` with the ends of the sentences in `text[from..]`; the last one is at
 /// `text.len()`.
-fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons, ends: &mut Vec<usize>) {
+fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons, ends: &mut Vec<SentenceEnd>) {
     ends.clear();
     let mut sentence_start = from;
+    let mut has_colon = false;
     let mut idx = from;
     let mut marks = MarkScan::default();
     while idx < text.len() {
@@ -1333,8 +1347,12 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons, ends: &mut Vec<us
         let ch = text[idx..].chars().next().expect("in bounds");
         let ch_len = ch.len_utf8();
         if ch == ':' {
+            has_colon = true;
             if colon_ends_sentence(text, sentence_start, idx) {
-                ends.push(idx + 1);
+                ends.push(SentenceEnd {
+                    at: idx + 1,
+                    has_colon: std::mem::take(&mut has_colon),
+                });
                 sentence_start = idx + 1;
             }
             idx += 1;
@@ -1362,12 +1380,18 @@ fn sentence_ends(text: &str, from: usize, lexicons: &Lexicons, ends: &mut Vec<us
             ch == '.' && is_glued_break(text, idx, rest, lexicons)
         };
         if boundary {
-            ends.push(after);
+            ends.push(SentenceEnd {
+                at: after,
+                has_colon: std::mem::take(&mut has_colon),
+            });
             sentence_start = after;
         }
         idx = after;
     }
-    ends.push(text.len());
+    ends.push(SentenceEnd {
+        at: text.len(),
+        has_colon,
+    });
 }
 
 /// Finds the bytes that can start a colon or a terminator, `: . ? ! …` (`…` is led by
@@ -1773,6 +1797,29 @@ mod tests {
                 proptest::prop_assert_eq!(found, slowly(from), "{:?} from {}", text, from);
                 from = found.map_or(from, |at| at + 1) + step;
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The sentences cover the text from `from` to its end, one after another, and
+        /// each says it holds a colon exactly when its text does (so that a responsibility
+        /// line is never missed for want of a search).
+        #[test]
+        fn each_sentence_knows_whether_it_holds_a_colon(
+            text in "[a Ab.:?!…–”\n]{0,80}",
+            from in 0usize..8,
+        ) {
+            let lexicons = Lexicons::embedded();
+            let from = (0..=from.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap();
+            let mut ends = Vec::new();
+            sentence_ends(&text, from, &lexicons, &mut ends);
+            let mut start = from;
+            for end in &ends {
+                proptest::prop_assert!(end.at >= start && text.is_char_boundary(end.at));
+                proptest::prop_assert_eq!(end.has_colon, text[start..end.at].contains(':'), "{:?}", text);
+                start = end.at;
+            }
+            proptest::prop_assert_eq!(start, text.len());
         }
     }
 
