@@ -1,14 +1,15 @@
 //! Reference for `benches/peers/run.sh`: no splitting at all, the file copied to standard
 //! output unchanged, in one of two ways.
 //!
-//! - Whole (the default): read into memory whole, as the Rust peers read it
-//!   (`peer_lines`), and written back. Its time is what every program that holds the text
-//!   whole pays before it does any work: start-up, reading into fresh memory, and writing
-//!   as many bytes out. No such program, lofte included, runs faster on the machine.
+//! - Whole (the default): read into memory whole and checked to be UTF-8, as lofte and
+//!   the Rust peers read it (`peer_lines`), and written back. Its time is what every
+//!   program that holds the text whole pays before it does any work: start-up, reading
+//!   into fresh memory, the UTF-8 check, and writing as many bytes out. No such program,
+//!   lofte included, runs faster on the machine.
 //! - `--stream`: read a megabyte at a time into one buffer, each piece written before the
 //!   next is read. Its time is the floor of a program that never holds the text whole,
 //!   and the difference between the two is what holding it costs (on a virtual machine
-//!   where fresh memory is slow to touch, most of the first floor).
+//!   where fresh memory is slow to touch, most of it the first touch of that memory).
 //!
 //!     cargo run --release --example copy_floor -- [--stream] INPUT.txt > OUTPUT.txt
 

@@ -113,8 +113,9 @@ fn is_document(path: &Path) -> bool {
 }
 
 /// A file's bytes, like `std::fs::read`, into a buffer sized from its metadata and
-/// advised for huge pages (a large document is most of a run's fresh memory).
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+/// advised for huge pages (a large document is most of a run's fresh memory). The
+/// peers' reference programs read with it too (`examples/peer_lines`).
+pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     // One byte over, so that the read that finds the end needs no larger buffer.
