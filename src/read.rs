@@ -113,19 +113,48 @@ fn is_document(path: &Path) -> bool {
 }
 
 /// A file's bytes, like `std::fs::read`, into a buffer sized from its metadata and
-/// advised for huge pages (a large document is most of a run's fresh memory). The
-/// peers' reference programs read with it too (`examples/peer_lines`).
+/// advised for huge pages (a large document is most of a run's fresh memory). A file
+/// larger than the machine's memory is refused: reading it could only end in the
+/// system killing the whole run (a sparse 100 GB file did, after 30 s). The peers'
+/// reference programs read with it too (`examples/peer_lines`).
 pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    static MEMORY: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    read_file_within(path, *MEMORY.get_or_init(physical_memory))
+}
+
+/// `read_file` on a machine with `memory` bytes, if known.
+fn read_file_within(path: &Path, memory: Option<u64>) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
-    // One byte over, so that the read that finds the end needs no larger buffer.
-    let size_hint = file
-        .metadata()
-        .map_or(0, |metadata| metadata.len() as usize + 1);
-    let mut bytes = Vec::with_capacity(size_hint);
+    let size = file.metadata().map_or(0, |metadata| metadata.len());
+    if let Some(memory) = memory.filter(|&memory| size > memory) {
+        let gb = |bytes: u64| bytes as f64 / 1e9;
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!(
+                "the file is {:.1} GB, more than this machine's {:.1} GB of memory",
+                gb(size),
+                gb(memory)
+            ),
+        ));
+    }
+    // One byte over, so that the read that finds the end needs no larger buffer. A size
+    // the allocator cannot give is an error for this file, not an abort.
+    let size_hint = usize::try_from(size).map_or(usize::MAX, |size| size.saturating_add(1));
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(size_hint)?;
     hugepages::advise(&bytes);
     file.read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// The machine's physical memory in bytes, from `/proc/meminfo` (Linux); `None`
+/// elsewhere, where no file is refused for its size.
+fn physical_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Reads one document: its bytes decoded (see `decode`: byte-order mark, `--encoding`,
@@ -276,6 +305,28 @@ impl Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_larger_than_memory_is_refused_and_a_smaller_one_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let text = "Polisen ska patrullera i centrum. ".repeat(100);
+        std::fs::write(&path, &text).unwrap();
+        let len = text.len() as u64;
+        let err = read_file_within(&path, Some(len - 1)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::OutOfMemory);
+        assert!(
+            err.to_string().contains("more than this machine's"),
+            "{err}"
+        );
+        for memory in [Some(len), Some(u64::MAX), None] {
+            assert_eq!(read_file_within(&path, memory).unwrap(), text.as_bytes());
+        }
+        // The machine's own figure: this test machine has more than a few megabytes.
+        if cfg!(target_os = "linux") {
+            assert!(physical_memory().is_some_and(|bytes| bytes > 64 << 20));
+        }
+    }
 
     #[test]
     fn walks_folders_sorted_and_skips_readme_and_other_files() {
