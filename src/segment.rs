@@ -987,19 +987,27 @@ struct Scratch {
     ends: Vec<SentenceEnd>,
 }
 
-/// The text of a block with its lines joined, mapped back to source offsets.
+/// The buffers a block of several lines is joined in (see `BlockText`).
 #[derive(Default)]
 struct Joined {
     text: String,
-    /// (offset in `text`, offset in the source) at the start of each copied piece.
     map: Vec<(usize, usize)>,
+}
+
+/// The text of a block, its lines joined, mapped back to source offsets: a block of one
+/// line (most of them, and every paragraph of a text without hard wraps) is that
+/// stretch of the source itself, a longer one is joined in `Joined`'s buffer.
+struct BlockText<'a> {
+    text: &'a str,
+    /// (offset in `text`, offset in the source) at the start of each piece.
+    map: &'a [(usize, usize)],
     /// Whether `text` is single-spaced, and with it every trimmed stretch of it: then
     /// the block's units need no check of their own.
     single_spaced: bool,
 }
 
-impl Joined {
-    /// The piece that `text[pos]` was copied from.
+impl BlockText<'_> {
+    /// The piece that `text[pos]` comes from.
     fn piece_of(&self, pos: usize) -> usize {
         self.map.partition_point(|&(joined, _)| joined <= pos) - 1
     }
@@ -1012,15 +1020,29 @@ impl Joined {
 
 /// Joins the lines of a block: a line break becomes a space, except that a word
 /// hyphenated across the break is mended (`trygg-\nhetsvandring` → `trygghetsvandring`)
-/// while a real hyphen stays (`polis- och`, `2019-\n2020`).
-fn join_pieces(
-    text: &str,
+/// while a real hyphen stays (`polis- och`, `2019-\n2020`). A block of one line is
+/// not copied.
+fn join_pieces<'a>(
+    text: &'a str,
     pieces: &[(usize, usize)],
     spacing_faults: &[usize],
-    joined: &mut Joined,
-) {
-    joined.text.clear();
+    joined: &'a mut Joined,
+) -> BlockText<'a> {
+    // Pieces are trimmed stretches of lines, joined by one space or none.
+    let single_spaced = !pieces
+        .iter()
+        .any(|&(start, end)| spacing_fault_in(spacing_faults, start, end));
     joined.map.clear();
+    if let [(start, end)] = *pieces {
+        debug_assert_eq!(single_spaced, is_single_spaced(&text[start..end]));
+        joined.map.push((0, start));
+        return BlockText {
+            text: &text[start..end],
+            map: &joined.map,
+            single_spaced,
+        };
+    }
+    joined.text.clear();
     for &(start, end) in pieces {
         let piece = &text[start..end];
         if !joined.text.is_empty() {
@@ -1035,11 +1057,12 @@ fn join_pieces(
         joined.map.push((joined.text.len(), start));
         joined.text.push_str(piece);
     }
-    // Pieces are trimmed stretches of lines, joined by one space or none.
-    joined.single_spaced = !pieces
-        .iter()
-        .any(|&(start, end)| spacing_fault_in(spacing_faults, start, end));
-    debug_assert_eq!(joined.single_spaced, is_single_spaced(&joined.text));
+    debug_assert_eq!(single_spaced, is_single_spaced(&joined.text));
+    BlockText {
+        text: &joined.text,
+        map: &joined.map,
+        single_spaced,
+    }
 }
 
 enum HyphenJoin {
@@ -1092,12 +1115,11 @@ fn units_of_block(
         ends,
     } = scratch;
     let page = NonZeroU32::new(block.page).filter(|_| *has_pages);
-    join_pieces(source, &block.pieces, spacing_faults, joined);
-    let joined = &*joined;
+    let joined = join_pieces(source, &block.pieces, spacing_faults, joined);
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
             if let Some(mut unit) =
-                make_unit(source, joined, start, end, kind, responsibility, page)
+                make_unit(source, &joined, start, end, kind, responsibility, page)
             {
                 context.link(&mut unit, units.len(), block_idx, block, marker);
                 units.push(unit);
@@ -1107,13 +1129,13 @@ fn units_of_block(
         BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
         BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
         BlockKind::Item | BlockKind::Paragraph => {
-            inline_bullet_segments(&joined.text, segments);
+            inline_bullet_segments(joined.text, segments);
             if let (BlockKind::Item, Some(Marker::Number { ordinal, .. })) =
                 (block.kind, block.marker)
             {
                 let (first_start, first_end) = segments[0];
                 let numbered =
-                    inline_number_segments(&joined.text, first_start, first_end, ordinal, lexicons);
+                    inline_number_segments(joined.text, first_start, first_end, ordinal, lexicons);
                 segments.splice(0..1, numbered);
             }
             for (seg_idx, &(seg_start, seg_end)) in segments.iter().enumerate() {
@@ -1122,7 +1144,7 @@ fn units_of_block(
                     // ANNOTATION.md §1: an item holding several sentences is one unit,
                     // but a responsibility line inside it is split off.
                     let (item_end, responsibility) =
-                        split_responsibility(&joined.text, seg_start, seg_end, lexicons);
+                        split_responsibility(joined.text, seg_start, seg_end, lexicons);
                     let kind = if joined.text[seg_start..item_end].trim_end().ends_with(':') {
                         UnitKind::LeadIn
                     } else {
@@ -1265,7 +1287,7 @@ fn split_responsibility(
 /// for an empty stretch.
 fn make_unit(
     source: &Arc<String>,
-    joined: &Joined,
+    joined: &BlockText,
     start: usize,
     end: usize,
     kind: UnitKind,
