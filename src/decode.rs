@@ -15,6 +15,8 @@
 use encoding_rs::{Encoding, MACINTOSH, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::matcher::blocks_holding;
+
 /// Decoded, normalised text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
@@ -170,29 +172,24 @@ fn looks_like_mojibake(text: &str) -> bool {
 fn needs_normalising(text: &str) -> bool {
     let bytes = text.as_bytes();
     let notable = |b: u8| b == 0xC2 || b >= 0xCC;
-    let mut chunk_start = 0;
-    for chunk in bytes.chunks(32) {
-        // A branch-free pass that the compiler turns into vector compares.
-        if chunk.iter().fold(false, |any, &b| any | notable(b)) {
-            for (offset, _) in chunk.iter().enumerate().filter(|&(_, &b)| notable(b)) {
-                let ch = text[chunk_start + offset..]
-                    .chars()
-                    .next()
-                    .expect("a lead byte starts a character");
-                if is_removed_or_replaced(ch) {
-                    return true;
-                }
-                if ch < '\u{0300}' {
-                    continue;
-                }
-                let starter = unicode_normalization::char::canonical_combining_class(ch) == 0;
-                if !(starter && is_nfc_quick(std::iter::once(ch)) == IsNormalized::Yes) {
-                    return is_nfc_quick(text.chars()) != IsNormalized::Yes
-                        || text.chars().any(is_removed_or_replaced);
-                }
+    for block in blocks_holding(bytes, notable) {
+        for at in block.filter(|&at| notable(bytes[at])) {
+            let ch = text[at..]
+                .chars()
+                .next()
+                .expect("a lead byte starts a character");
+            if is_removed_or_replaced(ch) {
+                return true;
+            }
+            if ch < '\u{0300}' {
+                continue;
+            }
+            let starter = unicode_normalization::char::canonical_combining_class(ch) == 0;
+            if !(starter && is_nfc_quick(std::iter::once(ch)) == IsNormalized::Yes) {
+                return is_nfc_quick(text.chars()) != IsNormalized::Yes
+                    || text.chars().any(is_removed_or_replaced);
             }
         }
-        chunk_start += chunk.len();
     }
     false
 }

@@ -362,6 +362,25 @@ fn first_other_lead_byte(bytes: &[u8]) -> Option<usize> {
         .map(|offset| at + offset)
 }
 
+/// The byte ranges of the 32-byte blocks of `bytes` that hold a byte `flagged` says yes
+/// to, in order. Each block is tested without branches, which the compiler turns into
+/// vector compares: a text where such bytes are rare is passed over at little cost.
+pub(crate) fn blocks_holding<'b>(
+    bytes: &'b [u8],
+    flagged: impl Fn(u8) -> bool + Copy + 'b,
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'b {
+    const BLOCK: usize = 32;
+    let mut start = 0;
+    bytes.chunks(BLOCK).filter_map(move |block| {
+        let range = start..start + block.len();
+        start = range.end;
+        block
+            .iter()
+            .fold(false, |any, &byte| any | flagged(byte))
+            .then_some(range)
+    })
+}
+
 /// The offset of the first byte outside ASCII: runs of ASCII are passed sixteen bytes
 /// at a time.
 pub(crate) fn first_non_ascii(bytes: &[u8]) -> Option<usize> {

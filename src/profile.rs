@@ -11,6 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::matcher::blocks_holding;
 use crate::model::{Actor, LabelledDocument, Unit, UnitKind};
 
 /// The facts about one document.
@@ -455,33 +456,21 @@ fn first_word_folding_to<'t>(text: &'t str, wanted: &str) -> Option<&'t str> {
     // second byte below 0xA0, which follows 0xC3 in the capitals À–Þ (`Å` is 0xC3 0x85)
     // but not in `å`, `ä` and `ö` (0xC3 0xA4–0xB6): most Swedish blocks are passed over.
     // Below 0xC3 no lead byte starts a capital.
-    let worth_a_look = |byte: u8| byte == capital || byte >= 0xC4 || (0x80..0xA0).contains(&byte);
+    let worth_a_look =
+        move |byte: u8| byte == capital || byte >= 0xC4 || (0x80..0xA0).contains(&byte);
     let bytes = text.as_bytes();
-    let mut chunk_start: usize = 0;
-    for chunk in bytes.chunks(32) {
-        // A branch-free pass that the compiler turns into vector compares.
-        if chunk
-            .iter()
-            .fold(false, |any, &byte| any | worth_a_look(byte))
-        {
-            // From the byte before: a capital's 0xC3 may end the block before.
-            let from = chunk_start.saturating_sub(1);
-            for (at, &byte) in bytes
-                .iter()
-                .enumerate()
-                .take(chunk_start + chunk.len())
-                .skip(from)
-            {
-                if byte != capital && byte < 0xC3 {
-                    continue;
-                }
-                let word = capitalised_word_at(text, at);
-                if word.is_some_and(|word| folded(word).eq(wanted.chars())) {
-                    return word;
-                }
+    for block in blocks_holding(bytes, worth_a_look) {
+        // From the byte before: a capital's 0xC3 may end the block before.
+        let from = block.start.saturating_sub(1);
+        for (at, &byte) in bytes.iter().enumerate().take(block.end).skip(from) {
+            if byte != capital && byte < 0xC3 {
+                continue;
+            }
+            let word = capitalised_word_at(text, at);
+            if word.is_some_and(|word| folded(word).eq(wanted.chars())) {
+                return word;
             }
         }
-        chunk_start += chunk.len();
     }
     None
 }
