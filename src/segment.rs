@@ -1115,27 +1115,32 @@ fn units_of_block(
         ends,
     } = scratch;
     let page = NonZeroU32::new(block.page).filter(|_| *has_pages);
-    let joined = join_pieces(source, &block.pieces, spacing_faults, joined);
+    let block_text = join_pieces(source, &block.pieces, spacing_faults, joined);
     let mut push =
         |start: usize, end: usize, kind: UnitKind, responsibility: bool, marker: Option<Marker>| {
             if let Some(mut unit) =
-                make_unit(source, &joined, start, end, kind, responsibility, page)
+                make_unit(source, &block_text, start, end, kind, responsibility, page)
             {
                 context.link(&mut unit, units.len(), block_idx, block, marker);
                 units.push(unit);
             }
         };
     match block.kind {
-        BlockKind::Heading => push(0, joined.text.len(), UnitKind::Heading, false, None),
-        BlockKind::Responsibility => push(0, joined.text.len(), UnitKind::Sentence, true, None),
+        BlockKind::Heading => push(0, block_text.text.len(), UnitKind::Heading, false, None),
+        BlockKind::Responsibility => push(0, block_text.text.len(), UnitKind::Sentence, true, None),
         BlockKind::Item | BlockKind::Paragraph => {
-            inline_bullet_segments(joined.text, segments);
+            inline_bullet_segments(block_text.text, segments);
             if let (BlockKind::Item, Some(Marker::Number { ordinal, .. })) =
                 (block.kind, block.marker)
             {
                 let (first_start, first_end) = segments[0];
-                let numbered =
-                    inline_number_segments(joined.text, first_start, first_end, ordinal, lexicons);
+                let numbered = inline_number_segments(
+                    block_text.text,
+                    first_start,
+                    first_end,
+                    ordinal,
+                    lexicons,
+                );
                 segments.splice(0..1, numbered);
             }
             for (seg_idx, &(seg_start, seg_end)) in segments.iter().enumerate() {
@@ -1144,8 +1149,11 @@ fn units_of_block(
                     // ANNOTATION.md §1: an item holding several sentences is one unit,
                     // but a responsibility line inside it is split off.
                     let (item_end, responsibility) =
-                        split_responsibility(joined.text, seg_start, seg_end, lexicons);
-                    let kind = if joined.text[seg_start..item_end].trim_end().ends_with(':') {
+                        split_responsibility(block_text.text, seg_start, seg_end, lexicons);
+                    let kind = if block_text.text[seg_start..item_end]
+                        .trim_end()
+                        .ends_with(':')
+                    {
                         UnitKind::LeadIn
                     } else {
                         UnitKind::Item
@@ -1161,13 +1169,13 @@ fn units_of_block(
                     }
                 } else {
                     let mut sentence_start = seg_start;
-                    sentence_ends(&joined.text[..seg_end], seg_start, lexicons, ends);
+                    sentence_ends(&block_text.text[..seg_end], seg_start, lexicons, ends);
                     for &SentenceEnd {
                         at: sentence_end,
                         has_colon,
                     } in ends.iter()
                     {
-                        let sentence = joined.text[sentence_start..sentence_end].trim_end();
+                        let sentence = block_text.text[sentence_start..sentence_end].trim_end();
                         let kind = if sentence.ends_with(':') {
                             UnitKind::LeadIn
                         } else {
@@ -1282,19 +1290,19 @@ fn split_responsibility(
     (end, None)
 }
 
-/// Builds a unit from `joined[start..end]`: trims it, collapses whitespace and maps its
+/// Builds a unit from `block_text.text[start..end]`: trims it, collapses whitespace and maps its
 /// span back to the source, whose text it shares when it reads the same. Returns `None`
 /// for an empty stretch.
 fn make_unit(
     source: &Arc<String>,
-    joined: &BlockText,
+    block_text: &BlockText,
     start: usize,
     end: usize,
     kind: UnitKind,
     responsibility: bool,
     page: Option<NonZeroU32>,
 ) -> Option<Unit> {
-    let slice = &joined.text[start..end];
+    let slice = &block_text.text[start..end];
     let trimmed_start = slice.trim_start();
     let trimmed = trimmed_start.trim_end();
     if !trimmed.chars().any(is_letter_or_digit) {
@@ -1303,10 +1311,11 @@ fn make_unit(
     let first = start + (slice.len() - trimmed_start.len());
     let last_char = trimmed.chars().last().expect("non-empty");
     let last = first + trimmed.len() - last_char.len_utf8();
-    let span = joined.source_offset(first)..joined.source_offset(last) + last_char.len_utf8();
-    // Within one piece the joined text is the source's, byte for byte.
-    let verbatim = joined.piece_of(first) == joined.piece_of(last);
-    let single = joined.single_spaced || is_single_spaced(trimmed);
+    let span =
+        block_text.source_offset(first)..block_text.source_offset(last) + last_char.len_utf8();
+    // Within one piece the block text is the source's, byte for byte.
+    let verbatim = block_text.piece_of(first) == block_text.piece_of(last);
+    let single = block_text.single_spaced || is_single_spaced(trimmed);
     let text = match (single, verbatim) {
         (true, true) => UnitText::stretch(source, span.clone()),
         (true, false) => UnitText::own(trimmed.to_string()),
