@@ -280,10 +280,10 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
         }
         // Each regex runs only where the line has what it needs (the cheapest first).
         let short = || line.split_whitespace().take(16).count() <= 15;
-        let page_start = may_start_page_number(line);
+        let page_start = may_start_page_number(line) && few_letters(line);
         if (may_be_toc_line(line) && TOC_LINE.is_match(line))
             || (page_start && SPELLED_PAGE_NUMBER.is_match(line))
-            || (PAGE_MARKER_AT_END.is_match(line) && short())
+            || (may_end_page_marker(line) && PAGE_MARKER_AT_END.is_match(line) && short())
         {
             *is_furniture = true;
         } else if page_start && PAGE_NUMBER.is_match(line) {
@@ -364,6 +364,28 @@ fn may_start_page_number(line: &str) -> bool {
             || c.is_numeric()
             || c.is_whitespace()
     })
+}
+
+/// What `PAGE_NUMBER` and `SPELLED_PAGE_NUMBER` need besides their start: at most six
+/// letters (`sida` and `av`), since every other character they match is a digit, white
+/// space or a sign. A line of text has more within its first words, so the regexes,
+/// whose set-up costs more than this count, are not run on every numbered item.
+fn few_letters(line: &str) -> bool {
+    line.chars().filter(|c| c.is_alphabetic()).nth(6).is_none()
+}
+
+/// What `PAGE_MARKER_AT_END` needs at the end of a line: `)`, or digits after `av` or
+/// `/` and white space (`Sida 2 av 5`, `s. 3/8`). Most lines that end in a number, such
+/// as a year, have neither, and are turned away without the regex.
+fn may_end_page_marker(line: &str) -> bool {
+    if line.ends_with(')') {
+        return true;
+    }
+    let before_number = line.trim_end_matches(|c: char| c.is_numeric());
+    if before_number.len() == line.len() {
+        return false;
+    }
+    before_number.trim_end().ends_with(['/', 'v', 'V'])
 }
 
 fn neighbour_is_blank(lines: &[Line], idx: usize, step: isize) -> bool {
@@ -1913,6 +1935,7 @@ mod tests {
             line in proptest::prop_oneof![
                 "(sida|Sida|ſida|SID\\.|page|s\\.|x)?[ \u{a0}]?[-–(]?[ ]?[0-9٣]{1,3}[ ]?(av|/|\\()?[ ]?[0-9]{0,3}\\)?",
                 "[a-zſ ]{0,6}[. …]{0,9}[ ]?[0-9]{1,3}",
+                "[A-Za-zåö ]{0,12}[ \u{a0}](sida|Sida|ſid|s\\.|PAGE)[ ]?[0-9]{1,3}[ \u{a0}]?(av|AV|aV|/|\\()[ \u{2003}]?[0-9٣]{1,3}[ ]?\\)?",
             ],
         ) {
             if TOC_LINE.is_match(&line) {
@@ -1920,6 +1943,10 @@ mod tests {
             }
             if PAGE_NUMBER.is_match(&line) || SPELLED_PAGE_NUMBER.is_match(&line) {
                 proptest::prop_assert!(may_start_page_number(&line), "{:?}", line);
+                proptest::prop_assert!(few_letters(&line), "{:?}", line);
+            }
+            if PAGE_MARKER_AT_END.is_match(&line) {
+                proptest::prop_assert!(may_end_page_marker(&line), "{:?}", line);
             }
         }
     }
