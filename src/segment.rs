@@ -344,8 +344,15 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
     furniture
 }
 
-/// What a line needs for `TOC_LINE` to match it: four full stops, or two `…`.
+/// What a line needs for `TOC_LINE` to match it: a dot leader (`.` or `…`) before the
+/// number it ends in, and four full stops, or two `…`, in all. The end is looked at
+/// first: most lines that end in a number have no leader, and are turned away without
+/// a count of the whole line.
 fn may_be_toc_line(line: &str) -> bool {
+    let before_number = line.trim_end().trim_end_matches(|c: char| c.is_numeric());
+    if !before_number.trim_end().ends_with(['.', '…']) {
+        return false;
+    }
     let (stops, ellipsis_leads) = line.bytes().fold((0, 0), |(stops, leads), byte| {
         (
             stops + usize::from(byte == b'.'),
