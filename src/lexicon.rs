@@ -1976,20 +1976,24 @@ fn parse_anchors(
             }),
         }
     }
-    // Compiling the regexes is most of lofte's start-up, so it is spread over the cores.
     // Anchors match whole words (checked in `find_in_each`), case-insensitively.
-    let compiled: Vec<(CompiledAnchor, Option<PatternTriggers>)> = lines
-        .par_iter()
-        .map(|(_, _, pattern)| {
-            let triggers = trigger_words(pattern);
-            let source = format!(r"(?i)(?:{})", with_letters_folded(pattern));
-            let regex = match compile {
-                Compile::AtLoad => AnchorRegex::new(source, triggers.is_some()),
-                Compile::OnFirstUse => Ok(AnchorRegex::uncompiled(source, triggers.is_some())),
-            };
-            (regex, triggers)
-        })
-        .collect();
+    let prepare = |(_, _, pattern): &(Source, AnchorKind, &str)| {
+        let triggers = trigger_words(pattern);
+        let source = format!(r"(?i)(?:{})", with_letters_folded(pattern));
+        let regex = match compile {
+            Compile::AtLoad => AnchorRegex::new(source, triggers.is_some()),
+            Compile::OnFirstUse => Ok(AnchorRegex::uncompiled(source, triggers.is_some())),
+        };
+        (regex, triggers)
+    };
+    // Compiling the regexes at load is most of the start-up with a lexicon folder, so it
+    // is spread over the cores. Otherwise the work is light, and asking rayon's global
+    // pool for it would start a thread per core that the run never uses again (and
+    // `lofte segment`, which reads no anchors, would start them for nothing).
+    let compiled: Vec<(CompiledAnchor, Option<PatternTriggers>)> = match compile {
+        Compile::AtLoad => lines.par_iter().map(prepare).collect(),
+        Compile::OnFirstUse => lines.iter().map(prepare).collect(),
+    };
     let mut entries = Vec::new();
     let mut regexes = Vec::new();
     let mut edge_regexes = Vec::new();
