@@ -1138,12 +1138,24 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     let may_be_output = |path: &Path| {
         path.file_name() == output.file_name() || inputs.iter().any(|input| input == path)
     };
-    if read::document_paths(inputs)
-        .filter_map(|found| found.ok())
-        .filter(|path| may_be_output(path))
-        .filter_map(|path| path.canonicalize().ok())
-        .any(|p| p == output)
-    {
+    let is_output = |path: PathBuf| path.canonicalize().is_ok_and(|p| p == output);
+    // A folder's walk yields documents only (`read::is_document`). When the output's name
+    // is no document's (`commitments.csv`, `/dev/null`), only a file named on the command
+    // line can be it, and the folders are not walked an extra time before the run (a
+    // second's wait over a corpus of 270,000 files).
+    let named_input = if read::is_document(&output) {
+        read::document_paths(inputs)
+            .filter_map(|found| found.ok())
+            .filter(|path| may_be_output(path))
+            .any(is_output)
+    } else {
+        inputs
+            .iter()
+            .filter(|input| !input.is_dir())
+            .cloned()
+            .any(is_output)
+    };
+    if named_input {
         bail!(UsageError(format!(
             "{}: the output file is one of the inputs; choose another -o",
             output.display()

@@ -100,7 +100,7 @@ fn walk(folder: PathBuf) -> impl Iterator<Item = Result<PathBuf, ReadError>> + S
         })
 }
 
-fn is_document(path: &Path) -> bool {
+pub(crate) fn is_document(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };

@@ -382,6 +382,16 @@ fn output_never_overwrites_an_input() {
         std::fs::read_to_string(temp.path().join("a.txt")).unwrap(),
         "Polisen ska besöka skolorna.\n"
     );
+    // A file named on the command line is read whatever its name, so an output with a
+    // name no folder's walk would find (`.csv`) is still checked against it.
+    std::fs::write(temp.path().join("notes.csv"), "Kommunen ska städa.\n").unwrap();
+    let args = ["extract", "a.txt", "notes.csv", "-o", "notes.csv"];
+    let output = run_expecting(temp.path(), &args, 2);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("one of the inputs"));
+    assert_eq!(
+        std::fs::read_to_string(temp.path().join("notes.csv")).unwrap(),
+        "Kommunen ska städa.\n"
+    );
     // A document found in a folder, named another way.
     std::fs::create_dir_all(temp.path().join("docs/sub")).unwrap();
     std::fs::write(
