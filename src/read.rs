@@ -144,7 +144,10 @@ fn read_file_within(path: &Path, memory: Option<u64>) -> std::io::Result<Vec<u8>
     let mut bytes = Vec::new();
     bytes.try_reserve_exact(size_hint)?;
     hugepages::advise(&bytes);
-    file.read_to_end(&mut bytes)?;
+    // Through `Take`, which reads into the room reserved here as `File`'s own
+    // `read_to_end` does, without first asking the file's size and position again (two
+    // system calls a document, half a million over a corpus of 270,000 files).
+    file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
