@@ -1141,8 +1141,8 @@ fn refuse_overwriting_input(output: &Path, inputs: &[PathBuf]) -> Result<()> {
     let is_output = |path: PathBuf| path.canonicalize().is_ok_and(|p| p == output);
     // A folder's walk yields documents only (`read::is_document`). When the output's name
     // is no document's (`commitments.csv`, `/dev/null`), only a file named on the command
-    // line can be it, and the folders are not walked an extra time before the run (a
-    // second's wait over a corpus of 270,000 files).
+    // line can be it, and the folders are not walked an extra time before the run
+    // (0.2-0.5 s over a corpus of 270,000 files).
     let named_input = if read::is_document(&output) {
         read::document_paths(inputs)
             .filter_map(|found| found.ok())
