@@ -349,8 +349,7 @@ fn find_furniture(text: &str, lines: &[Line]) -> Vec<bool> {
 /// first: most lines that end in a number have no leader, and are turned away without
 /// a count of the whole line.
 fn may_be_toc_line(line: &str) -> bool {
-    let before_number = line.trim_end().trim_end_matches(|c: char| c.is_numeric());
-    if !before_number.trim_end().ends_with(['.', '…']) {
+    if !before_final_number(line).is_some_and(|before| before.ends_with(['.', '…'])) {
         return false;
     }
     let (stops, ellipsis_leads) = line.bytes().fold((0, 0), |(stops, leads), byte| {
@@ -385,14 +384,17 @@ fn few_letters(line: &str) -> bool {
 /// `/` and white space (`Sida 2 av 5`, `s. 3/8`). Most lines that end in a number, such
 /// as a year, have neither, and are turned away without the regex.
 fn may_end_page_marker(line: &str) -> bool {
-    if line.ends_with(')') {
-        return true;
-    }
-    let before_number = line.trim_end_matches(|c: char| c.is_numeric());
-    if before_number.len() == line.len() {
-        return false;
-    }
-    before_number.trim_end().ends_with(['/', 'v', 'V'])
+    line.ends_with(')')
+        || before_final_number(line).is_some_and(|before| before.ends_with(['/', 'v', 'V']))
+}
+
+/// What comes before the number `line` ends in, white space around it trimmed; `None`
+/// when it ends in no number. (`is_numeric` takes in every `\d` and more, so the
+/// quick checks built on it turn away only lines their regexes cannot match.)
+fn before_final_number(line: &str) -> Option<&str> {
+    let line = line.trim_end();
+    let before = line.trim_end_matches(|c: char| c.is_numeric());
+    (before.len() < line.len()).then(|| before.trim_end())
 }
 
 fn neighbour_is_blank(lines: &[Line], idx: usize, step: isize) -> bool {
