@@ -13,7 +13,9 @@ use lofte::matcher::{tokenize, Tokens};
 use lofte::model::LabelledDocument;
 use lofte::output::{self, CsvOptions, Format, RecordWriter};
 use lofte::parties::{self, Mention, UnitMentions};
-use lofte::{actor, commitment, decode, period, pipeline, profile, segment, specificity, vague};
+use lofte::{
+    actor, commitment, decode, html, period, pipeline, profile, segment, specificity, vague,
+};
 
 mod common;
 
@@ -291,6 +293,31 @@ fn stages(c: &mut Criterion) {
     });
     group.finish();
 
+    // Reading the same agreement as a web page: laid out as a municipal site would,
+    // and with its content inside 50,000 nested elements, which is read flat (linear)
+    // rather than as a tree (quadratic in the depth). Both must give the same text.
+    let mut group = c.benchmark_group("html");
+    for (label, depth) in [("page", 0), ("page_nested_50000_deep", 50_000)] {
+        let page = web_page(text, depth);
+        let read = html::read_page(&page);
+        assert_eq!(
+            read.warning.is_some(),
+            depth > 0,
+            "{label}: read flat or not"
+        );
+        assert_eq!(
+            read.text,
+            html::read_page(&web_page(text, 0)).text,
+            "{label}"
+        );
+        assert!(read.text.lines().count() > 20, "{label}: {}", read.text);
+        group.throughput(Throughput::Bytes(page.len() as u64));
+        group.bench_function(label, |b| {
+            b.iter(|| html::read_page(black_box(&page)).text.len())
+        });
+    }
+    group.finish();
+
     // Doubling the lexicons (every entry gets a twin that never matches but shares its
     // first word) must not halve the throughput: entries are indexed, not looped over.
     let doubled_dir = tempfile::tempdir().expect("temp dir");
@@ -355,6 +382,31 @@ fn stages(c: &mut Criterion) {
 }
 
 /// Units in the corpus gold for one document.
+/// `text` as a web page: blocks become headings, paragraphs and lists, inside `depth`
+/// nested `<div>`s, with navigation and a footer around them.
+fn web_page(text: &str, depth: usize) -> String {
+    let mut body = String::new();
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let lines: Vec<&str> = block.lines().collect();
+        if lines.iter().all(|l| l.starts_with("• ")) {
+            body.push_str("<ul>");
+            for line in lines {
+                body.push_str(&format!("<li>{}</li>", &line["• ".len()..]));
+            }
+            body.push_str("</ul>\n");
+        } else if lines.len() == 1 && !block.trim_end().ends_with(['.', ':', '!', '?']) {
+            body.push_str(&format!("<h2>{}</h2>\n", block.trim()));
+        } else {
+            body.push_str(&format!("<p>{}</p>\n", lines.join("<br>")));
+        }
+    }
+    format!(
+        "<!DOCTYPE html><html><head><title>Avtal</title></head><body><nav><ul><li>Start</li></ul></nav>{}{body}{}<footer>Kommunen</footer></body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    )
+}
+
 fn gold_unit_count(file: &str) -> usize {
     let gold = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/gold.jsonl"))
         .expect("corpus gold");

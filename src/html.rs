@@ -6,10 +6,38 @@
 //! line break, a table row one line with its cells separated by tabs.
 //! Scripts, styles, navigation, headers, footers, forms and asides are dropped; when
 //! the page has a `<main>` or `<article>`, only that is read.
+//!
+//! A page is parsed into a tree (html5ever, through scraper) and the tree walked. The
+//! tree builder checks each tag against the elements still open, so a page nested
+//! very deep costs time in the square of its depth (100,000 nested `<div>`s: 31 s).
+//! Such a page is read flat instead, tag by tag, with the same layout rules.
 
-use scraper::{ElementRef, Html, Node, Selector};
+use std::cell::RefCell;
 
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use scraper::{ElementRef, Html, HtmlTreeSink, Node, Selector};
+
+use crate::matcher::floor_char_boundary;
 use crate::segment::level_bullet;
+
+/// How deep elements may nest before the page is read flat. Real pages nest a few
+/// dozen deep; up to this depth the tree costs at most a few hundred steps a tag.
+const MAX_DEPTH: usize = 512;
+
+/// How much of the page the tree builder is given at a time; the depth is checked
+/// between pieces, so a page can nest at most a piece's tags deeper than `MAX_DEPTH`
+/// before it is found out.
+const PIECE: usize = 4 * 1024;
+
+/// Elements without content or end tag: never the start of a skipped stretch.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
 
 /// Elements whose content is never part of the agreement.
 const SKIPPED: &[&str] = &[
@@ -58,7 +86,61 @@ pub fn looks_like_html(text: &str) -> bool {
 /// assert_eq!(lofte::html::text_of(page), "Medborgarlöfte\n\nPolisen lovar att:\n\n• genomföra trygghetsvandringar\n");
 /// ```
 pub fn text_of(html: &str) -> String {
-    let document = Html::parse_document(html);
+    read_page(html).text
+}
+
+/// A page's visible text, and what a reader should know about how it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub text: String,
+    /// Why the page was read flat rather than as a tree, if it was.
+    pub warning: Option<String>,
+}
+
+/// Reads a page as a tree, or flat when it nests deeper than `MAX_DEPTH`.
+pub fn read_page(html: &str) -> Page {
+    match parse_tree(html) {
+        Some(document) => Page {
+            text: text_of_tree(&document),
+            warning: None,
+        },
+        None => Page {
+            text: text_of_tokens(html),
+            warning: Some(format!(
+                "the page nests elements more than {MAX_DEPTH} deep, so it was read tag by \
+                 tag: all its text is kept, but a <main> or <article> in it is not read alone"
+            )),
+        },
+    }
+}
+
+/// The page as a tree, or `None` once its newest element lies deeper than `MAX_DEPTH`.
+fn parse_tree(html: &str) -> Option<Html> {
+    let mut parser =
+        html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    let mut rest = html;
+    while !rest.is_empty() {
+        let cut = match floor_char_boundary(rest, PIECE.min(rest.len())) {
+            0 => rest.len(),
+            cut => cut,
+        };
+        parser.process(StrTendril::from_slice(&rest[..cut]));
+        rest = &rest[cut..];
+        let tree = &parser.tokenizer.sink.sink.0.borrow().tree;
+        // New nodes go where the parser is, so the newest one's depth is the parser's.
+        let depth = tree
+            .nodes()
+            .next_back()
+            .map_or(0, |node| node.ancestors().count());
+        if depth > MAX_DEPTH {
+            return None;
+        }
+    }
+    Some(parser.finish())
+}
+
+/// The text of a parsed page: its `<main>` or `<article>` if it has one, else all.
+fn text_of_tree(document: &Html) -> String {
     let main = Selector::parse("main, article, [role=main]").expect("valid selector");
     let root = document
         .select(&main)
@@ -112,6 +194,37 @@ impl Layout {
         }
     }
 
+    /// Lays out the start of an element that is read.
+    fn open(&mut self, name: &str) {
+        match name {
+            "li" => {
+                self.line_break();
+                self.push_text(level_bullet(self.lists.saturating_sub(1)));
+            }
+            "ul" | "ol" => {
+                self.lists += 1;
+                self.block_break();
+            }
+            "tr" => self.line_break(),
+            "td" | "th" if !self.line.is_empty() => self.line.push('\t'),
+            _ if is_heading(name) || BLOCKS.contains(&name) => self.block_break(),
+            _ => {}
+        }
+    }
+
+    /// Lays out the end of an element that is read.
+    fn close(&mut self, name: &str) {
+        match name {
+            "li" | "tr" => self.line_break(),
+            "ul" | "ol" => {
+                self.lists = self.lists.saturating_sub(1);
+                self.block_break();
+            }
+            _ if is_heading(name) || BLOCKS.contains(&name) => self.block_break(),
+            _ => {}
+        }
+    }
+
     fn finish(mut self) -> String {
         self.line_break();
         let trimmed = self.text.trim_end().to_string();
@@ -145,20 +258,7 @@ fn walk(root: ElementRef, out: &mut Layout) {
                 if SKIPPED.contains(&name) || element.value().attr("hidden").is_some() {
                     continue;
                 }
-                match name {
-                    "li" => {
-                        out.line_break();
-                        out.push_text(level_bullet(out.lists.saturating_sub(1)));
-                    }
-                    "ul" | "ol" => {
-                        out.lists += 1;
-                        out.block_break();
-                    }
-                    "tr" => out.line_break(),
-                    "td" | "th" if !out.line.is_empty() => out.line.push('\t'),
-                    _ if is_heading(name) || BLOCKS.contains(&name) => out.block_break(),
-                    _ => {}
-                }
+                out.open(name);
                 steps.push(Step::Close(name));
                 children.extend(element.children().filter_map(|child| match child.value() {
                     Node::Text(text) => Some(Step::Text(text)),
@@ -171,15 +271,95 @@ fn walk(root: ElementRef, out: &mut Layout) {
             }
             Step::Text(text) => out.push_text(text),
             Step::LineBreak => out.line_break(),
-            Step::Close(name) => match name {
-                "li" | "tr" => out.line_break(),
-                "ul" | "ol" => {
-                    out.lists = out.lists.saturating_sub(1);
-                    out.block_break();
+            Step::Close(name) => out.close(name),
+        }
+    }
+}
+
+/// The text of a page read flat: its tags in the order written, laid out by the same
+/// rules as the tree's elements. Nothing is implied (a missing `</ul>` leaves the list
+/// open) and there is no `<main>` to single out, but time and memory grow with the
+/// page's length only.
+fn text_of_tokens(html: &str) -> String {
+    let reader = FlatReader::default();
+    let tokenizer = Tokenizer::new(reader, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    // The reader asks for nothing but raw-text states, so the tokenizer never stops
+    // before the input is used up.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.out.into_inner().finish()
+}
+
+/// Lays out a page's tokens as they come.
+#[derive(Default)]
+struct FlatReader {
+    out: RefCell<Layout>,
+    /// The skipped element being read past, and how many of its name are open in it.
+    skipping: RefCell<Option<(String, usize)>>,
+}
+
+impl TokenSink for FlatReader {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        match token {
+            Token::TagToken(tag) => return self.tag(&tag),
+            Token::CharacterTokens(text) if self.skipping.borrow().is_none() => {
+                self.out.borrow_mut().push_text(&text);
+            }
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+impl FlatReader {
+    fn tag(&self, tag: &Tag) -> TokenSinkResult<()> {
+        let name: &str = &tag.name;
+        let mut skipping = self.skipping.borrow_mut();
+        let mut out = self.out.borrow_mut();
+        match (tag.kind, skipping.as_mut()) {
+            (TagKind::StartTag, Some((skipped, open))) => {
+                if skipped.as_str() == name && !tag.self_closing {
+                    *open += 1;
                 }
-                _ if is_heading(name) || BLOCKS.contains(&name) => out.block_break(),
-                _ => {}
-            },
+            }
+            (TagKind::EndTag, Some((skipped, open))) => {
+                if skipped.as_str() == name {
+                    *open -= 1;
+                    if *open == 0 {
+                        *skipping = None;
+                    }
+                }
+            }
+            (TagKind::StartTag, None) => {
+                let hidden = tag.attrs.iter().any(|attr| &*attr.name.local == "hidden");
+                // `<head>` is left to end by itself (its end tag is often left out):
+                // the title in it is skipped by name, and the rest has no text.
+                let skipped = (SKIPPED.contains(&name) && name != "head") || name == "title";
+                if (skipped || hidden) && !tag.self_closing && !VOID.contains(&name) {
+                    *skipping = Some((name.to_string(), 1));
+                } else if name == "br" {
+                    out.line_break();
+                } else if !skipped && !hidden {
+                    out.open(name);
+                }
+            }
+            (TagKind::EndTag, None) => out.close(name),
+        }
+        // What a tree builder would tell the tokenizer: these elements hold raw text,
+        // which must not be read as tags.
+        match (tag.kind, name) {
+            (TagKind::StartTag, "script") => TokenSinkResult::RawData(RawKind::ScriptData),
+            (
+                TagKind::StartTag,
+                "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript",
+            ) => TokenSinkResult::RawData(RawKind::Rawtext),
+            (TagKind::StartTag, "title" | "textarea") => TokenSinkResult::RawData(RawKind::Rcdata),
+            (TagKind::StartTag, "plaintext") => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
         }
     }
 }
@@ -222,9 +402,10 @@ mod tests {
     }
 
     #[test]
-    fn a_page_nested_deeper_than_the_stack_would_allow_is_read() {
+    fn a_tree_deeper_than_the_stack_would_allow_is_walked() {
         // A walk that recursed once per element overflowed this small stack (a worker
-        // thread's is 2 MB; pages nested 100,000 deep reach it).
+        // thread's is 2 MB). A page reaches the walk this deep when its deep stretch
+        // fits between two of the parser's depth checks, so the tree is built unchecked.
         let depth = 3_000;
         let page = format!(
             "<html><body>{}<p>Polisen ska patrullera.</p>{}</body></html>",
@@ -233,11 +414,141 @@ mod tests {
         );
         let text = std::thread::Builder::new()
             .stack_size(256 * 1024)
-            .spawn(move || text_of(&page))
+            .spawn(move || text_of_tree(&Html::parse_document(&page)))
             .expect("a thread")
             .join()
             .expect("no panic");
         assert_eq!(text, "Polisen ska patrullera.\n");
+    }
+
+    /// A page with its text `depth` elements deep: a heading, a paragraph and a list.
+    fn nested_page(depth: usize) -> String {
+        format!(
+            "<!DOCTYPE html><html><head><title>Löfte</title></head><body>{}\
+             <h2>Polisen åtar sig</h2><p>Polisen lovar att:</p><ul><li>patrullera \
+             centrum</li><li>besöka skolor</li></ul>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_for_the_tree_is_read_flat_with_a_warning() {
+        let expected = "Polisen åtar sig\n\nPolisen lovar att:\n\n• patrullera centrum\n\
+                        • besöka skolor\n";
+        let shallow = read_page(&nested_page(MAX_DEPTH - 10));
+        assert_eq!(shallow.text, expected);
+        assert_eq!(shallow.warning, None);
+        // 100,000 deep took the tree builder 31 s; read flat, it is linear.
+        let deep = read_page(&nested_page(100_000));
+        assert_eq!(deep.text, expected);
+        let warning = deep.warning.expect("a warning");
+        assert!(warning.contains("more than 512 deep"), "{warning}");
+    }
+
+    #[test]
+    fn a_deep_stretch_is_found_in_any_piece_of_the_page() {
+        // The deep part starts well after the first piece and ends before the last.
+        let page = format!(
+            "<html><body>{}{}<p>Mitt i.</p>{}{}</body></html>",
+            "<p>Inledande stycke.</p>".repeat(2 * PIECE / 22),
+            "<div>".repeat(10 * MAX_DEPTH),
+            "</div>".repeat(10 * MAX_DEPTH),
+            "<p>Avslutande stycke.</p>".repeat(2 * PIECE / 23)
+        );
+        let read = read_page(&page);
+        assert!(read.warning.is_some());
+        assert!(read.text.contains("\nMitt i.\n"));
+        assert!(read.text.ends_with("Avslutande stycke.\n"));
+    }
+
+    #[test]
+    fn flat_reading_lays_out_a_page_as_the_tree_does() {
+        let pages = [
+            r#"<!DOCTYPE html><html><head><title>Sida</title><style>p{}</style><script>if (a<b) {}</script>
+            <body><header><a href="/">Till toppen</a></header><nav><ul><li>Meny</li></ul></nav>
+            <div class="content"><h2>Polisens   åtaganden</h2><span hidden>dold <b>text</b></span>
+            <p>Polisen <b>ska</b> genomföra
+               trygghetsvandringar.<br>Kommunen<br/>deltar.<img src="x.png"></p>
+            <ol><li>besöka skolor</li><li>ordna möten</li></ol>
+            <table><tr><th>Åtgärd</th><th>Ansvar</th></tr><tr><td>Vandring</td><td>Kommunen</td></tr></table>
+            <form><input hidden><button>Skicka</button></form>
+            <script>var x = "</div><script>";</script></div><footer>Cookies</footer></body></html>"#,
+            "<ul><li>genomföra trygghetsvandringar, där kommunen ska:<ol><li>tända \
+             gatubelysningen<ul><li>i parken</li></ul></li></ol></li><li>besöka \
+             skolorna</li></ul><p>Slut &amp; klart&nbsp;nu.</p>",
+        ];
+        for page in pages {
+            let tree = text_of_tree(&parse_tree(page).expect("a shallow page"));
+            assert_eq!(text_of_tokens(page), tree, "{page}");
+        }
+    }
+
+    proptest::proptest! {
+        // Pages whose every element is closed where the tree would close it: read flat,
+        // they give the tree's text.
+        #[test]
+        fn flat_reading_agrees_with_the_tree_on_well_formed_pages(
+            blocks in proptest::collection::vec(block(), 1..6),
+        ) {
+            let page = format!("<html><body>{}</body></html>", blocks.concat());
+            let tree = text_of_tree(&parse_tree(&page).expect("a shallow page"));
+            proptest::prop_assert_eq!(text_of_tokens(&page), tree);
+        }
+    }
+
+    /// Inline content: words, emphasis, line breaks.
+    fn inline() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("Polisen ska patrullera.".to_string()),
+            Just(" kommunen ".to_string()),
+            Just("trygghet&amp;ordning".to_string()),
+            Just("<br>".to_string()),
+        ];
+        leaf.prop_recursive(3, 12, 4, |inner| {
+            (
+                proptest::sample::select(vec!["b", "i", "span", "a"]),
+                proptest::collection::vec(inner, 1..4),
+            )
+                .prop_map(|(tag, parts)| format!("<{tag}>{}</{tag}>", parts.concat()))
+        })
+    }
+
+    /// Block content: paragraphs, headings, lists, tables, containers, skipped parts.
+    fn block() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            inline().prop_map(|text| format!("<p>{text}</p>")),
+            inline().prop_map(|text| format!("<h3>{text}</h3>")),
+            inline().prop_map(|text| format!("<nav>{text}</nav>")),
+            Just("<script>var a = 1 < 2;</script>".to_string()),
+            proptest::collection::vec(inline(), 1..4).prop_map(|cells| format!(
+                "<table><tr>{}</tr></table>",
+                cells
+                    .iter()
+                    .map(|cell| format!("<td>{cell}</td>"))
+                    .collect::<String>()
+            )),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 1..4)
+                    .prop_map(|blocks| format!("<div>{}</div>", blocks.concat())),
+                proptest::collection::vec((inline(), proptest::option::of(inner)), 1..4).prop_map(
+                    |items| format!(
+                        "<ul>{}</ul>",
+                        items
+                            .iter()
+                            .map(|(text, sub)| format!(
+                                "<li>{text}{}</li>",
+                                sub.as_deref().unwrap_or("")
+                            ))
+                            .collect::<String>()
+                    )
+                ),
+            ]
+        })
     }
 
     #[test]

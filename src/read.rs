@@ -209,9 +209,19 @@ pub fn read_document(
         return Ok((document(text), Vec::new()));
     }
     let mut decoded = decode::decode(bytes, encoding).map_err(|err| error(err.to_string()))?;
+    let mut warnings: Vec<String> = decoded
+        .warnings
+        .iter()
+        .map(|warning| format!("{name}: warning: {warning} (read as {})", decoded.encoding))
+        .collect();
     // A web page is read for its visible text, whatever its extension says.
     if matches!(extension.as_str(), "html" | "htm") || html::looks_like_html(&decoded.text) {
-        decoded.text = decode::normalise(html::text_of(&decoded.text));
+        let page = html::read_page(&decoded.text);
+        warnings.extend(
+            page.warning
+                .map(|warning| format!("{name}: warning: {warning}")),
+        );
+        decoded.text = decode::normalise(page.text);
         if decoded.text.trim().is_empty() {
             return Err(error("the web page has no visible text".into()));
         }
@@ -219,11 +229,6 @@ pub fn read_document(
     if decoded.text.trim().is_empty() {
         return Err(error("the file is empty".into()));
     }
-    let warnings = decoded
-        .warnings
-        .into_iter()
-        .map(|warning| format!("{name}: warning: {warning} (read as {})", decoded.encoding))
-        .collect();
     Ok((document(decoded.text), warnings))
 }
 
