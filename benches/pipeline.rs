@@ -318,6 +318,29 @@ fn stages(c: &mut Criterion) {
     }
     group.finish();
 
+    // A short PDF read as the binary reads it, in a child process of its own
+    // (`lofte read-isolated`), and in this process: the difference is what the
+    // isolation costs a file, mostly the child's start.
+    let pdf_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/good/aby.pdf");
+    let pdf_bytes = std::fs::read(pdf_path).expect("the PDF fixture");
+    lofte::isolate::use_child_process(env!("CARGO_BIN_EXE_lofte").into());
+    let pages_of = |in_child: bool| {
+        let pages = if in_child {
+            lofte::isolate::pages(lofte::isolate::Format::Pdf, &pdf_bytes)
+        } else {
+            lofte::isolate::pages_in_process(lofte::isolate::Format::Pdf, &pdf_bytes)
+        }
+        .expect("the fixture's pages");
+        assert_eq!(pages.len(), 2, "the fixture has two pages");
+        assert!(pages[1].contains("trygghetsvandring"), "{pages:?}");
+        pages.len()
+    };
+    let mut group = c.benchmark_group("pdf");
+    group.throughput(Throughput::Bytes(pdf_bytes.len() as u64));
+    group.bench_function("in_child", |b| b.iter(|| pages_of(true)));
+    group.bench_function("in_process", |b| b.iter(|| pages_of(false)));
+    group.finish();
+
     // Doubling the lexicons (every entry gets a twin that never matches but shares its
     // first word) must not halve the throughput: entries are indexed, not looped over.
     let doubled_dir = tempfile::tempdir().expect("temp dir");

@@ -12,6 +12,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -125,30 +126,49 @@ fn pages_in_child(
         scope.spawn(move || {
             let _ = stdin.write_all(bytes);
         });
-        let reader = scope.spawn(move || {
+        // The answer ends when the child closes its output, which it does by exiting;
+        // waiting on that, rather than polling for the exit, lets a parse that takes
+        // 3 ms take 3 ms and not the polling interval.
+        let (answer_tx, answer_rx) = mpsc::channel();
+        scope.spawn(move || {
             let mut answer = Vec::new();
-            stdout.read_to_end(&mut answer).map(|_| answer)
+            let _ = answer_tx.send(stdout.read_to_end(&mut answer).map(|_| answer));
         });
         let deadline = Instant::now() + time_limit;
+        let timed_out = || {
+            format!(
+                "the {kind} took longer than {} s to parse; it is probably damaged",
+                time_limit.as_secs_f32()
+            )
+        };
+        let answer =
+            match answer_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(answer) => answer,
+                Err(lost) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(match lost {
+                        RecvTimeoutError::Timeout => timed_out(),
+                        RecvTimeoutError::Disconnected => {
+                            format!("the {kind} reader's output was lost")
+                        }
+                    });
+                }
+            };
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() >= deadline => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    return Err(format!(
-                        "the {kind} took longer than {} s to parse; it is probably damaged",
-                        time_limit.as_secs_f32()
-                    ));
+                    return Err(timed_out());
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) => std::thread::sleep(Duration::from_micros(100)),
                 Err(err) => return Err(format!("cannot wait for the {kind} reader: {err}")),
             }
         };
-        let answer = reader
-            .join()
-            .map_err(|_| format!("the {kind} reader's output was lost"))?
-            .map_err(|err| format!("cannot read the {kind} reader's output: {err}"))?;
+        let answer =
+            answer.map_err(|err| format!("cannot read the {kind} reader's output: {err}"))?;
         if !status.success() {
             return Err(format!(
                 "damaged {kind}: the parser crashed on it ({})",
@@ -207,6 +227,22 @@ mod tests {
         let reason =
             pages_in_child(&hang, Format::Docx, b"PK", Duration::from_millis(200)).unwrap_err();
         assert!(reason.contains("DOCX took longer than 0.2 s"), "{reason}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the child was killed"
+        );
+
+        // Its output closed, the child still has to exit within the limit.
+        let quiet_hang = fake_reader(dir.path(), "quiet-hang", "exec 1>&-\nexec sleep 30");
+        let started = Instant::now();
+        let reason = pages_in_child(
+            &quiet_hang,
+            Format::Pdf,
+            b"%PDF",
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
+        assert!(reason.contains("PDF took longer than 0.2 s"), "{reason}");
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "the child was killed"
