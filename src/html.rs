@@ -497,6 +497,30 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        // Any tag soup, read flat, gives layout: trimmed lines, at most one blank line
+        // in a row, and a final line break after any text.
+        #[test]
+        fn flat_reading_of_any_markup_gives_layout(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "<div>", "</div>", "<p>", "</p>", "<ul>", "</ul>", "<ol>", "<li>", "</li>",
+                "<br>", "<br/>", "<table>", "<tr>", "<td>", "</td>", "</tr>", "<h2>", "</h2>",
+                "<script>", "</script>", "<nav>", "</nav>", "<span hidden>", "</span>",
+                "<title>", "</title>", "<head>", "<!-- x -->", "<", ">", "&amp;", "&",
+                " ", "\n", "\t", "Polisen", "ska", "patrullera.", "å", "<plaintext>",
+            ]), 0..60),
+        ) {
+            let text = text_of_tokens(&pieces.concat());
+            if !text.is_empty() {
+                proptest::prop_assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "{text:?}");
+            }
+            proptest::prop_assert!(!text.contains("\n\n\n"), "{text:?}");
+            for line in text.lines() {
+                proptest::prop_assert_eq!(line, line.trim(), "{:?}", text);
+            }
+        }
+    }
+
     /// Inline content: words, emphasis, line breaks.
     fn inline() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
