@@ -69,14 +69,12 @@ pub enum Command {
     /// Copy the built-in lexicons to a folder, or check a lexicon set for mistakes.
     #[command(subcommand)]
     Lexicon(LexiconCommand),
-    /// Internal: parse one PDF or DOCX read from standard input and print its pages as
-    /// JSON. lofte runs this in a child process of itself, so that a damaged file cannot
-    /// crash or exhaust the batch.
+    /// Internal: parse PDF and DOCX files sent on standard input (each a line `FORMAT
+    /// LENGTH` and its bytes) and print each one's pages as a line of JSON. lofte runs
+    /// this in a child process of itself, so that a damaged file cannot crash or
+    /// exhaust the batch.
     #[command(name = "read-isolated", hide = true)]
-    ReadIsolated {
-        #[arg(long = "as", value_enum)]
-        format: crate::isolate::Format,
-    },
+    ReadIsolated,
 }
 
 /// Options shared by the commands that read documents.
@@ -344,8 +342,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Explain(args) => explain_command(args),
         Command::Lexicon(LexiconCommand::Dump { dir }) => dump_lexicons(&dir),
         Command::Lexicon(LexiconCommand::Check { lexicons }) => check_lexicons(lexicons.as_deref()),
-        Command::ReadIsolated { format } => {
-            crate::isolate::child_main(format)?;
+        Command::ReadIsolated => {
+            crate::isolate::child_main()?;
             Ok(Outcome::Success)
         }
     }

@@ -218,3 +218,25 @@ fn standard_input_is_read_like_the_same_file() {
         assert_eq!(from_stdin, from_file, "{file}");
     }
 }
+
+#[test]
+fn one_child_reads_file_after_file_as_the_process_itself_would() {
+    use lofte::isolate::{pages, pages_in_process, Format};
+    lofte::isolate::use_child_process(env!("CARGO_BIN_EXE_lofte").into());
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixture = |name: &str| std::fs::read(fixtures.join(name)).unwrap();
+    let files = [
+        (Format::Pdf, fixture("good/aby.pdf")),
+        (Format::Pdf, fixture("broken/truncated.pdf")),
+        (Format::Docx, fixture("good/aby.docx")),
+        (Format::Pdf, fixture("broken/random.pdf")),
+        (Format::Docx, fixture("broken/random.docx")),
+        (Format::Pdf, fixture("broken/encrypted.pdf")),
+    ];
+    // Three rounds, so that children are reused after good and broken files alike.
+    for _ in 0..3 {
+        for (format, bytes) in &files {
+            assert_eq!(pages(*format, bytes), pages_in_process(*format, bytes));
+        }
+    }
+}
