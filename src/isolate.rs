@@ -37,7 +37,7 @@ pub const FILES_PER_CHILD: usize = 64;
 pub const LARGE_FILE_BYTES: usize = 8 << 20;
 
 /// A format parsed in isolation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Pdf,
     Docx,
