@@ -18,6 +18,9 @@ use lofte::{
 };
 
 mod common;
+#[path = "../tests/support/web_page.rs"]
+mod support;
+use support::web_page;
 
 // The binary's allocator, so that the figures are the binary's (`lofte::allocator`).
 #[global_allocator]
@@ -405,31 +408,6 @@ fn stages(c: &mut Criterion) {
 }
 
 /// Units in the corpus gold for one document.
-/// `text` as a web page: blocks become headings, paragraphs and lists, inside `depth`
-/// nested `<div>`s, with navigation and a footer around them.
-fn web_page(text: &str, depth: usize) -> String {
-    let mut body = String::new();
-    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
-        let lines: Vec<&str> = block.lines().collect();
-        if lines.iter().all(|l| l.starts_with("• ")) {
-            body.push_str("<ul>");
-            for line in lines {
-                body.push_str(&format!("<li>{}</li>", &line["• ".len()..]));
-            }
-            body.push_str("</ul>\n");
-        } else if lines.len() == 1 && !block.trim_end().ends_with(['.', ':', '!', '?']) {
-            body.push_str(&format!("<h2>{}</h2>\n", block.trim()));
-        } else {
-            body.push_str(&format!("<p>{}</p>\n", lines.join("<br>")));
-        }
-    }
-    format!(
-        "<!DOCTYPE html><html><head><title>Avtal</title></head><body><nav><ul><li>Start</li></ul></nav>{}{body}{}<footer>Kommunen</footer></body></html>",
-        "<div>".repeat(depth),
-        "</div>".repeat(depth)
-    )
-}
-
 fn gold_unit_count(file: &str) -> usize {
     let gold = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/gold.jsonl"))
         .expect("corpus gold");

@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "support/web_page.rs"]
+mod support;
+use support::web_page;
+
 const CONTRACT: [&str; 14] = [
     "doc",
     "unit",
@@ -299,38 +303,12 @@ fn commitments_of(dir: &Path, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The Ystad agreement as a municipal web page: blocks become headings, paragraphs and
-/// lists, with navigation, a cookie banner and a script around them; the page's main
-/// part inside `depth` nested `<div>`s.
-fn ystad_page(text: &str, depth: usize) -> String {
-    let mut body = String::new();
-    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
-        let lines: Vec<&str> = block.lines().collect();
-        if lines.iter().all(|l| l.starts_with("• ")) {
-            body.push_str("<ul>");
-            for line in lines {
-                body.push_str(&format!("<li>{}</li>", &line["• ".len()..]));
-            }
-            body.push_str("</ul>\n");
-        } else if lines.len() == 1 && !block.trim_end().ends_with(['.', ':', '!', '?']) {
-            body.push_str(&format!("<h2>{}</h2>\n", block.trim()));
-        } else {
-            body.push_str(&format!("<p>{}</p>\n", lines.join("<br>")));
-        }
-    }
-    format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>track()</script></head><body><nav><ul><li>Start</li><li>Kontakt</li></ul></nav><div id=\"cookie\" hidden>Vi använder kakor</div>{}<main>{body}</main>{}<footer>Ystads kommun</footer></body></html>",
-        "<div>".repeat(depth),
-        "</div>".repeat(depth)
-    )
-}
-
 #[test]
 fn a_web_page_gives_the_same_commitments_as_its_text() {
     let temp = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(corpus().join("ystad-2021-medborgarlofte.txt")).unwrap();
     std::fs::write(temp.path().join("ystad.txt"), &text).unwrap();
-    std::fs::write(temp.path().join("ystad.html"), ystad_page(&text, 0)).unwrap();
+    std::fs::write(temp.path().join("ystad.html"), web_page(&text, 0)).unwrap();
     let from_text = commitments_of(temp.path(), "ystad.txt");
     assert!(from_text.len() > 10);
     assert_eq!(commitments_of(temp.path(), "ystad.html"), from_text);
@@ -343,7 +321,7 @@ fn a_web_page_nested_too_deep_for_a_tree_is_read_flat_and_says_so() {
     std::fs::write(temp.path().join("ystad.txt"), &text).unwrap();
     // 50,000 nested elements took the tree builder about 8 s; read flat, the page
     // gives the same commitments.
-    std::fs::write(temp.path().join("deep.html"), ystad_page(&text, 50_000)).unwrap();
+    std::fs::write(temp.path().join("deep.html"), web_page(&text, 50_000)).unwrap();
     assert_eq!(
         commitments_of(temp.path(), "deep.html"),
         commitments_of(temp.path(), "ystad.txt")
