@@ -913,9 +913,9 @@ fn write_workbook(
         .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
     if report.truncated_cells > 0 {
         eprintln!(
-            "lofte: {}: {} cells were longer than Excel's {} characters and were cut (marked with …)",
+            "lofte: {}: {} longer than Excel's {} characters and cut (marked with …)",
             path.display(),
-            report.truncated_cells,
+            counted(report.truncated_cells, "cell was", "cells were"),
             xlsx::MAX_CELL_CHARS
         );
     }
@@ -1177,13 +1177,18 @@ impl Stats {
             100.0 * self.vague as f64 / self.commitments as f64
         };
         format!(
-            "lofte: {} documents{}, {} units, {} commitments, {share:.1} % vague, {seconds:.2} s",
-            self.documents,
+            "lofte: {}{}, {}, {}, {share:.1} % vague, {seconds:.2} s",
+            counted(self.documents, "document", "documents"),
             failed_note(failed),
-            self.units,
-            self.commitments
+            counted(self.units, "unit", "units"),
+            counted(self.commitments, "commitment", "commitments")
         )
     }
+}
+
+/// `1 unit`, `3 units`: a count with the word in the number it takes.
+fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// ` (3 failed)` for a summary line, or nothing when none failed.
@@ -1248,8 +1253,10 @@ fn segment_command(args: SegmentArgs) -> Result<Outcome> {
     };
     if !args.input.quiet {
         eprintln!(
-            "lofte: {documents_done} documents{}, {units_done} units, {:.2} s",
+            "lofte: {}{}, {}, {:.2} s",
+            counted(documents_done, "document", "documents"),
             failed_note(errors.len()),
+            counted(units_done, "unit", "units"),
             started.elapsed().as_secs_f64()
         );
     }
@@ -1343,8 +1350,12 @@ fn eval_command(args: EvalArgs) -> Result<Outcome> {
     below |= below_minimum(&checks);
     if !report.missing_documents.is_empty() || report.documents.is_empty() {
         eprintln!(
-            "lofte: {} gold documents were not found among the inputs",
-            report.missing_documents.len()
+            "lofte: {} not found among the inputs",
+            counted(
+                report.missing_documents.len(),
+                "gold document was",
+                "gold documents were"
+            )
         );
         below = true;
     }

@@ -572,7 +572,7 @@ fn segment_prints_units_as_text_and_jsonl() {
     // The summary line, as `extract` writes one.
     let stderr = String::from_utf8_lossy(&text.stderr);
     assert!(
-        stderr.starts_with("lofte: 1 documents, 3 units, "),
+        stderr.starts_with("lofte: 1 document, 3 units, "),
         "{stderr}"
     );
     let jsonl = run_ok(temp.path(), &["segment", "--format", "jsonl", "a.txt"]);
